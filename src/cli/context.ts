@@ -1,0 +1,72 @@
+/**
+ * Everything a command may know about the process, gathered once at the CLI
+ * edge. Commands receive this instead of reaching for `process`, which keeps
+ * them testable and keeps the core free of terminal concerns.
+ */
+import os from 'node:os';
+
+export interface Output {
+  write(text: string): void;
+  isTTY: boolean;
+  columns: number;
+}
+
+export interface CliContext {
+  stdout: Output;
+  stderr: Output;
+  stdin: AsyncIterable<Buffer | string>;
+  env: Readonly<Record<string, string | undefined>>;
+  home: string;
+  cwd: string;
+  now: Date;
+  /** The system time zone, used when no --tz is given. */
+  systemTimeZone: string;
+  /** CPU cores available to this process. */
+  cores: number;
+  /** This program's version (names the index format too). */
+  version: string;
+}
+
+function wrap(stream: NodeJS.WriteStream): Output {
+  const fromEnvironment = Number(process.env['COLUMNS']);
+  return {
+    write: (text) => {
+      stream.write(text);
+    },
+    isTTY: Boolean(stream.isTTY),
+    // Piped output has no width to fit: keep every column unless COLUMNS says otherwise.
+    columns:
+      stream.isTTY && stream.columns > 0
+        ? stream.columns
+        : Number.isInteger(fromEnvironment) && fromEnvironment > 0
+          ? fromEnvironment
+          : Number.POSITIVE_INFINITY,
+  };
+}
+
+export function createProcessContext(version: string): CliContext {
+  return {
+    stdout: wrap(process.stdout),
+    stderr: wrap(process.stderr),
+    stdin: process.stdin,
+    env: process.env,
+    home: process.env['HOME'] || os.homedir(),
+    cwd: process.cwd(),
+    now: new Date(),
+    systemTimeZone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC',
+    cores: os.availableParallelism(),
+    version,
+  };
+}
+
+/**
+ * Colour only on a terminal and never when NO_COLOR is set (any non-empty
+ * value, per no-color.org); FORCE_COLOR turns it on for piped output.
+ */
+export function shouldUseColor(output: Output, env: CliContext['env'], flag?: boolean): boolean {
+  if (flag === false) return false;
+  if (env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '') return false;
+  if (flag === true) return true;
+  if (env['FORCE_COLOR'] !== undefined && env['FORCE_COLOR'] !== '0') return true;
+  return output.isTTY && env['TERM'] !== 'dumb';
+}

@@ -1,0 +1,121 @@
+import type { DialectName, UsageRecord } from '../core/record.js';
+import { fastParse, REJECTED, type Spec } from './schema.js';
+
+/** Why a line was not turned into a record. Stable: these appear in JSON output. */
+export const SKIP_REASONS = [
+  'invalid_json',
+  'not_an_object',
+  'schema',
+  'unknown_dialect',
+  'negative_or_non_integer_tokens',
+  'invalid_timestamp',
+] as const;
+
+export type SkipReason = (typeof SKIP_REASONS)[number];
+
+export type JsonObject = Record<string, unknown>;
+
+export type ParseOutcome =
+  | { kind: 'record'; record: UsageRecord; dedupKey?: string }
+  /** Well-formed, but carries no usage (a Claude user line, a Codex non-usage event). */
+  | { kind: 'no_usage' }
+  /** Well-formed repeat of usage already counted (a Codex cumulative total that did not move). */
+  | { kind: 'duplicate' }
+  | InvalidOutcome
+  /**
+   * Failed the fast check of `spec`: zod, loaded only now, decides the skip
+   * reason and detail (see `judgeRejected`). Resolved by the caller, since
+   * parsers stay synchronous.
+   */
+  | { kind: 'check'; spec: Spec<unknown>; value: unknown };
+
+export type InvalidOutcome = { kind: 'invalid'; reason: SkipReason; detail: string };
+
+/** What a dialect may learn about a line from the file it came from. */
+export interface FileContext {
+  /** The path as the user will see it in messages; '-' for stdin. */
+  path: string;
+}
+
+export interface LineParser {
+  (value: JsonObject): ParseOutcome;
+  /**
+   * Plain-data state that lets a later run resume this file mid-way (the
+   * index reads only appended bytes). Only stateful dialects (Codex) have it.
+   */
+  saveState?: () => unknown;
+}
+
+export interface Dialect {
+  name: DialectName;
+  /** One sentence for `usage validate` and docs. */
+  description: string;
+  /**
+   * A cheap test on the parsed object's keys. Detection runs in the order of
+   * the registry, so a dialect only needs to beat the ones after it.
+   */
+  detect(value: JsonObject): boolean;
+  /**
+   * A parser holds per-file state (Codex's running totals, Claude's project).
+   * `savedState` is what its `saveState` returned at the point reading resumes.
+   */
+  createParser(file: FileContext, savedState?: unknown): LineParser;
+}
+
+export type Validation<T> = { ok: true; value: T } | { ok: false; outcome: ParseOutcome };
+
+/** The line as `spec` types it, or the outcome that hands it to zod for a verdict. */
+export function validate<T>(spec: Spec<T>, value: unknown): Validation<T> {
+  const parsed = fastParse(spec, value);
+  if (parsed === REJECTED) return { ok: false, outcome: { kind: 'check', spec, value } };
+  return { ok: true, value: parsed };
+}
+
+/** The verdict on a value the fast check rejected: zod's first issue as a skip reason and detail. */
+export async function judgeRejected(outcome: { spec: Spec<unknown>; value: unknown }): Promise<InvalidOutcome> {
+  const { judgeWithZod } = await import('./schema-zod.js');
+  return judgeWithZod(outcome.spec, outcome.value);
+}
+
+export function invalid(reason: SkipReason, detail: string): InvalidOutcome {
+  return { kind: 'invalid', reason, detail };
+}
+
+const ZONELESS_DATE_TIME = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)$/;
+
+/**
+ * Reads a timestamp: RFC 3339 text, or a number of seconds or milliseconds
+ * since the epoch (numbers below 1e11 are seconds: that is the year 5138 in
+ * seconds and 1973 in milliseconds, so the two cannot be confused in practice).
+ * Returns undefined for absent, NaN for unreadable.
+ */
+export function readTimestamp(value: unknown): number | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value) || value < 0) return Number.NaN;
+    return value < 1e11 ? Math.round(value * 1000) : Math.round(value);
+  }
+  if (typeof value === 'string') {
+    if (/^\d+(?:\.\d+)?$/.test(value)) return readTimestamp(Number(value));
+    // A date and time without an offset (SQLite's `YYYY-MM-DD HH:MM:SS`) is
+    // UTC: Date.parse would read it in the machine's zone, so the same log
+    // would give different instants on different machines.
+    const local = ZONELESS_DATE_TIME.exec(value);
+    if (local) return Date.parse(`${local[1]}T${local[2]}Z`);
+    return Date.parse(value);
+  }
+  return Number.NaN;
+}
+
+/** Resolves a timestamp field, or returns the outcome for a bad one. */
+export function requireTimestamp(
+  value: unknown,
+  field: string,
+): { ok: true; value: number | null } | { ok: false; outcome: ParseOutcome } {
+  const timestamp = readTimestamp(value);
+  if (timestamp === undefined) return { ok: true, value: null };
+  if (Number.isNaN(timestamp)) {
+    return { ok: false, outcome: invalid('invalid_timestamp', `${field}: cannot read ${JSON.stringify(value)} as a time`) };
+  }
+  return { ok: true, value: timestamp };
+}

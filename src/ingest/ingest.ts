@@ -1,0 +1,344 @@
+/**
+ * The ingest stage: sources → canonical records, each handed on exactly once.
+ * Scanning (scan.ts) runs per source, on this thread or in worker threads;
+ * this module owns what needs the whole input at once: the persistent index
+ * (files read before are not read again, grown files only from where they
+ * stopped), global de-duplication, and the summary of what was read.
+ */
+import { stat } from 'node:fs/promises';
+import { DataError } from '../core/errors.js';
+import type { DialectName, UsageRecord } from '../core/record.js';
+import type { SkipReason } from '../dialects/types.js';
+import type { Source } from '../sources/discover.js';
+import { isCompressed } from '../sources/open.js';
+import { sampleFile } from '../store/fingerprint.js';
+import { IndexCorruptError, type IndexEntry, IndexWriter, type LoadedIndex, loadIndex, readSection, type SectionRef } from '../store/index-file.js';
+import { type OrderedRecord, orderOf, type PackedRecords, packRecords, unpackRecords } from './pack.js';
+import type { PoolJob } from './pool.js';
+import type { FileScan, ScannedRecord, ScanOptions, ScanStart } from './scan.js';
+import { copyScanTally, createScanTally, type LineProblem, mergeScanTally, type ScanTally } from './tally.js';
+
+export type { LineProblem } from './tally.js';
+
+export interface IndexOptions {
+  /** Folder holding the index file. */
+  directory: string;
+  /** Tool name and version: an index written by another version is not trusted. */
+  tool: string;
+  /** Told about an index that had to be discarded. */
+  onWarning: (message: string) => void;
+}
+
+export interface IngestOptions extends ScanOptions {
+  /** Worker threads for file sources; 0 or undefined scans on this thread. */
+  workers?: number | undefined;
+  /** Keep and use a persistent index of what was read. */
+  index?: IndexOptions | undefined;
+}
+
+export interface IngestSummary {
+  files: number;
+  bytes: number;
+  lines: number;
+  /** Records handed on, after de-duplication. */
+  records: number;
+  recordsByDialect: Partial<Record<DialectName, number>>;
+  /** Malformed lines only. */
+  skipped: { lines: number; reasons: Partial<Record<SkipReason, number>> };
+  skippedByDialect: Partial<Record<DialectName | 'unknown', number>>;
+  /** Well-formed lines that carry no usage. */
+  noUsageLines: number;
+  /** Lines whose usage was already counted (repeated copies, unchanged running totals). */
+  duplicateLines: number;
+  /** A last line without a newline that is not yet valid JSON: its writer is still writing. */
+  partialLines: number;
+  problems: LineProblem[];
+  unreadable: Array<{ path: string; message: string }>;
+  /** How the index served this run (absent without an index). */
+  index?: { reused: number; resumed: number; scanned: number; pruned: number } | undefined;
+}
+
+export type RecordSink = (record: UsageRecord) => void;
+
+/**
+ * Global de-duplication: of all copies of a keyed record (Claude's
+ * message.id + requestId), the one with the largest total wins, and between
+ * equal totals the earliest in input order, so the result never depends on
+ * which worker finished first or which files came from the index.
+ */
+export class Deduplicator {
+  private readonly kept = new Map<string, OrderedRecord>();
+  duplicates = 0;
+
+  offer(entry: OrderedRecord & { dedupKey: string }): void {
+    const earlier = this.kept.get(entry.dedupKey);
+    if (earlier === undefined) {
+      this.kept.set(entry.dedupKey, entry);
+      return;
+    }
+    this.duplicates++;
+    const larger = entry.record.totalTokens - earlier.record.totalTokens;
+    if (larger > 0 || (larger === 0 && entry.order < earlier.order)) this.kept.set(entry.dedupKey, entry);
+  }
+
+  /** The kept records in input order. */
+  drain(): UsageRecord[] {
+    const entries = [...this.kept.values()].sort((a, b) => a.order - b.order);
+    this.kept.clear();
+    return entries.map((entry) => entry.record);
+  }
+}
+
+const RACY_WINDOW_MS = 2000;
+const SECTION_BATCH = 8192;
+
+interface FilePlan {
+  index: number;
+  path: string;
+  /** The index entry whose records stand (all of them, or up to `consumed` before a resumed scan). */
+  reuse?: IndexEntry | undefined;
+  /** Scan needed: from the start, or resuming after the reused entry. */
+  scan?: { start?: ScanStart | undefined } | undefined;
+  identity?: { dev: number; ino: number; size: number; mtimeMs: number } | undefined;
+  scannedAt: number;
+}
+
+function fingerprintOf(options: ScanOptions): string {
+  return JSON.stringify({ format: options.format ?? null, prefilter: options.prefilter === true });
+}
+
+/** Decides, from the index and a fresh stat, how much of a file must be read. */
+async function planFile(path: string, index: number, entry: IndexEntry | undefined, fingerprint: string): Promise<FilePlan> {
+  const scannedAt = Date.now();
+  const info = await stat(path).catch(() => null);
+  if (info === null) return { index, path, scan: {}, scannedAt };
+  const identity = { dev: info.dev, ino: info.ino, size: info.size, mtimeMs: info.mtimeMs };
+  const plan: FilePlan = { index, path, identity, scannedAt, scan: {} };
+  if (!entry || entry.fingerprint !== fingerprint || entry.dev !== info.dev || entry.ino !== info.ino) return plan;
+  if (info.size < entry.consumed) return plan; // truncated or rotated
+  const resume = { start: { offset: entry.consumed, lineOffset: entry.completeLines, states: entry.states } };
+  const unchangedStat = info.size === entry.size && info.mtimeMs === entry.mtimeMs;
+  if (entry.compressed) {
+    return unchangedStat ? { ...plan, reuse: entry, scan: undefined } : plan;
+  }
+  if (unchangedStat && info.mtimeMs < entry.scannedAt - RACY_WINDOW_MS) {
+    // Not modified since well before it was read: trust it without reading.
+    return { ...plan, reuse: entry, scan: entry.consumed < info.size ? resume : undefined };
+  }
+  // Same size but a new mtime is an edit in place: read it all again.
+  if (info.size === entry.size && !unchangedStat) return plan;
+  // Grown (or too recently written to trust the timestamp): check the bytes already read.
+  const sample = await sampleFile(path, entry.consumed).catch(() => null);
+  if (sample !== entry.sample) return plan;
+  return { ...plan, reuse: entry, scan: entry.consumed < info.size ? resume : undefined };
+}
+
+function summarize(
+  tally: ScanTally,
+  records: number,
+  recordsByDialect: IngestSummary['recordsByDialect'],
+  indexStats: IngestSummary['index'],
+): IngestSummary {
+  return {
+    files: tally.files,
+    bytes: tally.bytes,
+    lines: tally.lines,
+    records,
+    recordsByDialect,
+    skipped: { lines: tally.skippedLines, reasons: tally.skippedReasons },
+    skippedByDialect: tally.skippedByDialect,
+    noUsageLines: tally.noUsageLines,
+    duplicateLines: tally.duplicateLines,
+    partialLines: tally.partialLines,
+    problems: tally.problems,
+    unreadable: tally.unreadable,
+    ...(indexStats ? { index: indexStats } : {}),
+  };
+}
+
+export async function ingest(sources: readonly Source[], onRecord: RecordSink, options: IngestOptions = {}): Promise<IngestSummary> {
+  const tally = createScanTally();
+  const deduplicator = new Deduplicator();
+  const recordsByDialect: IngestSummary['recordsByDialect'] = {};
+  const scanOptions: ScanOptions = {
+    format: options.format,
+    strict: options.strict,
+    problemLimit: options.problemLimit,
+    prefilter: options.prefilter,
+    sample: options.index !== undefined,
+  };
+  const fingerprint = fingerprintOf(scanOptions);
+  let records = 0;
+  const emit = (record: UsageRecord): void => {
+    records++;
+    recordsByDialect[record.dialect] = (recordsByDialect[record.dialect] ?? 0) + 1;
+    onRecord(record);
+  };
+  const accept = (entry: OrderedRecord): void => {
+    if (entry.dedupKey === undefined) emit(entry.record);
+    else deduplicator.offer(entry as OrderedRecord & { dedupKey: string });
+  };
+
+  // The index: what earlier runs read.
+  const indexOptions = options.index;
+  let loaded: LoadedIndex | undefined;
+  let indexDamaged = false;
+  if (indexOptions) {
+    try {
+      loaded = loadIndex(indexOptions.directory, indexOptions.tool);
+    } catch (error) {
+      if (!(error instanceof IndexCorruptError)) throw error;
+      indexOptions.onWarning(`discarding the index in ${indexOptions.directory} (${error.message}); it will be rebuilt`);
+      indexDamaged = true;
+    }
+  }
+
+  const plans: FilePlan[] = [];
+  const streams: Array<{ source: Source; index: number }> = [];
+  for (const [index, source] of sources.entries()) {
+    if (source.kind !== 'file') streams.push({ source, index });
+    else if (indexOptions) plans.push(await planFile(source.path, index, loaded?.entries.get(source.path), fingerprint));
+    else plans.push({ index, path: source.path, scan: {}, scannedAt: 0 });
+  }
+
+  const newEntries = new Map<number, IndexEntry>();
+  const sectionsByFile = new Map<number, SectionRef[]>();
+  let writer: IndexWriter | undefined;
+  const needsWrite =
+    indexOptions !== undefined && (indexDamaged || loaded === undefined || plans.some((plan) => plan.scan !== undefined));
+  const indexStats = indexOptions ? { reused: 0, resumed: 0, scanned: 0, pruned: 0 } : undefined;
+
+  try {
+    if (needsWrite && indexOptions) writer = new IndexWriter(indexOptions.directory);
+
+    // Records the index already holds.
+    for (const plan of plans) {
+      if (!plan.reuse || !loaded) continue;
+      const sections: SectionRef[] = [];
+      for (const section of plan.reuse.sections) {
+        const packed = readSection(loaded, section);
+        unpackRecords(packed, plan.index, accept);
+        if (writer) sections.push(writer.appendSection(packed));
+      }
+      sectionsByFile.set(plan.index, sections);
+      mergeScanTally(tally, plan.reuse.tally);
+      const [problem] = plan.reuse.tally.problems;
+      if (options.strict && problem) {
+        throw new DataError(`${problem.file}:${problem.line}: ${problem.reason} (${problem.detail})`);
+      }
+      if (indexStats) {
+        if (plan.scan) indexStats.resumed++;
+        else indexStats.reused++;
+      }
+      if (!plan.scan) newEntries.set(plan.index, { ...plan.reuse, sections });
+    }
+
+    // Everything that must be read.
+    const pending = plans.filter((plan) => plan.scan !== undefined);
+    if (indexStats) indexStats.scanned = pending.length - indexStats.resumed;
+    const addSection = (index: number, packed: PackedRecords): void => {
+      if (!writer || packed.count === 0) return;
+      const list = sectionsByFile.get(index) ?? [];
+      list.push(writer.appendSection(packed));
+      sectionsByFile.set(index, list);
+    };
+    const finishFile = (plan: FilePlan, scan: FileScan): void => {
+      mergeScanTally(tally, scan.tally);
+      if (!indexOptions || !scan.readable || !plan.identity) return;
+      const base = plan.scan?.start && plan.reuse ? copyScanTally(plan.reuse.tally) : createScanTally();
+      mergeScanTally(base, scan.settled);
+      newEntries.set(plan.index, {
+        path: plan.path,
+        fingerprint,
+        ...plan.identity,
+        scannedAt: plan.scannedAt,
+        compressed: isCompressed(plan.path),
+        consumed: scan.consumed,
+        completeLines: scan.completeLines,
+        sample: scan.sample,
+        tally: base,
+        states: scan.states,
+        sections: sectionsByFile.get(plan.index) ?? [],
+      });
+    };
+
+    const workers = Math.min(options.workers ?? 0, pending.length);
+    if (workers > 1) {
+      const { runWorkerPool } = await import('./pool.js');
+      const byIndex = new Map(pending.map((plan) => [plan.index, plan]));
+      const jobs: PoolJob[] = pending.map((plan) => ({ path: plan.path, index: plan.index, start: plan.scan?.start }));
+      await runWorkerPool(jobs, workers, scanOptions, {
+        onRecords(index, packed, settled) {
+          unpackRecords(packed, index, accept);
+          if (settled) addSection(index, packed);
+        },
+        onFile(index, scan) {
+          const plan = byIndex.get(index);
+          if (plan) finishFile(plan, scan);
+        },
+      });
+    } else if (pending.length > 0) {
+      const { scanSource } = await import('./scan.js');
+      for (const plan of pending) {
+        let batch: ScannedRecord[] = [];
+        const scan = await scanSource(
+          { kind: 'file', path: plan.path },
+          scanOptions,
+          (entry, settled) => {
+            accept({ record: entry.record, order: orderOf(plan.index, entry.line), dedupKey: entry.dedupKey });
+            if (!writer || !settled) return;
+            batch.push(entry);
+            if (batch.length >= SECTION_BATCH) {
+              addSection(plan.index, packRecords(batch));
+              batch = [];
+            }
+          },
+          plan.scan?.start,
+        );
+        if (batch.length > 0) addSection(plan.index, packRecords(batch));
+        finishFile(plan, scan);
+      }
+    }
+
+    for (const { source, index } of streams) {
+      const { scanSource } = await import('./scan.js');
+      const scan = await scanSource(source, scanOptions, (entry) =>
+        accept({ record: entry.record, order: orderOf(index, entry.line), dedupKey: entry.dedupKey }),
+      );
+      mergeScanTally(tally, scan.tally);
+    }
+
+    if (writer && indexOptions) {
+      const entries: IndexEntry[] = [];
+      for (const plan of plans) {
+        const entry = newEntries.get(plan.index);
+        if (entry) entries.push(entry);
+      }
+      // Keep what other runs indexed, unless its file is gone.
+      const current = new Set(plans.map((plan) => plan.path));
+      for (const [path, entry] of loaded?.entries ?? []) {
+        if (current.has(path)) continue;
+        if (!(await stat(path).then(() => true, () => false))) {
+          if (indexStats) indexStats.pruned++;
+          continue;
+        }
+        if (!loaded) continue;
+        const sections = entry.sections.map((section) => (writer as IndexWriter).appendSection(readSection(loaded as LoadedIndex, section)));
+        entries.push({ ...entry, sections });
+      }
+      writer.finish(indexOptions.tool, entries);
+      writer = undefined;
+    }
+  } finally {
+    writer?.abandon();
+  }
+
+  for (const record of deduplicator.drain()) emit(record);
+  tally.duplicateLines += deduplicator.duplicates;
+  // Workers and the index deliver in any order; problems are listed in input order.
+  const position = new Map(sources.map((source, index) => [source.kind === 'file' ? source.path : source.name, index]));
+  tally.problems.sort((a, b) => (position.get(a.file) ?? 0) - (position.get(b.file) ?? 0) || a.line - b.line);
+  const limit = options.problemLimit ?? 100;
+  if (tally.problems.length > limit) tally.problems.length = limit;
+  return summarize(tally, records, recordsByDialect, indexStats);
+}

@@ -1,0 +1,237 @@
+/**
+ * Scans one source: lines → JSON → dialect → records, counting every line
+ * that is not a record by why. Runs the same on the main thread and inside
+ * worker threads, from the start of a file or from where an earlier run
+ * stopped; the caller decides what happens to each record.
+ */
+import { DataError } from '../core/errors.js';
+import type { DialectName, UsageRecord } from '../core/record.js';
+import { detectDialect, findDialect, judgeRejected, type Dialect, type LineParser, type SkipReason } from '../dialects/index.js';
+import type { JsonObject } from '../dialects/types.js';
+import { readLines } from '../lines/read-lines.js';
+import { describeFsError, type Source } from '../sources/discover.js';
+import { describeSource, openSource } from '../sources/open.js';
+import { sampleFile } from '../store/fingerprint.js';
+import { hashKey } from './pack.js';
+import { copyScanTally, createScanTally, type ScanTally } from './tally.js';
+
+export type { LineProblem, ScanTally } from './tally.js';
+
+
+export interface ScanOptions {
+  /** Parse every line as this dialect instead of detecting per line. */
+  format?: DialectName | undefined;
+  /** Throw at the first malformed line. */
+  strict?: boolean | undefined;
+  /** How many malformed lines to keep with file:line detail (all are counted). */
+  problemLimit?: number | undefined;
+  /**
+   * Skip, without parsing, well-formed-looking lines that name no usage field
+   * (see `couldHoldUsage`). Off for `usage validate`, which checks every line.
+   */
+  prefilter?: boolean | undefined;
+  /** Hash sampled windows of the consumed bytes (for the index) when done. */
+  sample?: boolean | undefined;
+}
+
+/**
+ * Byte markers of every field that can carry usage in any dialect, quoted so
+ * that text inside a JSON string (where quotes are escaped) cannot match, and
+ * without the colon so that spacing (`"usage": {`) does not matter.
+ */
+const USAGE_MARKERS = [
+  '"usage"',
+  'tokens"',
+  'Tokens"',
+  '"prompt"',
+  '"token_count"',
+  '"turn_context"',
+  '"session_meta"',
+  'gen_ai.usage',
+].map((marker) => Buffer.from(marker));
+
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+
+/**
+ * A line can be skipped unparsed only when it looks complete (`{` … `}`) and
+ * names no usage field. A truncated or otherwise broken line that could have
+ * been a record keeps its marker or loses its closing brace, so it is still
+ * parsed and counted as malformed.
+ */
+export function couldHoldUsage(buffer: Buffer, start: number, end: number): boolean {
+  if (buffer[start] !== OPEN_BRACE || buffer[end - 1] !== CLOSE_BRACE) return true;
+  const line = buffer.subarray(start, end);
+  for (const marker of USAGE_MARKERS) {
+    if (line.indexOf(marker) !== -1) return true;
+  }
+  return false;
+}
+
+/** Where to start: the beginning, or just after the last complete line an earlier run read. */
+export interface ScanStart {
+  offset: number;
+  lineOffset: number;
+  states: Partial<Record<DialectName, unknown>>;
+}
+
+export interface ScannedRecord {
+  record: UsageRecord;
+  line: number;
+  /** Hashed de-duplication key. */
+  dedupKey?: string | undefined;
+}
+
+export interface FileScan {
+  /** False when the file could not be opened or read (recorded in the tally's `unreadable`). */
+  readable: boolean;
+  /** Everything this scan saw, the unfinished last line included. */
+  tally: ScanTally;
+  /** The same without an unfinished last line: what an index may keep. */
+  settled: ScanTally;
+  /** Absolute offset just after the last complete line. */
+  consumed: number;
+  completeLines: number;
+  /** Parser states at `consumed`, for resuming. */
+  states: Partial<Record<DialectName, unknown>>;
+  /** Hash of sampled windows of the first `consumed` bytes ('' unless asked for). */
+  sample: string;
+}
+
+/**
+ * `onRecord` receives each record with `settled` false only for the record
+ * of an unfinished last line: it counts now, but a later run will read that
+ * line again once it is complete.
+ */
+export async function scanSource(
+  source: Source,
+  options: ScanOptions,
+  onRecord: (entry: ScannedRecord, settled: boolean) => void,
+  start?: ScanStart,
+): Promise<FileScan> {
+  const file = describeSource(source);
+  const tally = createScanTally();
+  let settled: ScanTally | null = null;
+  let states: Partial<Record<DialectName, unknown>> = {};
+  const offset = start?.offset ?? 0;
+  const result = (readable: boolean, consumed: number, completeLines: number, sample = ''): FileScan => ({
+    readable,
+    tally,
+    settled: settled ?? tally,
+    consumed,
+    completeLines,
+    states,
+    sample,
+  });
+  let chunks: AsyncIterable<Buffer | string>;
+  try {
+    chunks = await openSource(source, offset);
+  } catch (error) {
+    tally.unreadable.push({ path: file, message: describeFsError(error) });
+    return result(false, offset, start?.lineOffset ?? 0);
+  }
+  // A resumed file was already counted by the run that read its beginning.
+  if (start === undefined) tally.files++;
+  const forced = options.format ? findDialect(options.format) : undefined;
+  const problemLimit = options.problemLimit ?? 100;
+  const prefilter = options.prefilter === true;
+  const parsers = new Map<Dialect, LineParser>();
+  const saveStates = (): Partial<Record<DialectName, unknown>> => {
+    const saved: Partial<Record<DialectName, unknown>> = {};
+    for (const [dialect, parser] of parsers) if (parser.saveState) saved[dialect.name] = parser.saveState();
+    return saved;
+  };
+
+  const skip = (lineNumber: number, reason: SkipReason, detail: string, dialect: DialectName | 'unknown'): void => {
+    if (options.strict) throw new DataError(`${file}:${lineNumber}: ${reason} (${detail})`);
+    tally.skippedLines++;
+    tally.skippedReasons[reason] = (tally.skippedReasons[reason] ?? 0) + 1;
+    tally.skippedByDialect[dialect] = (tally.skippedByDialect[dialect] ?? 0) + 1;
+    if (tally.problems.length < problemLimit) tally.problems.push({ file, line: lineNumber, reason, detail });
+  };
+
+  try {
+    const stats = await readLines(
+      chunks,
+      (buffer, begin, end, lineNumber, terminated) => {
+        if (!terminated) {
+          // Keep what an index may store before the unfinished line changes anything.
+          settled = copyScanTally(tally);
+          states = saveStates();
+        }
+        if (prefilter && terminated && !couldHoldUsage(buffer, begin, end)) {
+          tally.noUsageLines++;
+          return;
+        }
+        let value: unknown;
+        try {
+          value = JSON.parse(buffer.toString('utf8', begin, end));
+        } catch (error) {
+          // An unfinished last line is an agent mid-write, not corruption.
+          if (!terminated) {
+            tally.partialLines++;
+            return;
+          }
+          skip(lineNumber, 'invalid_json', (error as Error).message, forced?.name ?? 'unknown');
+          return;
+        }
+        if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+          const kind = Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value;
+          skip(lineNumber, 'not_an_object', `a JSON ${kind}, not an object`, forced?.name ?? 'unknown');
+          return;
+        }
+        const dialect = forced ?? detectDialect(value as JsonObject);
+        if (dialect === undefined) {
+          skip(lineNumber, 'unknown_dialect', 'no known log dialect has these fields', 'unknown');
+          return;
+        }
+        let parser = parsers.get(dialect);
+        if (parser === undefined) {
+          parser = dialect.createParser({ path: file }, start?.states[dialect.name]);
+          parsers.set(dialect, parser);
+        }
+        const outcome = parser(value as JsonObject);
+        switch (outcome.kind) {
+          case 'record':
+            onRecord(
+              outcome.dedupKey === undefined
+                ? { record: outcome.record, line: lineNumber }
+                : { record: outcome.record, line: lineNumber, dedupKey: hashKey(outcome.dedupKey) },
+              terminated,
+            );
+            return;
+          case 'no_usage':
+            tally.noUsageLines++;
+            return;
+          case 'duplicate':
+            tally.duplicateLines++;
+            return;
+          case 'invalid':
+            skip(lineNumber, outcome.reason, outcome.detail, dialect.name);
+            return;
+          case 'check':
+            // The slow path, for lines that failed the fast check only: zod
+            // (loaded now) gives the verdict, and the next line waits for it.
+            return judgeRejected(outcome).then((verdict) => skip(lineNumber, verdict.reason, verdict.detail, dialect.name));
+        }
+      },
+      { lineOffset: start?.lineOffset ?? 0, atFileStart: offset === 0 },
+    );
+    tally.bytes += stats.bytes;
+    tally.lines += stats.lines - (start?.lineOffset ?? 0);
+    if (settled !== null) {
+      (settled as ScanTally).bytes += stats.consumed;
+      (settled as ScanTally).lines += stats.completeLines - (start?.lineOffset ?? 0);
+    } else {
+      states = saveStates();
+    }
+    const consumed = offset + stats.consumed;
+    const sample =
+      options.sample && source.kind === 'file' ? await sampleFile(source.path, consumed).catch(() => '') : '';
+    return result(true, consumed, stats.completeLines, sample);
+  } catch (error) {
+    if (error instanceof DataError) throw error;
+    tally.unreadable.push({ path: file, message: describeFsError(error) });
+    return result(false, offset, start?.lineOffset ?? 0);
+  }
+}

@@ -1,0 +1,67 @@
+import type { PricedRecord } from '../core/record.js';
+import type { Reducer } from './reducer.js';
+import { addToTotals, createTokenTotals, mergeTotals, type TokenTotals } from './totals.js';
+
+export type GroupState = Map<string, TokenTotals>;
+
+/** Totals per key; the key function decides the grouping (model, project, day, ...). */
+export function createGroupReducer(keyOf: (record: PricedRecord) => string): Reducer<GroupState> {
+  return {
+    create: () => new Map(),
+    add(state, record) {
+      const key = keyOf(record);
+      let totals = state.get(key);
+      if (totals === undefined) {
+        totals = createTokenTotals();
+        state.set(key, totals);
+      }
+      addToTotals(totals, record);
+    },
+    merge(left, right) {
+      const merged: GroupState = new Map();
+      for (const [key, totals] of left) merged.set(key, mergeTotals(totals, createTokenTotals()));
+      for (const [key, totals] of right) {
+        const existing = merged.get(key);
+        merged.set(key, existing ? mergeTotals(existing, totals) : mergeTotals(totals, createTokenTotals()));
+      }
+      return merged;
+    },
+  };
+}
+
+export interface Share {
+  key: string;
+  totals: TokenTotals;
+  /** Fraction of all tokens, 0–1. */
+  tokenShare: number;
+  /** Fraction of all known cost, 0–1; null when there is no known cost at all. */
+  costShare: number | null;
+}
+
+/**
+ * Turns group totals into shares ordered by tokens (then key, so ties are
+ * stable). Shares are exact fractions of the group sums and add up to 1.
+ */
+export function computeShares(groups: GroupState, order: 'tokens' | 'cost' = 'tokens'): Share[] {
+  let tokens = 0;
+  let cost = 0;
+  for (const totals of groups.values()) {
+    tokens += totals.totalTokens;
+    cost += totals.costUsd;
+  }
+  const shares = [...groups].map(([key, totals]) => ({
+    key,
+    totals,
+    tokenShare: tokens > 0 ? totals.totalTokens / tokens : 0,
+    costShare: cost > 0 ? totals.costUsd / cost : null,
+  }));
+  shares.sort((a, b) => {
+    const primary =
+      order === 'cost' ? b.totals.costUsd - a.totals.costUsd : b.totals.totalTokens - a.totals.totalTokens;
+    if (primary !== 0) return primary;
+    const secondary = b.totals.totalTokens - a.totals.totalTokens;
+    if (secondary !== 0) return secondary;
+    return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+  });
+  return shares;
+}

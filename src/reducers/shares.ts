@@ -1,0 +1,17 @@
+/**
+ * Group reducers for the share breakdowns of `usage report`. A record without
+ * the grouping field still counts, under a visible placeholder, so the shares
+ * of every breakdown cover all tokens and add up to 1.
+ */
+import type { PricedRecord } from '../core/record.js';
+import { createGroupReducer } from './group.js';
+
+export const NO_PROJECT = '(no project)';
+export const NO_SOURCE = '(no source)';
+
+export const readProject = (record: PricedRecord): string => record.project ?? NO_PROJECT;
+export const readSource = (record: PricedRecord): string => record.source ?? NO_SOURCE;
+
+export const projectsReducer = createGroupReducer(readProject);
+export const providersReducer = createGroupReducer((record) => record.provider);
+export const sourcesReducer = createGroupReducer(readSource);

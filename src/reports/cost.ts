@@ -1,0 +1,293 @@
+/**
+ * `usage cost`: tokens and cost grouped by one or more keys (nested in the
+ * order given), highest cost first, with the recorded and calculated figures
+ * kept apart so a user can see where they disagree.
+ */
+import type { Analysis } from '../core/analyze.js';
+import type { PricedRecord } from '../core/record.js';
+import { createPeriodKeyer } from '../reducers/periods.js';
+import type { Reducer } from '../reducers/reducer.js';
+import { addToTotals, createTokenTotals, mergeTotals, type TokenTotals } from '../reducers/totals.js';
+import type { Dataset, DatasetColumn, Document, Row } from '../renderers/dataset.js';
+import { roundCost, roundRatio } from '../renderers/format.js';
+import type { CostMode } from '../pricing/types.js';
+import { type ReportMeta, serializeRange } from './report.js';
+import { JSON_SCHEMA_VERSION, readGroupCost, serializeInput, serializeTotals } from './serialize.js';
+
+export const COST_KEYS = [
+  'model',
+  'provider',
+  'upstream_model',
+  'resource',
+  'role',
+  'task',
+  'source',
+  'session',
+  'project',
+  'sender',
+  'day',
+  'week',
+  'month',
+] as const;
+
+export type CostKey = (typeof COST_KEYS)[number];
+
+/** The key value for records that do not carry the field. */
+export const NO_KEY = '(none)';
+
+const RECORD_FIELDS: Record<Exclude<CostKey, 'day' | 'week' | 'month'>, keyof PricedRecord> = {
+  model: 'model',
+  provider: 'provider',
+  upstream_model: 'upstreamModel',
+  resource: 'resource',
+  role: 'role',
+  task: 'task',
+  source: 'source',
+  session: 'session',
+  project: 'project',
+  sender: 'sender',
+};
+
+export type KeyReader = (record: PricedRecord) => string;
+
+/** Reads one grouping key from a record; calendar keys are days in `zone` (weeks start on Monday). */
+export function createKeyReader(key: CostKey, zone: string): KeyReader {
+  if (key === 'day' || key === 'week' || key === 'month') {
+    const periodOf = createPeriodKeyer({ span: key, zone, startOfWeek: 'monday' });
+    return (record) => (record.timestamp === null ? NO_KEY : periodOf(record.timestamp));
+  }
+  const field = RECORD_FIELDS[key];
+  return (record) => {
+    const value = record[field];
+    return typeof value === 'string' && value !== '' ? value : NO_KEY;
+  };
+}
+
+export interface CostGroup {
+  totals: TokenTotals;
+  /** Sum of the costs the logs recorded, over `recordedRecords` records. */
+  recordedCostUsd: number;
+  recordedRecords: number;
+  /** Sum of the calculated costs that could be calculated; `uncalculatedRecords` could not. */
+  calculatedCostUsd: number;
+  uncalculatedRecords: number;
+  children: Map<string, CostGroup> | null;
+}
+
+export interface CostState {
+  root: CostGroup;
+  /** Records with unknown cost per model id, whatever the grouping. */
+  unpriced: Map<string, { records: number; totalTokens: number }>;
+}
+
+function createGroup(nested: boolean): CostGroup {
+  return {
+    totals: createTokenTotals(),
+    recordedCostUsd: 0,
+    recordedRecords: 0,
+    calculatedCostUsd: 0,
+    uncalculatedRecords: 0,
+    children: nested ? new Map() : null,
+  };
+}
+
+function addToGroup(group: CostGroup, record: PricedRecord): void {
+  addToTotals(group.totals, record);
+  if (record.recordedCostUsd !== null) {
+    group.recordedCostUsd += record.recordedCostUsd;
+    group.recordedRecords++;
+  }
+  if (record.calculatedCostUsd === null) group.uncalculatedRecords++;
+  else group.calculatedCostUsd += record.calculatedCostUsd;
+}
+
+function mergeGroups(left: CostGroup, right: CostGroup): CostGroup {
+  const merged: CostGroup = {
+    totals: mergeTotals(left.totals, right.totals),
+    recordedCostUsd: left.recordedCostUsd + right.recordedCostUsd,
+    recordedRecords: left.recordedRecords + right.recordedRecords,
+    calculatedCostUsd: left.calculatedCostUsd + right.calculatedCostUsd,
+    uncalculatedRecords: left.uncalculatedRecords + right.uncalculatedRecords,
+    children: left.children || right.children ? new Map() : null,
+  };
+  if (merged.children) {
+    const keys = new Set([...(left.children?.keys() ?? []), ...(right.children?.keys() ?? [])]);
+    for (const key of keys) {
+      const a = left.children?.get(key);
+      const b = right.children?.get(key);
+      const nested = (a?.children ?? b?.children) !== null;
+      merged.children.set(key, mergeGroups(a ?? createGroup(nested), b ?? createGroup(nested)));
+    }
+  }
+  return merged;
+}
+
+/** Groups records level by level; the root holds the totals. */
+export function createCostReducer(readers: readonly KeyReader[]): Reducer<CostState> {
+  return {
+    create: () => ({ root: createGroup(readers.length > 0), unpriced: new Map() }),
+    add(state, record) {
+      let group = state.root;
+      addToGroup(group, record);
+      for (let level = 0; level < readers.length; level++) {
+        const key = readers[level]!(record);
+        const children = group.children!;
+        let child = children.get(key);
+        if (child === undefined) {
+          child = createGroup(level < readers.length - 1);
+          children.set(key, child);
+        }
+        addToGroup(child, record);
+        group = child;
+      }
+      if (record.costUsd === null) {
+        const entry = state.unpriced.get(record.model) ?? { records: 0, totalTokens: 0 };
+        entry.records++;
+        entry.totalTokens += record.totalTokens;
+        state.unpriced.set(record.model, entry);
+      }
+    },
+    merge(left, right) {
+      const unpriced = new Map<string, { records: number; totalTokens: number }>();
+      for (const source of [left.unpriced, right.unpriced]) {
+        for (const [model, entry] of source) {
+          const existing = unpriced.get(model) ?? { records: 0, totalTokens: 0 };
+          unpriced.set(model, { records: existing.records + entry.records, totalTokens: existing.totalTokens + entry.totalTokens });
+        }
+      }
+      return { root: mergeGroups(left.root, right.root), unpriced };
+    },
+  };
+}
+
+/** Highest cost first; then most tokens; then by key, so ties are stable. */
+export function sortGroups(groups: Map<string, CostGroup>): Array<[string, CostGroup]> {
+  return [...groups].sort(([keyA, a], [keyB, b]) => {
+    const cost = b.totals.costUsd - a.totals.costUsd;
+    if (cost !== 0) return cost;
+    const tokens = b.totals.totalTokens - a.totals.totalTokens;
+    if (tokens !== 0) return tokens;
+    return keyA < keyB ? -1 : keyA > keyB ? 1 : 0;
+  });
+}
+
+export interface CostMeta extends ReportMeta {
+  by: readonly CostKey[];
+  costMode: CostMode;
+  /** Where built-in prices come from, e.g. `@pydantic/genai-prices 0.1.8`. */
+  priceSource: string;
+  /** The override file as given, or null. */
+  pricingFile: string | null;
+}
+
+function serializeCostFigures(group: CostGroup, grandCost: number) {
+  return {
+    ...serializeTotals(group.totals),
+    calculated_cost_usd:
+      group.totals.records > 0 && group.uncalculatedRecords === group.totals.records ? null : roundCost(group.calculatedCostUsd),
+    recorded_cost_usd: group.recordedRecords > 0 ? roundCost(group.recordedCostUsd) : null,
+    recorded_records: group.recordedRecords,
+    cost_share: grandCost > 0 && readGroupCost(group.totals) !== null ? roundRatio(group.totals.costUsd / grandCost) : null,
+  };
+}
+
+type CostRowJson = Record<string, unknown>;
+
+function serializeLevel(groups: Map<string, CostGroup>, by: readonly CostKey[], level: number, grandCost: number): CostRowJson[] {
+  const name = by[level]!;
+  return sortGroups(groups).map(([key, group]) => {
+    const row: CostRowJson = { [name]: key, ...serializeCostFigures(group, grandCost) };
+    if (group.children) row['rows'] = serializeLevel(group.children, by, level + 1, grandCost);
+    return row;
+  });
+}
+
+function flattenLeaves(
+  groups: Map<string, CostGroup>,
+  by: readonly CostKey[],
+  level: number,
+  prefix: Row,
+  grandCost: number,
+  out: Row[],
+): void {
+  for (const [key, group] of sortGroups(groups)) {
+    const keys = { ...prefix, [by[level]!]: key };
+    if (group.children) flattenLeaves(group.children, by, level + 1, keys, grandCost, out);
+    else out.push(toTableRow(keys, group, grandCost));
+  }
+}
+
+function toTableRow(keys: Row, group: CostGroup, grandCost: number): Row {
+  const t = group.totals;
+  return {
+    ...keys,
+    records: t.records,
+    input_tokens: t.inputTokens,
+    output_tokens: t.outputTokens,
+    cache_read_tokens: t.cacheReadTokens,
+    cache_write_tokens: t.cacheWriteTokens,
+    total_tokens: t.totalTokens,
+    cost_usd: readGroupCost(t),
+    cost_share: grandCost > 0 && readGroupCost(t) !== null ? t.costUsd / grandCost : null,
+  };
+}
+
+function tableColumns(keys: readonly CostKey[]): DatasetColumn[] {
+  return [
+    ...keys.map((key, index): DatasetColumn => ({ key, header: key.replace('_', ' '), kind: 'text', priority: 90 - index })),
+    { key: 'records', header: 'records', kind: 'integer', priority: 1 },
+    { key: 'input_tokens', header: 'input', kind: 'tokens', priority: 2 },
+    { key: 'output_tokens', header: 'output', kind: 'tokens', priority: 2 },
+    { key: 'cache_read_tokens', header: 'cache read', kind: 'tokens', priority: 1 },
+    { key: 'cache_write_tokens', header: 'cache write', kind: 'tokens', priority: 1 },
+    { key: 'total_tokens', header: 'total tokens', kind: 'tokens', priority: 5 },
+    { key: 'cost_usd', header: 'cost', kind: 'cost', priority: 8 },
+    { key: 'cost_share', header: 'share of cost', kind: 'ratio', priority: 4 },
+  ];
+}
+
+function totalsRow(keys: readonly CostKey[], root: CostGroup, grandCost: number): Row {
+  const labels: Row = {};
+  keys.forEach((key, index) => {
+    labels[key] = index === 0 ? 'total' : '';
+  });
+  return toTableRow(labels, root, grandCost);
+}
+
+export function buildCostReport(analysis: Analysis<CostState>, meta: CostMeta): Document {
+  const { root, unpriced } = analysis.state;
+  const grandCost = root.totals.costUsd;
+  const children = root.children ?? new Map<string, CostGroup>();
+  const unpricedModels = [...unpriced]
+    .sort(([modelA, a], [modelB, b]) => b.totalTokens - a.totalTokens || (modelA < modelB ? -1 : modelA > modelB ? 1 : 0))
+    .map(([model, entry]) => ({ model, records: entry.records, total_tokens: entry.totalTokens }));
+  const json = {
+    schema: JSON_SCHEMA_VERSION,
+    kind: 'cost',
+    by: [...meta.by],
+    cost_mode: meta.costMode,
+    prices: { built_in: meta.priceSource, override_file: meta.pricingFile },
+    range: serializeRange(meta),
+    totals: serializeCostFigures(root, grandCost),
+    rows: meta.by.length > 0 ? serializeLevel(children, meta.by, 0, grandCost) : [],
+    unpriced_models: unpricedModels,
+    ...serializeInput(analysis.summary, analysis.excluded),
+  };
+  const leaves: Row[] = [];
+  flattenLeaves(children, meta.by, 0, {}, grandCost, leaves);
+  const title = `Cost by ${meta.by.map((key) => key.replace('_', ' ')).join(' › ')}`;
+  const datasets: Dataset[] = [
+    { name: 'cost', title, columns: tableColumns(meta.by), rows: leaves, footer: [totalsRow(meta.by, root, grandCost)] },
+  ];
+  if (meta.by.length > 1) {
+    const first = meta.by[0]!;
+    datasets.push({
+      name: `cost_by_${first}`,
+      title: `Subtotals by ${first.replace('_', ' ')}`,
+      columns: tableColumns([first]),
+      rows: sortGroups(children).map(([key, group]) => toTableRow({ [first]: key }, group, grandCost)),
+      footer: [totalsRow([first], root, grandCost)],
+    });
+  }
+  return { json, datasets };
+}

@@ -1,0 +1,161 @@
+/**
+ * Turns the paths a user named (or the default log locations) into a list of
+ * input sources. Directories are walked recursively; a directory reached twice
+ * through symlinks is walked once, so a symlink loop cannot hang the walk.
+ */
+import { readdir, realpath, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+
+export type Source =
+  | { kind: 'file'; path: string; size?: number | undefined }
+  | { kind: 'stream'; name: string; stream: AsyncIterable<Buffer | string> };
+
+export interface DiscoveryProblem {
+  path: string;
+  message: string;
+}
+
+export interface Discovery {
+  sources: Source[];
+  problems: DiscoveryProblem[];
+}
+
+const LOG_FILE_PATTERN = /\.(?:jsonl|jsonl\.gz|ndjson|ndjson\.gz)$/i;
+
+export function isLogFileName(name: string): boolean {
+  return LOG_FILE_PATTERN.test(name);
+}
+
+/**
+ * Expands every path into files. A path named explicitly is read whatever its
+ * extension; inside directories only log-like names are picked up.
+ */
+export async function discoverFiles(paths: readonly string[]): Promise<Discovery> {
+  const files: Array<{ path: string; size: number }> = [];
+  const seenFiles = new Set<string>();
+  const seenDirectories = new Set<string>();
+  const problems: DiscoveryProblem[] = [];
+
+  // One stat per file: its device and inode name it however many links lead to it.
+  const addFile = async (path: string, known?: import('node:fs').Stats): Promise<void> => {
+    const info = known ?? (await stat(path).catch(() => null));
+    const identity = info ? `${info.dev}:${info.ino}` : path;
+    if (seenFiles.has(identity)) return;
+    seenFiles.add(identity);
+    files.push({ path, size: info?.size ?? 0 });
+  };
+
+  const walk = async (directory: string): Promise<void> => {
+    let real: string;
+    try {
+      real = await realpath(directory);
+    } catch (error) {
+      problems.push({ path: directory, message: describeFsError(error) });
+      return;
+    }
+    if (seenDirectories.has(real)) return;
+    seenDirectories.add(real);
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = await readdir(directory, { withFileTypes: true });
+    } catch (error) {
+      problems.push({ path: directory, message: describeFsError(error) });
+      return;
+    }
+    // Sorted so that output and duplicate resolution never depend on readdir order.
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      const child = join(directory, entry.name);
+      if (entry.isDirectory()) {
+        await walk(child);
+      } else if (entry.isFile()) {
+        if (isLogFileName(entry.name)) await addFile(child);
+      } else if (entry.isSymbolicLink()) {
+        const target = await stat(child).catch(() => null);
+        if (target?.isDirectory()) await walk(child);
+        else if (target?.isFile() && isLogFileName(entry.name)) await addFile(child, target);
+      }
+    }
+  };
+
+  for (const path of paths) {
+    const info = await stat(path).catch((error: unknown) => error);
+    if (info instanceof Error) {
+      problems.push({ path, message: describeFsError(info) });
+    } else if ((info as import('node:fs').Stats).isDirectory()) {
+      await walk(path);
+    } else {
+      await addFile(path, info as import('node:fs').Stats);
+    }
+  }
+  return { sources: files.map(({ path, size }) => ({ kind: 'file', path, size })), problems };
+}
+
+export function describeFsError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file or directory';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ELOOP':
+      return 'too many levels of symbolic links';
+    case 'ENOTDIR':
+      return 'not a directory';
+    case 'EISDIR':
+      return 'is a directory';
+    default:
+      return error instanceof Error ? error.message : String(error);
+  }
+}
+
+export interface Environment {
+  home: string;
+  variables: Readonly<Record<string, string | undefined>>;
+}
+
+export interface DefaultLocation {
+  path: string;
+  description: string;
+}
+
+/**
+ * The places agents write usage logs by default, in the order they are read.
+ * Documented in README.md ("Where usage looks by default").
+ */
+export function listDefaultLocations(environment: Environment): DefaultLocation[] {
+  const { home, variables } = environment;
+  const locations: DefaultLocation[] = [];
+  const claudeDirectories = (variables['CLAUDE_CONFIG_DIR'] ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  for (const directory of claudeDirectories) {
+    locations.push({ path: join(resolve(directory), 'projects'), description: 'Claude Code ($CLAUDE_CONFIG_DIR)' });
+  }
+  const xdgConfig = variables['XDG_CONFIG_HOME'] || join(home, '.config');
+  locations.push({ path: join(xdgConfig, 'claude', 'projects'), description: 'Claude Code' });
+  locations.push({ path: join(home, '.claude', 'projects'), description: 'Claude Code' });
+  const codexHome = variables['CODEX_HOME'];
+  locations.push({
+    path: codexHome ? join(resolve(codexHome), 'sessions') : join(home, '.codex', 'sessions'),
+    description: codexHome ? 'Codex ($CODEX_HOME)' : 'Codex',
+  });
+  locations.push({ path: join(home, '.jcode', 'usage', 'events.jsonl'), description: 'jcode' });
+  const seen = new Set<string>();
+  return locations.filter((location) => {
+    if (seen.has(location.path)) return false;
+    seen.add(location.path);
+    return true;
+  });
+}
+
+/** The default locations that exist on this machine. */
+export async function findDefaultLocations(environment: Environment): Promise<DefaultLocation[]> {
+  const found: DefaultLocation[] = [];
+  for (const location of listDefaultLocations(environment)) {
+    if (await stat(location.path).then(() => true, () => false)) found.push(location);
+  }
+  return found;
+}

@@ -1,0 +1,79 @@
+/**
+ * Spawns the real `usage` binary, hermetically: HOME, the XDG folders,
+ * CLAUDE_CONFIG_DIR and CODEX_HOME point into a fresh temporary folder, TZ is
+ * pinned, and colour is off unless a test asks for it.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '..', '..');
+export const BIN = join(ROOT, 'bin', 'usage.js');
+export const FIXTURES = join(ROOT, 'fixtures');
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  input?: string | Buffer;
+  env?: Record<string, string | undefined>;
+  home?: string;
+  cwd?: string;
+}
+
+/** A fresh, empty home with the XDG folders inside it. */
+export function createHome(): string {
+  const home = mkdtempSync(join(tmpdir(), 'usage-home-'));
+  for (const folder of ['.config', '.cache', '.local/share', '.local/state']) mkdirSync(join(home, folder), { recursive: true });
+  return home;
+}
+
+export function hermeticEnv(home: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env['PATH'],
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, '.config'),
+    XDG_CACHE_HOME: join(home, '.cache'),
+    XDG_DATA_HOME: join(home, '.local/share'),
+    XDG_STATE_HOME: join(home, '.local/state'),
+    CLAUDE_CONFIG_DIR: join(home, '.claude-config'),
+    CODEX_HOME: join(home, '.codex-home'),
+    TZ: 'UTC',
+    NO_COLOR: '1',
+  };
+  for (const [key, value] of Object.entries(extra)) {
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+  }
+  return env;
+}
+
+export function runUsage(args: string[], options: RunOptions = {}): Promise<RunResult> {
+  const home = options.home ?? createHome();
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: options.cwd ?? home,
+      env: hermeticEnv(home, options.env),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+export function fixture(...parts: string[]): string {
+  return join(FIXTURES, ...parts);
+}

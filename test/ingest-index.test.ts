@@ -1,0 +1,263 @@
+/**
+ * The persistent index (src/ingest/ingest.ts + src/store/*): results with the
+ * index must equal results without it, whatever happened to the files since
+ * the last run.
+ */
+import { appendFileSync, mkdtempSync, readFileSync, renameSync, rmSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { UsageRecord } from '../src/core/record.js';
+import { type IngestOptions, type IngestSummary, ingest } from '../src/ingest/ingest.js';
+import { discoverFiles } from '../src/sources/discover.js';
+import { INDEX_FILE_NAME } from '../src/store/index-file.js';
+import { createHome, runUsage } from './helpers/cli.js';
+
+const folders: string[] = [];
+function makeFolder(prefix: string): string {
+  const folder = mkdtempSync(join(tmpdir(), prefix));
+  folders.push(folder);
+  return folder;
+}
+afterEach(() => {
+  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
+});
+
+function claudeLine(id: number, output: number, day = 20): string {
+  return `${JSON.stringify({
+    type: 'assistant',
+    sessionId: 's1',
+    uuid: `u${id}`,
+    requestId: `req_${id}`,
+    timestamp: `2026-11-${day}T10:00:00.000Z`,
+    message: { id: `msg_${id}`, model: 'claude-sonnet-4-5', usage: { input_tokens: 10, output_tokens: output, cache_read_input_tokens: 100 } },
+  })}\n`;
+}
+
+function codexLines(totals: number[]): string {
+  const lines = [
+    JSON.stringify({ timestamp: '2026-11-20T09:00:00Z', type: 'session_meta', payload: { id: 'c1', cwd: '/w/app' } }),
+    JSON.stringify({ timestamp: '2026-11-20T09:00:00Z', type: 'turn_context', payload: { model: 'gpt-5' } }),
+  ];
+  for (const total of totals) {
+    lines.push(
+      JSON.stringify({
+        timestamp: '2026-11-20T09:01:00Z',
+        type: 'event_msg',
+        payload: { type: 'token_count', info: { total_token_usage: { input_tokens: total, cached_input_tokens: 0, output_tokens: total } } },
+      }),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+interface Run {
+  summary: IngestSummary;
+  records: UsageRecord[];
+  warnings: string[];
+}
+
+async function run(folder: string, indexDirectory: string | null, extra: IngestOptions = {}, tool = 'usage@test'): Promise<Run> {
+  const { sources } = await discoverFiles([folder]);
+  const records: UsageRecord[] = [];
+  const warnings: string[] = [];
+  const options: IngestOptions = { prefilter: true, ...extra };
+  if (indexDirectory) options.index = { directory: indexDirectory, tool, onWarning: (message) => warnings.push(message) };
+  const summary = await ingest(sources, (record) => records.push(record), options);
+  return { summary, records, warnings };
+}
+
+/** Everything but the index statistics, which differ by design. */
+function comparable(result: Run) {
+  const { index: _index, ...summary } = result.summary;
+  return { summary, records: result.records };
+}
+
+async function expectSameAsWithoutIndex(folder: string, indexDirectory: string): Promise<Run> {
+  const withIndex = await run(folder, indexDirectory);
+  const without = await run(folder, null);
+  expect(comparable(withIndex)).toEqual(comparable(without));
+  return withIndex;
+}
+
+function setOld(path: string): void {
+  const past = new Date(Date.now() - 60_000);
+  utimesSync(path, past, past);
+}
+
+describe('the persistent index', () => {
+  it('does not open unchanged files, and says so', async () => {
+    const logs = makeFolder('usage-logs-');
+    const index = makeFolder('usage-index-');
+    const file = join(logs, 'a.jsonl');
+    writeFileSync(file, claudeLine(1, 5) + claudeLine(2, 7));
+    setOld(file);
+    const first = await expectSameAsWithoutIndex(logs, index);
+    expect(first.summary.index).toEqual({ reused: 0, resumed: 0, scanned: 1, pruned: 0 });
+    const second = await expectSameAsWithoutIndex(logs, index);
+    expect(second.summary.index).toEqual({ reused: 1, resumed: 0, scanned: 0, pruned: 0 });
+    // 2 records: (10 + 5 + 100) + (10 + 7 + 100) = 232 tokens.
+    expect(second.records.reduce((sum, record) => sum + record.totalTokens, 0)).toBe(232);
+  });
+
+  it('reads only the appended lines of a grown file, Codex running totals included', async () => {
+    const logs = makeFolder('usage-logs-');
+    const index = makeFolder('usage-index-');
+    const file = join(logs, 'rollout-1.jsonl');
+    writeFileSync(file, codexLines([10, 30]));
+    await expectSameAsWithoutIndex(logs, index);
+    // Running total 30 → 50: the resumed parser must remember 30 and count a delta of 20.
+    appendFileSync(file, `${codexLines([50]).split('\n')[2]}\n`);
+    const grown = await expectSameAsWithoutIndex(logs, index);
+    expect(grown.summary.index?.resumed).toBe(1);
+    expect(grown.records.map((record) => record.inputTokens)).toEqual([10, 20, 20]);
+  });
+
+  it('reads a truncated, a replaced (same size) and an edited file again from scratch', async () => {
+    const logs = makeFolder('usage-logs-');
+    const index = makeFolder('usage-index-');
+    const truncated = join(logs, 'truncated.jsonl');
+    const replaced = join(logs, 'replaced.jsonl');
+    writeFileSync(truncated, claudeLine(1, 5) + claudeLine(2, 6));
+    writeFileSync(replaced, claudeLine(3, 5));
+    await expectSameAsWithoutIndex(logs, index);
+
+    truncateSync(truncated, claudeLine(1, 5).length);
+    // Same size, different content, and a new inode (written aside, then renamed over).
+    const aside = join(logs, 'aside.tmp');
+    writeFileSync(aside, claudeLine(3, 9));
+    renameSync(aside, replaced);
+    const after = await expectSameAsWithoutIndex(logs, index);
+    expect(after.summary.index).toMatchObject({ reused: 0, resumed: 0, scanned: 2 });
+    expect(after.records.map((record) => record.outputTokens).sort()).toEqual([5, 9]);
+
+    // Same inode, same size, new bytes in the middle.
+    const text = readFileSync(replaced, 'utf8').replace('"output_tokens":9', '"output_tokens":8');
+    writeFileSync(replaced, text);
+    const edited = await expectSameAsWithoutIndex(logs, index);
+    expect(edited.records.map((record) => record.outputTokens).sort()).toEqual([5, 8]);
+  });
+
+  it('forgets deleted files', async () => {
+    const logs = makeFolder('usage-logs-');
+    const index = makeFolder('usage-index-');
+    writeFileSync(join(logs, 'a.jsonl'), claudeLine(1, 5));
+    writeFileSync(join(logs, 'b.jsonl'), claudeLine(2, 5));
+    await run(logs, index);
+    rmSync(join(logs, 'b.jsonl'));
+    writeFileSync(join(logs, 'c.jsonl'), claudeLine(3, 5));
+    const after = await expectSameAsWithoutIndex(logs, index);
+    // b.jsonl is not in this run's sources; its entry is pruned because the file is gone.
+    expect(after.summary.index?.pruned).toBe(1);
+    const entries = readFileSync(join(index, INDEX_FILE_NAME)).toString('latin1');
+    expect(entries).not.toContain('b.jsonl');
+    expect(entries).toContain('c.jsonl');
+  });
+
+  it('does not take a partial last line until it is complete', async () => {
+    const logs = makeFolder('usage-logs-');
+    const index = makeFolder('usage-index-');
+    const file = join(logs, 'a.jsonl');
+    const line = claudeLine(2, 7);
+    writeFileSync(file, claudeLine(1, 5) + line.slice(0, 40));
+    const partial = await expectSameAsWithoutIndex(logs, index);
+    expect(partial.summary.partialLines).toBe(1);
+    expect(partial.records).toHaveLength(1);
+    appendFileSync(file, line.slice(40));
+    const complete = await expectSameAsWithoutIndex(logs, index);
+    expect(complete.summary.partialLines).toBe(0);
+    expect(complete.records).toHaveLength(2);
+  });
+
+  it('keeps de-duplication global when only one file changed', async () => {
+    const logs = makeFolder('usage-logs-');
+    const index = makeFolder('usage-index-');
+    writeFileSync(join(logs, 'a.jsonl'), claudeLine(1, 5));
+    writeFileSync(join(logs, 'b.jsonl'), claudeLine(9, 1));
+    await run(logs, index);
+    // A larger copy of message 1 appears in b.jsonl: it must replace a.jsonl's indexed copy.
+    appendFileSync(join(logs, 'b.jsonl'), claudeLine(1, 50));
+    const after = await expectSameAsWithoutIndex(logs, index);
+    expect(after.records.map((record) => record.outputTokens).sort((x, y) => x - y)).toEqual([1, 50]);
+    expect(after.summary.duplicateLines).toBe(1);
+  });
+
+  it('discards a corrupt or foreign index with a warning and rebuilds it', async () => {
+    const logs = makeFolder('usage-logs-');
+    const index = makeFolder('usage-index-');
+    writeFileSync(join(logs, 'a.jsonl'), claudeLine(1, 5));
+    await run(logs, index);
+    const path = join(index, INDEX_FILE_NAME);
+    const bytes = readFileSync(path);
+    writeFileSync(path, bytes.subarray(0, bytes.length - 5));
+    const damaged = await expectSameAsWithoutIndex(logs, index);
+    expect(damaged.warnings).toHaveLength(1);
+    expect(damaged.warnings[0]).toMatch(/discarding the index/);
+    const rebuilt = await run(logs, index);
+    expect(rebuilt.warnings).toEqual([]);
+    const foreign = await run(logs, index, {}, 'usage@9.9.9');
+    expect(foreign.warnings[0]).toMatch(/another version/);
+    writeFileSync(path, 'this is not an index at all, just text');
+    expect((await run(logs, index)).warnings[0]).toMatch(/not a usage index/);
+  });
+
+  it('equals a run without the index after any sequence of appends (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({
+            file: fc.integer({ min: 0, max: 2 }),
+            lines: fc.array(fc.tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 90 })), { maxLength: 3 }),
+            cut: fc.integer({ min: 0, max: 60 }),
+          }),
+          { minLength: 1, maxLength: 6 },
+        ),
+        async (steps) => {
+          const logs = makeFolder('usage-logs-');
+          const index = makeFolder('usage-index-');
+          const pending = ['', '', ''];
+          for (const step of steps) {
+            // Lines of the same message id may repeat across files with other outputs: dedup must still hold.
+            const text = pending[step.file] + step.lines.map(([id, output]) => claudeLine(id, output)).join('');
+            const cut = Math.min(step.cut, text.length);
+            const written = step.lines.length > 0 ? text.slice(0, text.length - cut) : text;
+            pending[step.file] = text.slice(written.length);
+            appendFileSync(join(logs, `f${step.file}.jsonl`), written);
+            await expectSameAsWithoutIndex(logs, index);
+          }
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+});
+
+describe('the index through the CLI', () => {
+  it('survives two concurrent runs and `usage cache clear` removes it', async () => {
+    const home = createHome();
+    const logs = join(home, 'logs');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(logs);
+    for (let file = 0; file < 20; file++) {
+      writeFileSync(join(logs, `f${file}.jsonl`), Array.from({ length: 50 }, (_, line) => claudeLine(file * 100 + line, 1)).join(''));
+    }
+    const [first, second] = await Promise.all([
+      runUsage(['report', logs, '--json'], { home }),
+      runUsage(['report', logs, '--json'], { home }),
+    ]);
+    expect(first.code).toBe(0);
+    expect(second.code).toBe(0);
+    expect(first.stdout).toBe(second.stdout);
+    const warm = await runUsage(['report', logs, '--json'], { home });
+    expect(warm.stderr).not.toMatch(/discarding/);
+    expect(warm.stdout).toBe(first.stdout);
+    const cold = await runUsage(['report', logs, '--json', '--no-cache'], { home });
+    expect(cold.stdout).toBe(first.stdout);
+    // 1,000 records of 10 + 1 + 100 tokens.
+    expect(JSON.parse(warm.stdout).totals.total_tokens).toBe(111_000);
+    const cleared = await runUsage(['cache', 'clear'], { home });
+    expect(cleared.code).toBe(0);
+    expect(cleared.stderr).toMatch(/Cleared the index/);
+  });
+});
