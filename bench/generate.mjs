@@ -279,18 +279,13 @@ const CLAUDE_MODELS = ['claude-sonnet-4-5-20250929', 'claude-sonnet-4-5-20250929
 const TOOLS = ['Bash', 'Read', 'Edit', 'Grep', 'Write', 'Glob', 'Task'];
 const START_TIME = Date.UTC(2025, 5, 1);
 
-function generateClaude(root, totalBytes, seed) {
-  const random = createRandom(seed);
-  const text = createTextSource(random);
-  const output = new Output(root);
-  const tally = new Tally();
-  const fileCount = Math.max(3, Math.round((totalBytes / MB) * 3));
-  const projectCount = Math.max(2, Math.round(fileCount / 25));
-  const projects = Array.from({ length: projectCount }, (_, index) => `-home-dev-work-project${index}-${random.hex(4)}`);
-  const targets = planFiles(random, fileCount, totalBytes);
-  const period = malformedPeriod((totalBytes / MB) * 190);
-  /** Earlier files' responses: a resumed session repeats some of them in a new file. */
-  const reservoir = [];
+/**
+ * Writes Claude transcript lines into `output`, tallying what a reader must
+ * report. One writer serves a whole set, so the rhythm of malformed lines runs
+ * across files. `ids` are the prefixes of message and request ids: appended
+ * chunks use their own, so they can never repeat a response of the set.
+ */
+function createClaudeWriter({ random, text, output, tally, period, ids = { message: 'msg_01', request: 'req_011C' } }) {
   let assistantCount = 0;
   let malformedCount = 0;
 
@@ -347,18 +342,13 @@ function generateClaude(root, totalBytes, seed) {
     model,
   ];
 
-  for (let fileIndex = 0; fileIndex < fileCount; fileIndex++) {
-    const project = projects[Math.min(projectCount - 1, Math.floor(random.next() ** 1.5 * projectCount))];
-    const sessionId = random.uuid();
-    const sidechain = random.chance(0.05);
-    const relative = sidechain
-      ? join('projects', project, random.uuid(), 'subagents', `agent-${random.hex(8)}.jsonl`)
-      : join('projects', project, `${sessionId}.jsonl`);
-    output.open(relative);
-    const cwd = `/home/dev/work/${project.split('-')[4] ?? 'project'}`;
-    const version = random.pick(['1.0.98', '2.0.14', '2.0.31']);
-    const gitBranch = random.pick(['main', 'main', 'feature/cache', 'fix/parser']);
-    let time = START_TIME + fileIndex * 3_600_000 + random.integer(0, 3_000_000);
+  /**
+   * Writes one session until the output holds `target` bytes, opening with
+   * `carryOver` repeats from `reservoir` (earlier files' responses) as a
+   * resumed session does. Returns the session's keyed responses.
+   */
+  return function writeSession({ sessionId, sidechain, cwd, version, gitBranch, time: startTime }, target, reservoir, carryOver) {
+    let time = startTime;
     let parent = null;
     const fileResponses = [];
 
@@ -419,8 +409,8 @@ function generateClaude(root, totalBytes, seed) {
       assistantCount++;
       const model = random.chance(0.003) ? '<synthetic>' : random.pick(CLAUDE_MODELS);
       const response = {
-        id: `msg_01${random.base62(22)}`,
-        requestId: random.chance(0.02) ? null : `req_011C${random.base62(20)}`,
+        id: `${ids.message}${random.base62(22)}`,
+        requestId: random.chance(0.02) ? null : `${ids.request}${random.base62(20)}`,
         model,
         usage: makeUsage(),
       };
@@ -502,10 +492,7 @@ function generateClaude(root, totalBytes, seed) {
       tally.noUsageLines++;
     };
 
-    const target = targets[fileIndex];
-    // A resumed session opens with responses it carries over from an earlier
-    // file; the second file always does, so even the smallest set repeats across files.
-    if (reservoir.length > 0 && (fileIndex === 1 || random.chance(0.1))) {
+    if (carryOver) {
       for (let count = random.integer(1, 3); count > 0; count--) emitCopy(random.pick(reservoir));
     }
     while (output.bytes < target) {
@@ -518,6 +505,43 @@ function generateClaude(root, totalBytes, seed) {
         if (toolUseId !== null) emitToolResult(toolUseId);
       }
     }
+    return fileResponses;
+  };
+}
+
+function generateClaude(root, totalBytes, seed) {
+  const random = createRandom(seed);
+  const text = createTextSource(random);
+  const output = new Output(root);
+  const tally = new Tally();
+  const fileCount = Math.max(3, Math.round((totalBytes / MB) * 3));
+  const projectCount = Math.max(2, Math.round(fileCount / 25));
+  const projects = Array.from({ length: projectCount }, (_, index) => `-home-dev-work-project${index}-${random.hex(4)}`);
+  const targets = planFiles(random, fileCount, totalBytes);
+  const writeSession = createClaudeWriter({ random, text, output, tally, period: malformedPeriod((totalBytes / MB) * 190) });
+  /** Earlier files' responses: a resumed session repeats some of them in a new file. */
+  const reservoir = [];
+
+  for (let fileIndex = 0; fileIndex < fileCount; fileIndex++) {
+    const project = projects[Math.min(projectCount - 1, Math.floor(random.next() ** 1.5 * projectCount))];
+    const sessionId = random.uuid();
+    const sidechain = random.chance(0.05);
+    const relative = sidechain
+      ? join('projects', project, random.uuid(), 'subagents', `agent-${random.hex(8)}.jsonl`)
+      : join('projects', project, `${sessionId}.jsonl`);
+    output.open(relative);
+    const session = {
+      sessionId,
+      sidechain,
+      cwd: `/home/dev/work/${project.split('-')[4] ?? 'project'}`,
+      version: random.pick(['1.0.98', '2.0.14', '2.0.31']),
+      gitBranch: random.pick(['main', 'main', 'feature/cache', 'fix/parser']),
+      time: START_TIME + fileIndex * 3_600_000 + random.integer(0, 3_000_000),
+    };
+    // A resumed session opens with responses it carries over from an earlier
+    // file; the second file always does, so even the smallest set repeats across files.
+    const carryOver = reservoir.length > 0 && (fileIndex === 1 || random.chance(0.1));
+    const fileResponses = writeSession(session, targets[fileIndex], reservoir, carryOver);
     for (const response of fileResponses) {
       if (reservoir.length < 5000) reservoir.push(response);
       else if (random.chance(0.1)) reservoir[random.integer(0, reservoir.length - 1)] = response;
@@ -534,22 +558,16 @@ const FLAT_MODELS = [
   ['gpt-5-2025-08-07', 'openai'],
 ];
 
-function generateFlat(root, totalBytes, seed) {
-  const random = createRandom(seed);
-  const output = new Output(root);
-  const tally = new Tally();
-  const fileCount = Math.max(2, Math.round((totalBytes / MB) * 0.3));
-  const targets = planFiles(random, fileCount, totalBytes);
-  const period = malformedPeriod((totalBytes / MB) * 1900);
+/** Writes bamboo records into `output`, tallying them; like the Claude writer, one serves a whole set. */
+function createFlatWriter({ random, output, tally, period }) {
   let recordCount = 0;
   let malformedCount = 0;
 
-  for (let fileIndex = 0; fileIndex < fileCount; fileIndex++) {
-    const sessionId = random.uuid();
-    output.open(join('sessions', sessionId, 'token-usage.jsonl'));
-    let time = START_TIME + fileIndex * 7_200_000;
-    let messages = random.integer(2, 10);
-    while (output.bytes < targets[fileIndex]) {
+  /** Writes one session's records until the output holds `target` bytes. */
+  return function writeSession({ sessionId, time: startTime, messages: startMessages }, target) {
+    let time = startTime;
+    let messages = startMessages;
+    while (output.bytes < target) {
       recordCount++;
       time += random.integer(1000, 60_000);
       messages += random.integer(1, 3);
@@ -601,9 +619,89 @@ function generateFlat(root, totalBytes, seed) {
         model,
       ]);
     }
+  };
+}
+
+function generateFlat(root, totalBytes, seed) {
+  const random = createRandom(seed);
+  const output = new Output(root);
+  const tally = new Tally();
+  const fileCount = Math.max(2, Math.round((totalBytes / MB) * 0.3));
+  const targets = planFiles(random, fileCount, totalBytes);
+  const writeSession = createFlatWriter({ random, output, tally, period: malformedPeriod((totalBytes / MB) * 1900) });
+
+  for (let fileIndex = 0; fileIndex < fileCount; fileIndex++) {
+    const sessionId = random.uuid();
+    output.open(join('sessions', sessionId, 'token-usage.jsonl'));
+    writeSession({ sessionId, time: START_TIME + fileIndex * 7_200_000, messages: random.integer(2, 10) }, targets[fileIndex]);
   }
   output.close();
   return { output, tally };
+}
+
+/** Collects lines in memory: a chunk to append to a file of a set. */
+class MemoryOutput {
+  constructor() {
+    this.parts = [];
+    this.bytes = 0;
+    this.lines = 0;
+  }
+
+  write(line) {
+    const text = `${line}\n`;
+    this.parts.push(text);
+    this.bytes += Buffer.byteLength(text);
+    this.lines++;
+  }
+}
+
+export const APPEND_BYTES = MB;
+
+/**
+ * About `bytes` of complete new lines for one file of a set, as an active
+ * session writes them, with the exact figures they add (`sources.files` is 0:
+ * the file is already counted). The same set, size and seed always give the
+ * same text. Claude responses get their own id prefixes, so none can repeat,
+ * and so be de-duplicated against, a response already in the set.
+ */
+export function generateAppend({ set, bytes = APPEND_BYTES, seed = DEFAULT_SEED }) {
+  if (!SETS.includes(set)) throw new Error(`unknown set ${set}: use ${SETS.join(' or ')}`);
+  // A stream of its own, not a replay of the set's first bytes.
+  const random = createRandom((seed + 0x9e3779b9) >>> 0);
+  const output = new MemoryOutput();
+  const tally = new Tally();
+  const time = Date.UTC(2026, 0, 1);
+  if (set === 'claude') {
+    const text = createTextSource(random);
+    const period = malformedPeriod((bytes / MB) * 190);
+    const writeSession = createClaudeWriter({ random, text, output, tally, period, ids: { message: 'msg_02', request: 'req_011D' } });
+    const session = { sessionId: random.uuid(), sidechain: false, cwd: '/home/dev/work/project0', version: '2.0.31', gitBranch: 'main', time };
+    writeSession(session, bytes, [], false);
+  } else {
+    const writeSession = createFlatWriter({ random, output, tally, period: malformedPeriod((bytes / MB) * 1900) });
+    writeSession({ sessionId: random.uuid(), time, messages: random.integer(2, 10) }, bytes);
+  }
+  return {
+    text: output.parts.join(''),
+    expected: { ...tally.summarize(), sources: { files: 0, lines: output.lines, bytes: output.bytes } },
+  };
+}
+
+/** The figures of a set plus those of an appended chunk whose records are all new. */
+export function addExpected(base, extra) {
+  const sum = (a, b) => Object.fromEntries([...new Set([...Object.keys(a), ...Object.keys(b)])].map((key) => [key, (a[key] ?? 0) + (b[key] ?? 0)]));
+  const models = {};
+  for (const model of [...new Set([...Object.keys(base.models), ...Object.keys(extra.models)])].sort()) {
+    models[model] = sum(base.models[model] ?? {}, extra.models[model] ?? {});
+  }
+  return {
+    totals: sum(base.totals, extra.totals),
+    skipped: { lines: base.skipped.lines + extra.skipped.lines, reasons: sum(base.skipped.reasons, extra.skipped.reasons) },
+    no_usage_lines: base.no_usage_lines + extra.no_usage_lines,
+    duplicate_lines: base.duplicate_lines + extra.duplicate_lines,
+    models,
+    sources: sum(base.sources, extra.sources),
+  };
 }
 
 export function setDirectory(set, sizeMB) {

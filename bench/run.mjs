@@ -5,17 +5,23 @@
  * Generates the data sets (bench/generate.mjs, reused when present), then
  * times, in alternating order each round so that drift and cache effects hit
  * every tool alike: `cat` of the files, `wc -l`, a naive Node loop
- * (bench/naive.mjs) and `usage report --json`. Every `usage` run is checked
+ * (bench/naive.mjs), `usage report --json --no-cache` (reading everything),
+ * and the persistent index: built from nothing, warm with nothing changed,
+ * and after 1 MB was appended to one file. Every `usage` run is checked
  * against the generator's exact totals. Also times start-up (`node -e 0`,
  * `usage --version`, `usage report` on a 1 KB file). Prints a table and
  * rewrites bench/RESULTS.md from bench/results.json, which keeps the latest
  * figures per set and size so that runs at different sizes can be compared.
+ *
+ * The appended bytes are cut off again after every run, and on exit or
+ * Ctrl-C, so the data folder stays equal to its manifest.
  *
  * Exit code: 1 when `usage` reported a wrong figure (or with --strict, when a
  * target is missed), 2 for a bad flag.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
+  appendFileSync,
   closeSync,
   existsSync,
   mkdirSync,
@@ -26,12 +32,14 @@ import {
   rmSync,
   statSync,
   statfsSync,
+  truncateSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DATA_DIR, GENERATOR_VERSION, SETS, generateSet, setDirectory } from './generate.mjs';
+import { APPEND_BYTES, DATA_DIR, GENERATOR_VERSION, SETS, addExpected, generateAppend, generateSet, setDirectory } from './generate.mjs';
 import { compareReport } from './verify.mjs';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
@@ -47,6 +55,12 @@ const TARGETS = {
   rssMiB: 128,
   rssGrowth: 1.1,
   startupRatio: 1.5,
+  /** The index, against the `--no-cache` median of the same set. */
+  indexWarmRatio: 0.05,
+  indexWarmMs: 150,
+  indexAppendRatio: 0.1,
+  /** Index bytes over log bytes; Claude transcripts only (flat records are ten times denser). */
+  indexSizeRatio: 0.05,
 };
 
 const HELP = `usage: npm run bench -- [flags]
@@ -57,6 +71,7 @@ const HELP = `usage: npm run bench -- [flags]
   --usage <bin>        the usage entry point to measure (default bin/usage.js of this checkout)
   --label <text>       a note stored with the figures (e.g. which commit or experiment)
   --no-naive           skip the naive Node loop (it is the slowest tool)
+  --no-index           skip the persistent-index runs (cold, warm, appended)
   --no-save            print only; leave results.json and RESULTS.md alone
   --strict             exit 1 when a target is missed, not only on wrong figures
   --clean              delete the generated data afterwards`;
@@ -70,6 +85,7 @@ function parseArguments(argv) {
     usage: join(ROOT, 'bin', 'usage.js'),
     label: '',
     naive: true,
+    index: true,
     save: true,
     strict: false,
     clean: false,
@@ -110,6 +126,9 @@ function parseArguments(argv) {
         break;
       case '--no-naive':
         options.naive = false;
+        break;
+      case '--no-index':
+        options.index = false;
         break;
       case '--no-save':
         options.save = false;
@@ -183,11 +202,15 @@ function pollPeakRss(pid) {
  */
 function runOnce(command, args, { cwd, env, capture = false, wrap = true }) {
   return new Promise((resolvePromise, reject) => {
+    // Stopping on a signal: nothing new starts, and the run just ends.
+    if (stopping) return;
     const timeFile = wrap && GNU_TIME ? join(scratch(), `time-${process.pid}-${Math.random().toString(36).slice(2)}`) : null;
     const [file, argv] = timeFile ? [GNU_TIME, ['-f', '%M %U %S', '-o', timeFile, command, ...args]] : [command, args];
     const devNull = capture ? null : openSync('/dev/null', 'w');
     const started = process.hrtime.bigint();
-    const child = spawn(file, argv, { cwd, env, stdio: ['ignore', capture ? 'pipe' : devNull, 'pipe'] });
+    // A process group of its own, so that a signal can stop the command together with what GNU time started.
+    const child = spawn(file, argv, { cwd, env, stdio: ['ignore', capture ? 'pipe' : devNull, 'pipe'], detached: true });
+    runningChildren.add(child);
     const stopPolling = wrap && !timeFile ? pollPeakRss(child.pid) : null;
     const stdout = [];
     const stderr = [];
@@ -196,7 +219,9 @@ function runOnce(command, args, { cwd, env, capture = false, wrap = true }) {
     child.on('error', reject);
     child.on('close', (code) => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      runningChildren.delete(child);
       if (devNull !== null) closeSync(devNull);
+      if (stopping) return;
       let rssKiB = stopPolling ? stopPolling() : null;
       let cpuSeconds = null;
       if (timeFile) {
@@ -236,17 +261,23 @@ function batchArguments(files, limit = 512 * 1024) {
   return batches;
 }
 
+/** Times a tool's steps; its `before` and `after` hooks (preparing and restoring state) are not timed. */
 async function runTool(tool) {
   let seconds = 0;
   let rssKiB = null;
   let cpuSeconds = null;
   let last = null;
-  for (const step of tool.steps) {
-    last = await runOnce(step.command, step.args, tool.options);
-    if (last.code !== 0) throw new Error(`${tool.name} exited with ${last.code}: ${last.stderr.trim().slice(0, 2000)}`);
-    seconds += last.seconds;
-    if (last.rssKiB !== null) rssKiB = Math.max(rssKiB ?? 0, last.rssKiB);
-    if (last.cpuSeconds !== null) cpuSeconds = (cpuSeconds ?? 0) + last.cpuSeconds;
+  await tool.before?.();
+  try {
+    for (const step of tool.steps) {
+      last = await runOnce(step.command, step.args, tool.options);
+      if (last.code !== 0) throw new Error(`${tool.name} exited with ${last.code}: ${last.stderr.trim().slice(0, 2000)}`);
+      seconds += last.seconds;
+      if (last.rssKiB !== null) rssKiB = Math.max(rssKiB ?? 0, last.rssKiB);
+      if (last.cpuSeconds !== null) cpuSeconds = (cpuSeconds ?? 0) + last.cpuSeconds;
+    }
+  } finally {
+    await tool.after?.();
   }
   return { seconds, rssKiB, cpuSeconds, stdout: last?.stdout ?? '' };
 }
@@ -261,6 +292,78 @@ let scratchDirectory = null;
 function scratch() {
   scratchDirectory ??= mkdtempSync(join(tmpdir(), 'usage-bench-'));
   return scratchDirectory;
+}
+
+function removeScratch() {
+  if (scratchDirectory) rmSync(scratchDirectory, { recursive: true, force: true });
+  scratchDirectory = null;
+}
+
+/**
+ * Data files that have bytes appended, with their original size and times.
+ * Cutting the bytes off again must happen however the run ends, so that the
+ * data folder stays equal to its manifest; hence the exit and signal hooks.
+ */
+const appendedFiles = new Map();
+
+function restoreFile(path) {
+  const original = appendedFiles.get(path);
+  if (original === undefined) return;
+  truncateSync(path, original.size);
+  utimesSync(path, original.seconds, original.seconds);
+  appendedFiles.delete(path);
+}
+
+function restoreAllFiles() {
+  for (const path of [...appendedFiles.keys()]) restoreFile(path);
+}
+
+/** Commands running now: a signal stops them before the files are restored and the scratch folder goes. */
+const runningChildren = new Set();
+let stopping = false;
+
+process.on('exit', () => {
+  restoreAllFiles();
+  removeScratch();
+});
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+]) {
+  process.on(signal, () => {
+    if (stopping) process.exit(code);
+    stopping = true;
+    const closed = [...runningChildren].map((child) => new Promise((resolvePromise) => child.once('close', resolvePromise)));
+    for (const child of runningChildren) {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+    Promise.all(closed).then(() => process.exit(code));
+  });
+}
+
+/**
+ * Sets a file's times to a whole second and returns what restoring it needs.
+ * Restoring the size and the exact modification time makes the file look
+ * untouched to the index (utimes cannot set nanoseconds exactly, whole seconds
+ * it can), so warm runs stay warm while other runs append and cut off.
+ */
+function pinFileTimes(path) {
+  const seconds = Math.floor(statSync(path).mtimeMs / 1000);
+  utimesSync(path, seconds, seconds);
+  return { size: statSync(path).size, seconds };
+}
+
+function directoryBytes(directory) {
+  let bytes = 0;
+  for (const name of readdirSync(directory, { recursive: true })) {
+    const info = statSync(join(directory, String(name)));
+    if (info.isFile()) bytes += info.size;
+  }
+  return bytes;
 }
 
 /** The environment every tool runs in: a throw-away home, so no user config or logs are read. */
@@ -287,7 +390,11 @@ function createEnvironment() {
 
 // ------------------------------------------------------------- the benchmark
 
-function describeTools(directory, manifest, options, environment) {
+/**
+ * The tools that read everything. `check` says which `usage report --json`
+ * shaped output to compare with the generator's totals, and where mismatches go.
+ */
+function describeTools(directory, manifest, options, environment, problems) {
   const files = manifest.files;
   const inData = { cwd: directory, env: environment.env };
   const inHome = { cwd: environment.home, env: environment.env };
@@ -299,15 +406,84 @@ function describeTools(directory, manifest, options, environment) {
       label: 'naive Node (split2 + JSON.parse)',
       steps: [{ command: process.execPath, args: [join(BENCH_DIR, 'naive.mjs'), directory] }],
       options: { ...inHome, capture: true },
+      check: { into: problems.naive, expected: manifest.expected, prefix: '' },
     },
     {
       name: 'usage',
-      label: 'usage report --json',
-      steps: [{ command: process.execPath, args: [options.usage, 'report', '--json', '-q', directory] }],
+      // --no-cache: the index would make every run after the first a warm one.
+      label: 'usage report --json --no-cache',
+      steps: [{ command: process.execPath, args: [options.usage, 'report', '--json', '-q', '--no-cache', directory] }],
       options: { ...inHome, capture: true },
+      check: { into: problems.usage, expected: manifest.expected, prefix: '' },
     },
   ];
   return options.naive ? tools : tools.filter((tool) => tool.name !== 'naive');
+}
+
+/**
+ * The persistent index, each run with its own --cache-dir: cold (a fresh
+ * empty folder each run, so the time includes writing the index), warm
+ * (built beforehand, nothing changed) and appended (the index is up to date,
+ * then a generated chunk of new lines is appended to the set's newest file;
+ * afterwards the chunk is cut off and an untimed run brings the index up to
+ * date again, its output checked too).
+ */
+function describeIndexTools(set, directory, manifest, options, environment, problems) {
+  const base = join(scratch(), `index-${set}`);
+  const coldDirectory = join(base, 'cold');
+  const warmDirectory = join(base, 'warm');
+  const appendDirectory = join(base, 'append');
+  for (const folder of [warmDirectory, appendDirectory]) mkdirSync(folder, { recursive: true });
+  const inHome = { cwd: environment.home, env: environment.env, capture: true };
+  const argumentsFor = (cacheDirectory) => [options.usage, 'report', '--json', '-q', '--cache-dir', cacheDirectory, directory];
+  const check = (label, expected) => ({ into: problems, expected, prefix: `${label}: ` });
+  const runUntimed = async (cacheDirectory, label) => {
+    const result = await runOnce(process.execPath, argumentsFor(cacheDirectory), { ...inHome, wrap: false });
+    if (result.code !== 0) throw new Error(`${label} exited with ${result.code}: ${result.stderr.trim().slice(0, 2000)}`);
+    problems.push(...checkOutput(label, result.stdout, manifest.expected).map((problem) => `${label}: ${problem}`));
+  };
+  const describe = (name, label, cacheDirectory, hooks) => ({
+    name,
+    label,
+    steps: [{ command: process.execPath, args: argumentsFor(cacheDirectory) }],
+    options: inHome,
+    check: check(label, manifest.expected),
+    ...hooks,
+  });
+
+  const target = manifest.files.at(-1);
+  const targetPath = join(directory, target);
+  const original = pinFileTimes(targetPath);
+  const chunk = generateAppend({ set, seed: manifest.seed });
+  const appendLabel = `usage (index, ${APPEND_BYTES / MB} MB appended)`;
+  const tools = [
+    describe('index_cold', 'usage (index cold)', coldDirectory, {
+      before: () => {
+        rmSync(coldDirectory, { recursive: true, force: true });
+        mkdirSync(coldDirectory, { recursive: true });
+      },
+    }),
+    describe('index_warm', 'usage (index warm)', warmDirectory, {
+      setup: () => runUntimed(warmDirectory, 'building the warm index'),
+    }),
+    describe('index_append', appendLabel, appendDirectory, {
+      check: check(appendLabel, addExpected(manifest.expected, chunk.expected)),
+      setup: () => runUntimed(appendDirectory, 'building the index for appending'),
+      before: () => {
+        appendedFiles.set(targetPath, original);
+        appendFileSync(targetPath, chunk.text);
+      },
+      after: async () => {
+        restoreFile(targetPath);
+        await runUntimed(appendDirectory, 'index after cutting the appended lines off');
+      },
+    }),
+  ];
+  return {
+    tools,
+    warmDirectory,
+    append: { file: target, bytes: chunk.expected.sources.bytes, lines: chunk.expected.sources.lines },
+  };
 }
 
 function checkOutput(tool, stdout, expected) {
@@ -318,53 +494,83 @@ function checkOutput(tool, stdout, expected) {
   }
 }
 
+function recordCheck(tool, stdout) {
+  if (!tool.check) return;
+  const { into, expected, prefix } = tool.check;
+  into.push(...checkOutput(tool.name, stdout, expected).map((problem) => `${prefix}${problem}`));
+}
+
+/** The sizes of the files must add up to the manifest's: a run killed with bytes appended leaves them off. */
+function matchesManifest(directory, manifest) {
+  let bytes = 0;
+  for (const file of manifest.files) {
+    try {
+      bytes += statSync(join(directory, file)).size;
+    } catch {
+      return false;
+    }
+  }
+  return bytes === manifest.expected.sources.bytes;
+}
+
+function summarizeSamples(tool, { seconds, rssKiB, cpuSeconds }, bytes) {
+  const mid = median(seconds);
+  return {
+    label: tool.label,
+    median_s: round(mid, 4),
+    min_s: round(Math.min(...seconds), 4),
+    max_s: round(Math.max(...seconds), 4),
+    mb_per_s: round(bytes / MB / mid, 1),
+    median_cpu_s: cpuSeconds.length > 0 ? round(median(cpuSeconds), 3) : null,
+    peak_rss_mib: rssKiB.length > 0 ? round(Math.max(...rssKiB) / 1024, 1) : null,
+    median_rss_mib: rssKiB.length > 0 ? round(median(rssKiB) / 1024, 1) : null,
+    runs: seconds.length,
+  };
+}
+
 async function benchmarkSet(set, options, environment) {
   const directory = setDirectory(set, options.sizeMB);
   note(`\n${set} ${options.sizeMB} MB: generating (or reusing) ${directory}`);
-  const manifest = generateSet({ set, sizeMB: options.sizeMB });
+  let manifest = generateSet({ set, sizeMB: options.sizeMB });
+  if (!matchesManifest(directory, manifest)) {
+    note('  the files differ from the manifest (an interrupted run?): generating again');
+    manifest = generateSet({ set, sizeMB: options.sizeMB, force: true });
+  }
   const { expected } = manifest;
   note(`  ${expected.sources.files} files, ${expected.sources.lines} lines, ${(expected.sources.bytes / MB).toFixed(1)} MB`);
-  const tools = describeTools(directory, manifest, options, environment);
+  const problems = { usage: [], naive: [], index: [] };
+  const tools = describeTools(directory, manifest, options, environment, problems);
+  const index = options.index ? describeIndexTools(set, directory, manifest, options, environment, problems.index) : null;
+  if (index) tools.push(...index.tools);
   const samples = Object.fromEntries(tools.map((tool) => [tool.name, { seconds: [], rssKiB: [], cpuSeconds: [] }]));
   const load = [loadavg()[0]];
-  const problems = { usage: [], naive: [] };
 
   // One untimed pass warms the page cache and every tool's code paths.
   note('  warming up');
-  for (const tool of tools) {
-    const result = await runTool(tool);
-    if (tool.name in problems) problems[tool.name].push(...checkOutput(tool.name, result.stdout, expected));
-  }
+  for (const tool of tools) await tool.setup?.();
+  for (const tool of tools) recordCheck(tool, (await runTool(tool)).stdout);
   for (let round = 0; round < options.runs; round++) {
-    const order = tools.map((_, index) => tools[(index + round) % tools.length]);
+    const order = tools.map((_, position) => tools[(position + round) % tools.length]);
     for (const tool of order) {
       const result = await runTool(tool);
       samples[tool.name].seconds.push(result.seconds);
       if (result.rssKiB !== null) samples[tool.name].rssKiB.push(result.rssKiB);
       if (result.cpuSeconds !== null) samples[tool.name].cpuSeconds.push(result.cpuSeconds);
-      if (tool.name in problems) problems[tool.name].push(...checkOutput(tool.name, result.stdout, expected));
+      recordCheck(tool, result.stdout);
     }
     note(`  round ${round + 1}/${options.runs}: ${order.map((tool) => `${tool.name} ${samples[tool.name].seconds.at(-1).toFixed(3)} s`).join(', ')}`);
   }
 
   load.push(loadavg()[0]);
+  const indexNames = new Set(index?.tools.map((tool) => tool.name) ?? []);
   const results = {};
+  const indexResults = {};
   for (const tool of tools) {
-    const { seconds, rssKiB, cpuSeconds } = samples[tool.name];
-    const mid = median(seconds);
-    results[tool.name] = {
-      label: tool.label,
-      median_s: round(mid, 4),
-      min_s: round(Math.min(...seconds), 4),
-      max_s: round(Math.max(...seconds), 4),
-      mb_per_s: round(expected.sources.bytes / MB / mid, 1),
-      median_cpu_s: cpuSeconds.length > 0 ? round(median(cpuSeconds), 3) : null,
-      peak_rss_mib: rssKiB.length > 0 ? round(Math.max(...rssKiB) / 1024, 1) : null,
-      median_rss_mib: rssKiB.length > 0 ? round(median(rssKiB) / 1024, 1) : null,
-      runs: seconds.length,
-    };
+    const into = indexNames.has(tool.name) ? indexResults : results;
+    into[tool.name] = summarizeSamples(tool, samples[tool.name], expected.sources.bytes);
   }
   const unique = (list) => [...new Set(list)];
+  const indexBytes = index ? directoryBytes(index.warmDirectory) : null;
   return {
     set,
     size_mb: options.sizeMB,
@@ -378,6 +584,16 @@ async function benchmarkSet(set, options, environment) {
     correct: problems.usage.length === 0,
     problems: unique(problems.usage).slice(0, 20),
     naive_correct: options.naive ? problems.naive.length === 0 : null,
+    index: index
+      ? {
+          tools: indexResults,
+          bytes: indexBytes,
+          ratio: round(indexBytes / expected.sources.bytes, 4),
+          append: index.append,
+          correct: problems.index.length === 0,
+          problems: unique(problems.index).slice(0, 20),
+        }
+      : null,
     load_average: load.map((value) => round(value, 2)),
   };
 }
@@ -416,8 +632,8 @@ async function benchmarkStartup(options, environment) {
     { name: 'version', label: 'usage --version', steps: [{ command: process.execPath, args: [options.usage, '--version'] }], options: inHome },
     {
       name: 'tiny',
-      label: `usage report --json (${statSync(tiny).size} B file)`,
-      steps: [{ command: process.execPath, args: [options.usage, 'report', '--json', '-q', tiny] }],
+      label: `usage report --json --no-cache (${statSync(tiny).size} B file)`,
+      steps: [{ command: process.execPath, args: [options.usage, 'report', '--json', '-q', '--no-cache', tiny] }],
       options: inHome,
     },
   ];
@@ -534,6 +750,42 @@ function evaluateSet(entry, store) {
   return rows;
 }
 
+const megabytes = (bytes) => (bytes / MB).toFixed(bytes < 10 * MB ? 2 : 1);
+const percent = (value) => (value === null ? '–' : `${(value * 100).toFixed(1)}%`);
+
+/** The index targets for one set and size, as rows of [target, figure, verdict]. */
+function evaluateIndex(entry) {
+  const index = entry.index;
+  const cold = entry.tools.usage?.median_s;
+  const warm = index.tools.index_warm?.median_s;
+  const appended = index.tools.index_append?.median_s;
+  const official = entry.size_mb === TARGETS.officialSizeMB;
+  const scope = official ? '' : ` (target is at ${TARGETS.officialSizeMB} MB; indicative here)`;
+  const share = (value) => (value === undefined || cold === undefined ? null : value / cold);
+  const warmShare = share(warm);
+  const appendShare = share(appended);
+  const sizeScope = entry.set === 'claude' ? scope : ' (the target is for Claude transcripts)';
+  return [
+    [
+      'exact totals (index cold, warm, appended, and after cutting the appended lines off)',
+      index.correct ? 'all match' : `${index.problems.length} mismatches`,
+      mark(index.correct),
+    ],
+    [`index warm ≤ ${TARGETS.indexWarmRatio * 100}% of --no-cache${scope}`, percent(warmShare), mark(warmShare === null ? null : warmShare <= TARGETS.indexWarmRatio)],
+    [`index warm ≤ ${TARGETS.indexWarmMs} ms${scope}`, warm === undefined ? '–' : `${(warm * 1000).toFixed(0)} ms`, mark(warm === undefined ? null : warm * 1000 <= TARGETS.indexWarmMs)],
+    [
+      `${index.append.bytes >= MB ? `${(index.append.bytes / MB).toFixed(1)} MB` : `${index.append.bytes} B`} appended ≤ ${TARGETS.indexAppendRatio * 100}% of --no-cache${scope}`,
+      percent(appendShare),
+      mark(appendShare === null ? null : appendShare <= TARGETS.indexAppendRatio),
+    ],
+    [
+      `index size ≤ ${TARGETS.indexSizeRatio * 100}% of the log bytes${sizeScope}`,
+      `${megabytes(index.bytes)} MB, ${percent(index.ratio)}`,
+      entry.set === 'claude' ? mark(index.ratio <= TARGETS.indexSizeRatio) : 'n/a',
+    ],
+  ];
+}
+
 function evaluateStartup(startup) {
   const base = startup.tools.node.median_s;
   const version = ratio(startup.tools.version.median_s, base);
@@ -582,6 +834,31 @@ function renderSet(entry, store) {
   ];
   if (!entry.correct) lines.push('', 'Mismatches:', '', ...entry.problems.map((problem) => `- ${problem}`));
   if (entry.naive_correct === false) lines.push('', 'Note: the naive loop did not reproduce the expected totals.');
+  if (entry.index) lines.push('', renderIndex(entry));
+  return lines.join('\n');
+}
+
+function renderIndex(entry) {
+  const { index } = entry;
+  const cold = entry.tools.usage?.median_s;
+  const rows = Object.values(index.tools).map((tool) => [
+    tool.label,
+    seconds(tool.median_s),
+    `${seconds(tool.min_s)}–${seconds(tool.max_s)}`,
+    tool.median_cpu_s == null ? '–' : tool.median_cpu_s.toFixed(2),
+    mib(tool.peak_rss_mib),
+    cold ? `${((tool.median_s / cold) * 100).toFixed(1)}%` : '–',
+  ]);
+  const lines = [
+    '#### Persistent index',
+    '',
+    `\`usage report --json -q --cache-dir <dir>\`, in the same alternating rounds: cold builds the index in an empty folder each run (writing it included); warm finds nothing changed; appended reads ${index.append.lines.toLocaleString('en-US')} new lines (${(index.append.bytes / MB).toFixed(2)} MB) appended to \`${index.append.file}\` after the index was up to date. The index takes ${megabytes(index.bytes)} MB, ${percent(index.ratio)} of the log bytes.`,
+    '',
+    table(['run', 'median s', 'range s', 'CPU s', 'peak RSS MiB', '÷ --no-cache'], rows),
+    '',
+    table(['target', 'measured', 'verdict'], evaluateIndex(entry)),
+  ];
+  if (!index.correct) lines.push('', 'Mismatches:', '', ...index.problems.map((problem) => `- ${problem}`));
   return lines.join('\n');
 }
 
@@ -607,7 +884,8 @@ function renderMarkdown(store) {
     '',
     'Written by `npm run bench` (bench/run.mjs); do not edit by hand. The data is generated',
     'deterministically by bench/generate.mjs, and every `usage` run is checked against the',
-    "generator's exact totals. Wall time is the median of alternating runs on a warm page cache;",
+    "generator's exact totals. `--no-cache` runs read everything; the persistent-index runs each",
+    'have their own `--cache-dir`. Wall time is the median of alternating runs on a warm page cache;',
     'peak RSS is the largest over the runs; CPU s is user + system time of the command (all',
     'threads), which other load on the machine disturbs far less than wall time. The official',
     'targets apply to the 1000 MB sets.',
@@ -630,7 +908,16 @@ function renderMarkdown(store) {
     '',
     'Tools: `cat <files> > /dev/null`; `wc -l <files>`; `node bench/naive.mjs <dir>` (createReadStream +',
     'split2 + JSON.parse on every line, usage summed with a Map for repeated responses); and',
-    '`node bin/usage.js report --json -q <dir>`. All run in a throw-away HOME with TZ=UTC.',
+    '`node bin/usage.js report --json -q --no-cache <dir>`. All run in a throw-away HOME with TZ=UTC.',
+    '',
+    'The persistent index is timed in the same rounds (`--no-index` skips it), as',
+    '`node bin/usage.js report --json -q --cache-dir <folder> <dir>` with one folder per kind of run:',
+    'cold gets a fresh empty folder each run; warm a folder built beforehand, with nothing changed;',
+    `appended a folder that is up to date when ~${APPEND_BYTES / MB} MB of complete new lines (generated by`,
+    '`generateAppend` in bench/generate.mjs, with their exact totals and fresh message ids) is',
+    "appended to the set's newest file. After each appended run the file is cut back to its size",
+    'and modification time, and an untimed run brings the index up to date again; the data folder',
+    'is restored on exit and on Ctrl-C too. The index size is the bytes in the warm folder.',
     '',
   );
   return parts.join('\n');
@@ -647,12 +934,23 @@ function printSummary(entries, startup) {
       `  usage / wc -l = ${ratio(entry.tools.usage?.median_s, entry.tools.wc?.median_s)}, usage / naive = ${ratio(entry.tools.usage?.median_s, entry.tools.naive?.median_s)}, exact totals: ${mark(entry.correct)}\n`,
     );
     for (const problem of entry.problems) process.stdout.write(`    ${problem}\n`);
+    if (!entry.index) continue;
+    const cold = entry.tools.usage?.median_s;
+    for (const tool of Object.values(entry.index.tools)) {
+      const share = cold ? `${((tool.median_s / cold) * 100).toFixed(1)}% of --no-cache` : '';
+      process.stdout.write(
+        `  ${tool.label.padEnd(34)} ${seconds(tool.median_s).padStart(8)} s (cpu ${tool.median_cpu_s == null ? '–' : tool.median_cpu_s.toFixed(2)} s) ${mib(tool.peak_rss_mib).padStart(7)} MiB  ${share}\n`,
+      );
+    }
+    process.stdout.write(`  index ${megabytes(entry.index.bytes)} MB = ${percent(entry.index.ratio)} of the log bytes, exact totals: ${mark(entry.index.correct)}\n`);
+    for (const problem of entry.index.problems) process.stdout.write(`    ${problem}\n`);
+    for (const [target, measured, verdict] of evaluateIndex(entry).slice(1)) process.stdout.write(`    ${verdict.padEnd(4)} ${target}: ${measured}\n`);
   }
   if (startup) {
     const base = startup.tools.node.median_s;
     process.stdout.write('\nstart-up\n');
     for (const tool of Object.values(startup.tools)) {
-      process.stdout.write(`  ${tool.label.padEnd(40)} ${(tool.median_s * 1000).toFixed(1).padStart(7)} ms ${(tool.median_s / base).toFixed(2)}×\n`);
+      process.stdout.write(`  ${tool.label.padEnd(46)} ${(tool.median_s * 1000).toFixed(1).padStart(7)} ms ${(tool.median_s / base).toFixed(2)}×\n`);
     }
   }
 }
@@ -693,16 +991,19 @@ async function main() {
     note(`\nwrote ${RESULTS_MD}`);
   }
   if (options.clean) for (const set of sets) rmSync(setDirectory(set, options.sizeMB), { recursive: true, force: true });
-  if (scratchDirectory) rmSync(scratchDirectory, { recursive: true, force: true });
+  removeScratch();
 
-  const wrong = entries.some((entry) => !entry.correct) || (startup?.problems.length ?? 0) > 0;
+  const wrong = entries.some((entry) => !entry.correct || entry.index?.correct === false) || (startup?.problems.length ?? 0) > 0;
   if (wrong) {
     note('FAIL: usage reported figures that differ from the generated data.');
     return 1;
   }
   if (options.strict) {
     const store = readStore();
-    const verdicts = [...entries.flatMap((entry) => evaluateSet(entry, store)), ...(startup ? evaluateStartup(startup) : [])];
+    const verdicts = [
+      ...entries.flatMap((entry) => [...evaluateSet(entry, store), ...(entry.index ? evaluateIndex(entry) : [])]),
+      ...(startup ? evaluateStartup(startup) : []),
+    ];
     if (verdicts.some((row) => row[2] === 'FAIL')) return 1;
   }
   return 0;

@@ -3,13 +3,15 @@
  * of each data set with its exact expected totals, and `usage report --json`
  * must reproduce every figure. The naive loop (an independent tally written
  * separately from the generator's bookkeeping) must agree too, so a slip in
- * the generator cannot pass as a bug in `usage` or hide one.
+ * the generator cannot pass as a bug in `usage` or hide one. The same holds
+ * for the chunk the benchmark appends to a file to time the index.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, readdirSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { APPEND_BYTES, type AppendChunk, addExpected, generateAppend } from '../bench/generate.mjs';
 import { compareReport, type Expected } from '../bench/verify.mjs';
 import { ROOT, runUsage } from './helpers/cli.js';
 
@@ -88,6 +90,18 @@ describe('the Claude benchmark set', () => {
     expect([...ids.values()].some((files) => files.size > 1)).toBe(true);
   });
 
+  it('has an appended chunk whose responses repeat only among themselves, never one of the set', () => {
+    const directory = join(root, 'claude');
+    const manifest = JSON.parse(readFileSync(join(directory, 'manifest.json'), 'utf8')) as Manifest;
+    const chunk = generateAppend({ set: 'claude', seed: manifest.seed });
+    const messageIds = (text: string) => new Set([...text.matchAll(/"id": ?"(msg_\w+)"/g)].map((match) => match[1]!));
+    const inSet = messageIds(readAll(directory, manifest));
+    const inChunk = messageIds(chunk.text);
+    expect(inChunk.size).toBeGreaterThan(0);
+    expect([...inChunk].filter((id) => inSet.has(id))).toEqual([]);
+    expect(chunk.expected.duplicate_lines).toBeGreaterThan(0);
+  });
+
   it('is the same bytes for the same seed, and different bytes for another seed', () => {
     const first = join(root, 'seed-a');
     const second = join(root, 'seed-b');
@@ -99,6 +113,78 @@ describe('the Claude benchmark set', () => {
     expect(b.expected).toEqual(a.expected);
     expect(readAll(third, c)).not.toBe(readAll(first, a));
     expect(readdirSync(first)).toContain('manifest.json');
+  });
+});
+
+describe.each(['claude', 'flat'])('the chunk appended to a %s set', (set) => {
+  const directory = join(root, `append-${set}`);
+  let manifest: Manifest;
+  let chunk: AppendChunk;
+  let target: string;
+  let originalSize: number;
+
+  beforeAll(() => {
+    manifest = generate(set, 0.2, directory);
+    chunk = generateAppend({ set, seed: manifest.seed });
+    target = join(directory, manifest.files.at(-1)!);
+    originalSize = statSync(target).size;
+  });
+
+  /** Appends the chunk to the set's newest file for the length of `body`, as the benchmark does. */
+  async function withChunkAppended(body: () => Promise<void>): Promise<void> {
+    appendFileSync(target, chunk.text);
+    try {
+      await body();
+    } finally {
+      truncateSync(target, originalSize);
+    }
+  }
+
+  it('is the same complete lines for the same seed, different lines for another seed, and about the requested size', () => {
+    const again = generateAppend({ set, seed: manifest.seed });
+    expect(again.text).toBe(chunk.text);
+    expect(again.expected).toEqual(chunk.expected);
+    expect(generateAppend({ set, seed: manifest.seed + 1 }).text).not.toBe(chunk.text);
+    const { sources } = chunk.expected;
+    expect(chunk.text.endsWith('\n')).toBe(true);
+    expect(sources.lines).toBe(chunk.text.split('\n').length - 1);
+    expect(sources.bytes).toBe(Buffer.byteLength(chunk.text));
+    expect(sources.files).toBe(0);
+    expect(sources.bytes).toBeGreaterThanOrEqual(APPEND_BYTES);
+    expect(sources.bytes).toBeLessThan(APPEND_BYTES * 1.1);
+    expect(chunk.expected.totals.records).toBeGreaterThan(0);
+    expect(chunk.expected.skipped.lines).toBeGreaterThan(0);
+  });
+
+  it('adds exactly what usage report --json --no-cache and the naive tally find in the grown set', async () => {
+    const expected = addExpected(manifest.expected, chunk.expected);
+    await withChunkAppended(async () => {
+      const result = await runUsage(['report', '--json', '-q', '--no-cache', directory]);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      const report: unknown = JSON.parse(result.stdout);
+      expect(compareReport(report, expected)).toEqual([]);
+      // The chunk was read: the set's own figures no longer match.
+      expect(compareReport(report, manifest.expected)).not.toEqual([]);
+      const naive = spawnSync(process.execPath, [NAIVE, directory], { encoding: 'utf8' });
+      expect(naive.status).toBe(0);
+      expect(compareReport(JSON.parse(naive.stdout), expected)).toEqual([]);
+    });
+    expect(statSync(target).size).toBe(originalSize);
+  });
+
+  it('is read on top of an up-to-date index, and cutting it off again is noticed', async () => {
+    const cacheDirectory = join(root, `append-${set}-index`);
+    const report = async () => {
+      const result = await runUsage(['report', '--json', '-q', '--cache-dir', cacheDirectory, directory]);
+      expect(result.code).toBe(0);
+      return JSON.parse(result.stdout) as unknown;
+    };
+    expect(compareReport(await report(), manifest.expected)).toEqual([]);
+    await withChunkAppended(async () => {
+      expect(compareReport(await report(), addExpected(manifest.expected, chunk.expected))).toEqual([]);
+    });
+    expect(compareReport(await report(), manifest.expected)).toEqual([]);
   });
 });
 
