@@ -35,19 +35,22 @@ export interface ScanOptions {
 }
 
 /**
- * Byte markers of every field that can carry usage in any dialect, quoted so
- * that text inside a JSON string (where quotes are escaped) cannot match, and
- * without the colon so that spacing (`"usage": {`) does not matter.
+ * Byte markers of every field that can carry usage in any dialect. Each ends
+ * with the closing quote of a key, so that text inside a JSON string (where
+ * quotes are escaped) cannot match, and stops before the colon, so that
+ * spacing (`"usage": {`) does not matter. A marker may match more than it
+ * names (`okens"` is every `*_tokens` and `*Tokens` key, and OpenTelemetry's
+ * `gen_ai.usage.*_tokens`): a false match only costs a parse.
+ * Ordered by how often they decide a line, most often first: a line that
+ * holds usage stops at the first marker, one that holds none pays for all.
  */
 const USAGE_MARKERS = [
-  '"usage"',
-  'tokens"',
-  'Tokens"',
-  '"prompt"',
-  '"token_count"',
-  '"turn_context"',
-  '"session_meta"',
-  'gen_ai.usage',
+  'okens"', // every token count but jcode's and Codex's state lines
+  'usage"', // a usage object, even one with no *_tokens key (to count it malformed)
+  'prompt"', // jcode
+  '_count"', // Codex token_count events
+  '_context"', // Codex turn_context (the model)
+  '_meta"', // Codex session_meta (the session)
 ].map((marker) => Buffer.from(marker));
 
 const OPEN_BRACE = 0x7b;
@@ -123,7 +126,7 @@ export async function scanSource(
     states,
     sample,
   });
-  let chunks: AsyncIterable<Buffer | string>;
+  let chunks: Iterable<Buffer> | AsyncIterable<Buffer | string>;
   try {
     chunks = await openSource(source, offset);
   } catch (error) {

@@ -37,7 +37,7 @@ export interface ReadLinesOptions {
 }
 
 export async function readLines(
-  chunks: AsyncIterable<Buffer | string>,
+  chunks: Iterable<Buffer> | AsyncIterable<Buffer | string>,
   onLine: LineHandler,
   options: ReadLinesOptions = {},
 ): Promise<LineStats> {
