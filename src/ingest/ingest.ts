@@ -5,6 +5,7 @@
  * (files read before are not read again, grown files only from where they
  * stopped), global de-duplication, and the summary of what was read.
  */
+import { type Stats, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { DataError } from '../core/errors.js';
 import type { DialectName, UsageRecord } from '../core/record.js';
@@ -110,7 +111,14 @@ function fingerprintOf(options: ScanOptions): string {
 /** Decides, from the index and a fresh stat, how much of a file must be read. */
 async function planFile(path: string, index: number, entry: IndexEntry | undefined, fingerprint: string): Promise<FilePlan> {
   const scannedAt = Date.now();
-  const info = await stat(path).catch(() => null);
+  // Synchronous: thousands of files are planned one after another, and an
+  // awaited stat each cost a thread-pool round trip (~0.1 ms) on a warm run.
+  let info: Stats | null = null;
+  try {
+    info = statSync(path);
+  } catch {
+    // Gone or unreadable: planned as a scan, which reports why.
+  }
   if (info === null) return { index, path, scan: {}, scannedAt };
   const identity = { dev: info.dev, ino: info.ino, size: info.size, mtimeMs: info.mtimeMs };
   const plan: FilePlan = { index, path, identity, scannedAt, scan: {} };

@@ -3,7 +3,7 @@
  * input sources. Directories are walked recursively; a directory reached twice
  * through symlinks is walked once, so a symlink loop cannot hang the walk.
  */
-import { readdir, realpath, stat } from 'node:fs/promises';
+import { type Dirent, readdirSync, realpathSync, type Stats, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export type Source =
@@ -26,9 +26,20 @@ export function isLogFileName(name: string): boolean {
   return LOG_FILE_PATTERN.test(name);
 }
 
+/** statSync, with a failure as a value. */
+function tryStat(path: string): Stats | Error {
+  try {
+    return statSync(path);
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}
+
 /**
  * Expands every path into files. A path named explicitly is read whatever its
- * extension; inside directories only log-like names are picked up.
+ * extension; inside directories only log-like names are picked up. The walk
+ * uses synchronous calls: thousands of files walked with an awaited call each
+ * left the process idle on thread-pool round trips for ~0.2 s per 3,000 files.
  */
 export async function discoverFiles(paths: readonly string[]): Promise<Discovery> {
   const files: Array<{ path: string; size: number }> = [];
@@ -37,27 +48,28 @@ export async function discoverFiles(paths: readonly string[]): Promise<Discovery
   const problems: DiscoveryProblem[] = [];
 
   // One stat per file: its device and inode name it however many links lead to it.
-  const addFile = async (path: string, known?: import('node:fs').Stats): Promise<void> => {
-    const info = known ?? (await stat(path).catch(() => null));
+  const addFile = (path: string, known?: Stats): void => {
+    const found = known ?? tryStat(path);
+    const info = found instanceof Error ? null : found;
     const identity = info ? `${info.dev}:${info.ino}` : path;
     if (seenFiles.has(identity)) return;
     seenFiles.add(identity);
     files.push({ path, size: info?.size ?? 0 });
   };
 
-  const walk = async (directory: string): Promise<void> => {
+  const walk = (directory: string): void => {
     let real: string;
     try {
-      real = await realpath(directory);
+      real = realpathSync(directory);
     } catch (error) {
       problems.push({ path: directory, message: describeFsError(error) });
       return;
     }
     if (seenDirectories.has(real)) return;
     seenDirectories.add(real);
-    let entries: import('node:fs').Dirent[];
+    let entries: Dirent[];
     try {
-      entries = await readdir(directory, { withFileTypes: true });
+      entries = readdirSync(directory, { withFileTypes: true });
     } catch (error) {
       problems.push({ path: directory, message: describeFsError(error) });
       return;
@@ -67,25 +79,26 @@ export async function discoverFiles(paths: readonly string[]): Promise<Discovery
     for (const entry of entries) {
       const child = join(directory, entry.name);
       if (entry.isDirectory()) {
-        await walk(child);
+        walk(child);
       } else if (entry.isFile()) {
-        if (isLogFileName(entry.name)) await addFile(child);
+        if (isLogFileName(entry.name)) addFile(child);
       } else if (entry.isSymbolicLink()) {
-        const target = await stat(child).catch(() => null);
-        if (target?.isDirectory()) await walk(child);
-        else if (target?.isFile() && isLogFileName(entry.name)) await addFile(child, target);
+        const target = tryStat(child);
+        if (target instanceof Error) continue;
+        if (target.isDirectory()) walk(child);
+        else if (target.isFile() && isLogFileName(entry.name)) addFile(child, target);
       }
     }
   };
 
   for (const path of paths) {
-    const info = await stat(path).catch((error: unknown) => error);
+    const info = tryStat(path);
     if (info instanceof Error) {
       problems.push({ path, message: describeFsError(info) });
-    } else if ((info as import('node:fs').Stats).isDirectory()) {
-      await walk(path);
+    } else if (info.isDirectory()) {
+      walk(path);
     } else {
-      await addFile(path, info as import('node:fs').Stats);
+      addFile(path, info);
     }
   }
   return { sources: files.map(({ path, size }) => ({ kind: 'file', path, size })), problems };
@@ -155,7 +168,7 @@ export function listDefaultLocations(environment: Environment): DefaultLocation[
 export async function findDefaultLocations(environment: Environment): Promise<DefaultLocation[]> {
   const found: DefaultLocation[] = [];
   for (const location of listDefaultLocations(environment)) {
-    if (await stat(location.path).then(() => true, () => false)) found.push(location);
+    if (!(tryStat(location.path) instanceof Error)) found.push(location);
   }
   return found;
 }
