@@ -217,13 +217,34 @@ describe('the persistent index', () => {
           const logs = makeFolder('usage-logs-');
           const index = makeFolder('usage-index-');
           const pending = ['', '', ''];
+          // File 2 is a Codex rollout: its parser carries state (model, running totals) across resumes.
+          let codexStarted = false;
+          let codexTotal = 0;
+          const codexText = (lines: Array<[number, number]>): string => {
+            const header = codexStarted ? '' : codexLines([]);
+            codexStarted = true;
+            return (
+              header +
+              lines
+                .map(([, output]) => {
+                  codexTotal += output;
+                  return codexLines([codexTotal]).split('\n')[2];
+                })
+                .map((line) => `${line}\n`)
+                .join('')
+            );
+          };
           for (const step of steps) {
             // Lines of the same message id may repeat across files with other outputs: dedup must still hold.
-            const text = pending[step.file] + step.lines.map(([id, output]) => claudeLine(id, output)).join('');
+            const added =
+              step.file === 2 ? codexText(step.lines) : step.lines.map(([id, output]) => claudeLine(id, output)).join('');
+            const text = pending[step.file] + added;
             const cut = Math.min(step.cut, text.length);
             const written = step.lines.length > 0 ? text.slice(0, text.length - cut) : text;
             pending[step.file] = text.slice(written.length);
-            appendFileSync(join(logs, `f${step.file}.jsonl`), written);
+            appendFileSync(join(logs, step.file === 2 ? 'rollout-f2.jsonl' : `f${step.file}.jsonl`), written);
+            await expectSameAsWithoutIndex(logs, index);
+            // A second run over unchanged files must hold too (a resume over an unfinished line rewrites its entry).
             await expectSameAsWithoutIndex(logs, index);
           }
         },

@@ -109,7 +109,7 @@ function fingerprintOf(options: ScanOptions): string {
 }
 
 /** Decides, from the index and a fresh stat, how much of a file must be read. */
-async function planFile(path: string, index: number, entry: IndexEntry | undefined, fingerprint: string): Promise<FilePlan> {
+function planFile(path: string, index: number, entry: IndexEntry | undefined, fingerprint: string): FilePlan {
   const scannedAt = Date.now();
   // Synchronous: thousands of files are planned one after another, and an
   // awaited stat each cost a thread-pool round trip (~0.1 ms) on a warm run.
@@ -136,7 +136,7 @@ async function planFile(path: string, index: number, entry: IndexEntry | undefin
   // Same size but a new mtime is an edit in place: read it all again.
   if (info.size === entry.size && !unchangedStat) return plan;
   // Grown (or too recently written to trust the timestamp): check the bytes already read.
-  const sample = await sampleFile(path, entry.consumed).catch(() => null);
+  const sample = sampleFile(path, entry.consumed);
   if (sample !== entry.sample) return plan;
   return { ...plan, reuse: entry, scan: entry.consumed < info.size ? resume : undefined };
 }
@@ -205,7 +205,7 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
   const streams: Array<{ source: Source; index: number }> = [];
   for (const [index, source] of sources.entries()) {
     if (source.kind !== 'file') streams.push({ source, index });
-    else if (indexOptions) plans.push(await planFile(source.path, index, loaded?.entries.get(source.path), fingerprint));
+    else if (indexOptions) plans.push(planFile(source.path, index, loaded?.entries.get(source.path), fingerprint));
     else plans.push({ index, path: source.path, scan: {}, scannedAt: 0 });
   }
 

@@ -140,7 +140,10 @@ export async function scanSource(
   const prefilter = options.prefilter === true;
   const parsers = new Map<Dialect, LineParser>();
   const saveStates = (): Partial<Record<DialectName, unknown>> => {
-    const saved: Partial<Record<DialectName, unknown>> = {};
+    // A resumed scan that has not yet met a dialect's line still owes that
+    // dialect the state it started from: dropping it lost Codex's model and
+    // running totals when a file was resumed twice over an unfinished line.
+    const saved: Partial<Record<DialectName, unknown>> = { ...start?.states };
     for (const [dialect, parser] of parsers) if (parser.saveState) saved[dialect.name] = parser.saveState();
     return saved;
   };
@@ -230,7 +233,7 @@ export async function scanSource(
     }
     const consumed = offset + stats.consumed;
     const sample =
-      options.sample && source.kind === 'file' ? await sampleFile(source.path, consumed).catch(() => '') : '';
+      options.sample && source.kind === 'file' ? (sampleFile(source.path, consumed) ?? '') : '';
     return result(true, consumed, stats.completeLines, sample);
   } catch (error) {
     if (error instanceof DataError) throw error;
