@@ -53,7 +53,10 @@ const REASON_TEXT: Record<UnpricedReason, string> = {
 };
 
 export function describeUnpriced(entry: UnpricedModel): string {
-  const reasons = (Object.keys(entry.reasons) as UnpricedReason[]).map((reason) => REASON_TEXT[reason]).join('; ');
+  const reasons = (Object.keys(entry.reasons) as UnpricedReason[])
+    .sort()
+    .map((reason) => REASON_TEXT[reason])
+    .join('; ');
   const records = `${formatInteger(entry.records)} record${entry.records === 1 ? '' : 's'}`;
   return `cost unknown for ${records} of model "${sanitizeText(entry.model)}" (${formatInteger(entry.totalTokens)} tokens): ${reasons}.`;
 }

@@ -1,17 +1,18 @@
 /**
- * Worker-thread side of the pool: asks for a file, scans it, sends its
- * records back packed (transferable buffers, in batches so memory stays flat
- * on huge files), then its counts, and asks for the next.
+ * Worker-thread side of the pool: claims files from the shared counter, scans
+ * each, sends its records back packed (transferable buffers, in batches so
+ * memory stays flat on huge files), then its counts, until none are left.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { DataError } from '../core/errors.js';
 import { packRecords } from './pack.js';
-import type { WorkerReply, WorkerRequest } from './pool.js';
-import { type ScannedRecord, type ScanOptions, scanSource } from './scan.js';
+import type { PoolJob, WorkerReply, WorkerSetup } from './pool.js';
+import { type ScannedRecord, scanSource } from './scan.js';
 
 const BATCH = 8192;
 const port = parentPort;
-const options = workerData as ScanOptions;
+const { options, jobs, nextJob } = workerData as WorkerSetup;
+const counter = new Int32Array(nextJob);
 
 function send(reply: WorkerReply): void {
   if (reply.type === 'records') {
@@ -22,41 +23,46 @@ function send(reply: WorkerReply): void {
   }
 }
 
-if (port) {
-  port.on('message', (request: WorkerRequest) => {
-    if (request.type === 'stop') return;
-    const { job } = request;
-    let batch: ScannedRecord[] = [];
-    const flush = (settled: boolean): void => {
-      if (batch.length === 0) return;
-      send({ type: 'records', index: job.index, packed: packRecords(batch), settled });
-      batch = [];
-    };
-    scanSource(
-      { kind: 'file', path: job.path },
-      options,
-      (entry, settled) => {
-        if (!settled) {
-          // The record of an unfinished last line travels alone, marked, so the index skips it.
-          flush(true);
-          batch.push(entry);
-          flush(false);
-          return;
-        }
-        batch.push(entry);
-        if (batch.length >= BATCH) flush(true);
-      },
-      job.start,
-    ).then(
-      (scan) => {
+async function scanJob(job: PoolJob): Promise<void> {
+  let batch: ScannedRecord[] = [];
+  const flush = (settled: boolean): void => {
+    if (batch.length === 0) return;
+    send({ type: 'records', index: job.index, packed: packRecords(batch), settled });
+    batch = [];
+  };
+  const scan = await scanSource(
+    { kind: 'file', path: job.path },
+    options,
+    (entry, settled) => {
+      if (!settled) {
+        // The record of an unfinished last line travels alone, marked, so the index skips it.
         flush(true);
-        send({ type: 'file', index: job.index, scan });
-        send({ type: 'next' });
-      },
-      (error: unknown) => {
-        send({ type: 'error', message: error instanceof Error ? error.message : String(error), strict: error instanceof DataError });
-      },
-    );
-  });
-  send({ type: 'next' });
+        batch.push(entry);
+        flush(false);
+        return;
+      }
+      batch.push(entry);
+      if (batch.length >= BATCH) flush(true);
+    },
+    job.start,
+  );
+  flush(true);
+  send({ type: 'file', index: job.index, scan });
+}
+
+async function scanClaimedJobs(): Promise<void> {
+  for (;;) {
+    const job = jobs[Atomics.add(counter, 0, 1)];
+    if (job === undefined) return;
+    await scanJob(job);
+  }
+}
+
+if (port) {
+  scanClaimedJobs().then(
+    () => send({ type: 'done' }),
+    (error: unknown) => {
+      send({ type: 'error', message: error instanceof Error ? error.message : String(error), strict: error instanceof DataError });
+    },
+  );
 }

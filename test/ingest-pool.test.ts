@@ -1,0 +1,88 @@
+/**
+ * The worker-thread scan (src/ingest/pool.ts, worker.ts) must give exactly
+ * what one thread gives: same records, same de-duplication across files
+ * scanned by different workers, same skipped-line accounting, same index.
+ * Workers are only reachable through the CLI (USAGE_WORKERS forces them on
+ * the small fixtures), so these tests spawn the real binary.
+ */
+import { appendFileSync, cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createHome, fixture, runUsage } from './helpers/cli.js';
+
+const LOGS = fixture('logs');
+
+async function runBoth(args: string[], home?: string): Promise<{ single: string; parallel: string }> {
+  const single = await runUsage(args, { env: { USAGE_WORKERS: '0' }, ...(home ? { home } : {}) });
+  const parallel = await runUsage(args, { env: { USAGE_WORKERS: '2' }, ...(home ? { home } : {}) });
+  expect(parallel.code).toBe(single.code);
+  expect(parallel.stderr).toBe(single.stderr);
+  return { single: single.stdout, parallel: parallel.stdout };
+}
+
+describe('scanning in worker threads', () => {
+  it('reports the same JSON as one thread, for every dialect at once', async () => {
+    for (const args of [
+      ['report', LOGS, '--json', '--no-cache', '--until', '2026-11-20'],
+      ['cost', LOGS, '--by', 'model,project', '--json', '--no-cache'],
+      ['sessions', LOGS, '--json', '--no-cache'],
+      ['validate', LOGS, '--json'],
+    ]) {
+      const { single, parallel } = await runBoth(args);
+      expect(JSON.parse(parallel)).toEqual(JSON.parse(single));
+      expect(parallel).toBe(single);
+    }
+  });
+
+  it('de-duplicates Claude copies that different workers read, keeping the largest', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'usage-pool-'));
+    const line = (output: number, uuid: string): string =>
+      JSON.stringify({
+        type: 'assistant',
+        sessionId: 's-1',
+        uuid,
+        requestId: 'req_1',
+        timestamp: '2026-11-10T10:00:00.000Z',
+        message: { id: 'msg_1', model: 'claude-sonnet-4-5-20250929', usage: { input_tokens: 10, output_tokens: output } },
+      });
+    // Four files so both workers get some; the largest copy sits in the third.
+    for (const [name, output] of [['a', 5], ['b', 7], ['c', 9], ['d', 7]] as const) {
+      writeFileSync(join(folder, `${name}.jsonl`), `${line(output, `u-${name}`)}\n`);
+    }
+    const { single, parallel } = await runBoth(['report', folder, '--json', '--no-cache']);
+    expect(parallel).toBe(single);
+    const report = JSON.parse(parallel);
+    expect(report.totals.records).toBe(1);
+    expect(report.totals.output_tokens).toBe(9);
+    expect(report.duplicate_lines).toBe(3);
+  });
+
+  it('builds and reuses the same index as one thread, also after an append', async () => {
+    const logs = mkdtempSync(join(tmpdir(), 'usage-pool-logs-'));
+    cpSync(LOGS, logs, { recursive: true });
+    const args = ['report', logs, '--json', '--until', '2026-11-20'];
+    const reference = await runUsage([...args, '--no-cache'], { env: { USAGE_WORKERS: '0' } });
+    const home = createHome();
+    const cold = await runUsage(args, { home, env: { USAGE_WORKERS: '2' } });
+    const warm = await runUsage(args, { home, env: { USAGE_WORKERS: '2' } });
+    expect(cold.stdout).toBe(reference.stdout);
+    expect(warm.stdout).toBe(reference.stdout);
+
+    appendFileSync(
+      join(logs, 'lash', 'usage.jsonl'),
+      `${JSON.stringify({ timestamp: '2026-11-12T09:00:00Z', session_id: 'lash-new', source: 'turn', model: 'claude-haiku-4-5', input_tokens: 11, output_tokens: 7 })}\n`,
+    );
+    const grownReference = await runUsage([...args, '--no-cache'], { env: { USAGE_WORKERS: '0' } });
+    const grown = await runUsage(args, { home, env: { USAGE_WORKERS: '2' } });
+    expect(grown.stdout).toBe(grownReference.stdout);
+    expect(JSON.parse(grown.stdout).totals.records).toBe(JSON.parse(reference.stdout).totals.records + 1);
+  });
+
+  it('stops at the first malformed line under --strict, with exit code 1', async () => {
+    const result = await runUsage(['report', LOGS, '--strict', '--no-cache'], { env: { USAGE_WORKERS: '2' } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/\.jsonl:\d+: [a-z_]+ \(/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+});
