@@ -723,3 +723,32 @@ describe('analyze with the fixtures', () => {
     expect(bounded.excluded).toEqual({ outOfRange: 1, undated: 1 });
   });
 });
+
+describe('readTimestamp on ISO strings', () => {
+  // The fast path for `YYYY-MM-DDTHH:MM:SS[.sss]Z` must give what Date.parse gives, or defer to it.
+  const pad = (value: number, width: number): string => String(value).padStart(width, '0');
+  it('agrees with Date.parse, in range and out of it', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 9999 }),
+        fc.integer({ min: 0, max: 13 }),
+        fc.integer({ min: 0, max: 32 }),
+        fc.integer({ min: 0, max: 25 }),
+        fc.integer({ min: 0, max: 61 }),
+        fc.integer({ min: 0, max: 61 }),
+        fc.option(fc.integer({ min: 0, max: 999 })),
+        (year, month, day, hour, minute, second, millisecond) => {
+          const text = `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}T${pad(hour, 2)}:${pad(minute, 2)}:${pad(second, 2)}${millisecond === null ? '' : `.${pad(millisecond, 3)}`}Z`;
+          expect(readTimestamp(text)).toEqual(Date.parse(text));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('reads rolled-over days and the fraction exactly', () => {
+    expect(readTimestamp('2026-02-30T00:00:00Z')).toBe(Date.UTC(2026, 2, 2));
+    expect(readTimestamp('2026-11-05T08:02:10.250Z')).toBe(Date.UTC(2026, 10, 5, 8, 2, 10, 250));
+    expect(readTimestamp('0050-01-01T00:00:00Z')).toBe(Date.parse('0050-01-01T00:00:00Z'));
+  });
+});

@@ -48,7 +48,10 @@ export function createProcessContext(version: string): CliContext {
   return {
     stdout: wrap(process.stdout),
     stderr: wrap(process.stderr),
-    stdin: process.stdin,
+    // A getter: touching process.stdin sets up a stream (~5 ms), wasted unless `-` is read.
+    get stdin() {
+      return process.stdin;
+    },
     env: process.env,
     home: process.env['HOME'] || os.homedir(),
     cwd: process.cwd(),

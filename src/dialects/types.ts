@@ -89,6 +89,41 @@ const ZONELESS_DATE_TIME = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d
  * seconds and 1973 in milliseconds, so the two cannot be confused in practice).
  * Returns undefined for absent, NaN for unreadable.
  */
+const DIGIT_ZERO = 48;
+
+function readDigits(value: string, at: number, count: number): number {
+  let number = 0;
+  for (let index = at; index < at + count; index++) {
+    const digit = value.charCodeAt(index) - DIGIT_ZERO;
+    if (digit < 0 || digit > 9) return -1;
+    number = number * 10 + digit;
+  }
+  return number;
+}
+
+/**
+ * `YYYY-MM-DDTHH:MM:SS[.sss]Z`, the form nearly every log writes, read without
+ * Date.parse (which cost ~0.5 µs a line). Only values where Date.UTC and
+ * Date.parse provably agree are taken (years from 100, fields in range; days
+ * 29 to 31 roll over in both alike); anything else is left to Date.parse.
+ */
+function readUtcIsoTimestamp(value: string): number | undefined {
+  const length = value.length;
+  if ((length !== 20 && length !== 24) || value.charCodeAt(length - 1) !== 90) return undefined;
+  if (value[4] !== '-' || value[7] !== '-' || value[10] !== 'T' || value[13] !== ':' || value[16] !== ':') return undefined;
+  if (length === 24 && value[19] !== '.') return undefined;
+  const year = readDigits(value, 0, 4);
+  const month = readDigits(value, 5, 2);
+  const day = readDigits(value, 8, 2);
+  const hour = readDigits(value, 11, 2);
+  const minute = readDigits(value, 14, 2);
+  const second = readDigits(value, 17, 2);
+  const millisecond = length === 24 ? readDigits(value, 20, 3) : 0;
+  if (year < 100 || month < 1 || month > 12 || day < 1 || day > 31) return undefined;
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || millisecond < 0) return undefined;
+  return Date.UTC(year, month - 1, day, hour, minute, second, millisecond);
+}
+
 export function readTimestamp(value: unknown): number | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value === 'number') {
@@ -96,6 +131,8 @@ export function readTimestamp(value: unknown): number | undefined {
     return value < 1e11 ? Math.round(value * 1000) : Math.round(value);
   }
   if (typeof value === 'string') {
+    const iso = readUtcIsoTimestamp(value);
+    if (iso !== undefined) return iso;
     if (/^\d+(?:\.\d+)?$/.test(value)) return readTimestamp(Number(value));
     // A date and time without an offset (SQLite's `YYYY-MM-DD HH:MM:SS`) is
     // UTC: Date.parse would read it in the machine's zone, so the same log

@@ -190,6 +190,7 @@ function matchOf(modelId: string, providerId: string, candidate: Candidate): Pri
 
 export function createResolver(builtin: BuiltinDatabase | null, overrides: OverrideDatabase | null): Resolver {
   const memo = new Map<string, Resolution>();
+  let last: (Pick<ModelIdentity, 'model' | 'provider' | 'upstreamModel'> & { resolution: Resolution }) | null = null;
 
   const compute = (identity: ModelIdentity): Resolution => {
     const candidates = listCandidates(identity);
@@ -238,12 +239,23 @@ export function createResolver(builtin: BuiltinDatabase | null, overrides: Overr
     builtin,
     overrides,
     resolve(identity) {
+      // Consecutive records nearly always name the same model: checking the
+      // last identity first skips building and hashing a key per record.
+      if (
+        last !== null &&
+        identity.model === last.model &&
+        identity.provider === last.provider &&
+        identity.upstreamModel === last.upstreamModel
+      ) {
+        return last.resolution;
+      }
       const key = `${identity.provider ?? ''}\u0000${identity.model}\u0000${identity.upstreamModel ?? ''}`;
       let resolution = memo.get(key);
       if (resolution === undefined) {
         resolution = compute(identity);
         memo.set(key, resolution);
       }
+      last = { model: identity.model, provider: identity.provider, upstreamModel: identity.upstreamModel, resolution };
       return resolution;
     },
     size: () => memo.size,

@@ -37,9 +37,10 @@ export const contextPressureReducer: Reducer<ContextPressureState> = {
 /** The middle value (mean of the two middle values for an even count); null when empty. */
 export function computeMedian(values: readonly number[]): number | null {
   if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
+  // A typed array sorts numerically in native code: ~10x faster than a comparator over an array.
+  const sorted = Float64Array.from(values).sort();
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 export interface ContextPressure {

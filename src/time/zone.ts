@@ -76,22 +76,42 @@ export function readCalendarDate(instant: number, zone: string): CalendarDate {
   return { year, month, day };
 }
 
-// Zone offsets only change on quarter-hour boundaries, so one Intl call per
-// quarter hour serves every record inside it.
-const QUARTER_HOUR = 15 * 60 * 1000;
+const DAY = 24 * 60 * 60 * 1000;
+const HALF_DAY = DAY / 2;
 
-/** Returns a memoized `instant → 'YYYY-MM-DD'` in the given zone. */
+/**
+ * Returns a memoized `instant → 'YYYY-MM-DD'` in the given zone. Intl is
+ * slow (microseconds a call), so it is asked only for the zone's offset at
+ * the start, middle and end of each UTC day an instant falls in; when the
+ * three agree, no offset change happens that day (no zone changes its offset
+ * twice within twelve hours) and the local date is plain arithmetic.
+ * A day with a change asks Intl for each instant's own offset.
+ */
 export function createDayKeyer(zone: string): (instant: number) => string {
-  const cache = new Map<number, string>();
-  return (instant) => {
-    const bucket = Math.floor(instant / QUARTER_HOUR);
-    let key = cache.get(bucket);
+  const steadyOffsets = new Map<number, number | null>();
+  const keysByLocalDay = new Map<number, string>();
+  const keyLocalDay = (localDay: number): string => {
+    let key = keysByLocalDay.get(localDay);
     if (key === undefined) {
-      key = formatCalendarDate(readCalendarDate(bucket * QUARTER_HOUR, zone));
-      if (cache.size > 100_000) cache.clear();
-      cache.set(bucket, key);
+      key = new Date(localDay * DAY).toISOString().slice(0, 10);
+      if (keysByLocalDay.size > 100_000) keysByLocalDay.clear();
+      keysByLocalDay.set(localDay, key);
     }
     return key;
+  };
+  return (instant) => {
+    const utcDay = Math.floor(instant / DAY);
+    let offset = steadyOffsets.get(utcDay);
+    if (offset === undefined) {
+      const start = utcDay * DAY;
+      const first = readZoneOffset(start, zone);
+      const steady = readZoneOffset(start + HALF_DAY, zone) === first && readZoneOffset(start + DAY - 1000, zone) === first;
+      offset = steady ? first : null;
+      if (steadyOffsets.size > 100_000) steadyOffsets.clear();
+      steadyOffsets.set(utcDay, offset);
+    }
+    const local = instant + (offset ?? readZoneOffset(instant, zone));
+    return keyLocalDay(Math.floor(local / DAY));
   };
 }
 
