@@ -14,7 +14,7 @@ import type { Source } from '../sources/discover.js';
 import { isCompressed } from '../sources/open.js';
 import { sampleFile } from '../store/fingerprint.js';
 import { IndexCorruptError, type IndexEntry, IndexWriter, type LoadedIndex, loadIndex, readSection, type SectionRef } from '../store/index-file.js';
-import { type OrderedRecord, orderOf, type PackedRecords, packRecords, unpackRecords } from './pack.js';
+import { type OrderedRecord, orderOf, type PackedRecords, packRecords, RecordStore, unpackRecords } from './pack.js';
 import type { PoolJob } from './pool.js';
 import type { FileScan, ScannedRecord, ScanOptions, ScanStart } from './scan.js';
 import { copyScanTally, createScanTally, type LineProblem, mergeScanTally, type ScanTally } from './tally.js';
@@ -65,28 +65,45 @@ export type RecordSink = (record: UsageRecord) => void;
  * Global de-duplication: of all copies of a keyed record (Claude's
  * message.id + requestId), the one with the largest total wins, and between
  * equal totals the earliest in input order, so the result never depends on
- * which worker finished first or which files came from the index.
+ * which worker finished first or which files came from the index. Kept
+ * copies live in a compact RecordStore until the input ends.
  */
 export class Deduplicator {
-  private readonly kept = new Map<string, OrderedRecord>();
+  private readonly slots = new Map<string, number>();
+  private readonly store = new RecordStore();
+  private orders = new Float64Array(1024);
   duplicates = 0;
 
   offer(entry: OrderedRecord & { dedupKey: string }): void {
-    const earlier = this.kept.get(entry.dedupKey);
-    if (earlier === undefined) {
-      this.kept.set(entry.dedupKey, entry);
+    const slot = this.slots.get(entry.dedupKey);
+    if (slot === undefined) {
+      const added = this.store.append(entry.record);
+      if (added === this.orders.length) {
+        const orders = new Float64Array(this.orders.length * 2);
+        orders.set(this.orders);
+        this.orders = orders;
+      }
+      this.orders[added] = entry.order;
+      this.slots.set(entry.dedupKey, added);
       return;
     }
     this.duplicates++;
-    const larger = entry.record.totalTokens - earlier.record.totalTokens;
-    if (larger > 0 || (larger === 0 && entry.order < earlier.order)) this.kept.set(entry.dedupKey, entry);
+    const larger = entry.record.totalTokens - this.store.totalTokensOf(slot);
+    if (larger > 0 || (larger === 0 && entry.order < (this.orders[slot] as number))) {
+      this.store.write(slot, entry.record);
+      this.orders[slot] = entry.order;
+    }
   }
 
-  /** The kept records in input order. */
-  drain(): UsageRecord[] {
-    const entries = [...this.kept.values()].sort((a, b) => a.order - b.order);
-    this.kept.clear();
-    return entries.map((entry) => entry.record);
+  /** Hands on the kept records in input order, one at a time. */
+  drain(onRecord: (record: UsageRecord) => void): void {
+    const count = this.store.size;
+    const orders = this.orders;
+    const bySlot = new Uint32Array(count);
+    for (let slot = 0; slot < count; slot++) bySlot[slot] = slot;
+    bySlot.sort((a, b) => (orders[a] as number) - (orders[b] as number));
+    for (const slot of bySlot) onRecord(this.store.read(slot));
+    this.slots.clear();
   }
 }
 
@@ -341,7 +358,7 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
     writer?.abandon();
   }
 
-  for (const record of deduplicator.drain()) emit(record);
+  deduplicator.drain(emit);
   tally.duplicateLines += deduplicator.duplicates;
   // Workers and the index deliver in any order; problems are listed in input order.
   const position = new Map(sources.map((source, index) => [source.kind === 'file' ? source.path : source.name, index]));

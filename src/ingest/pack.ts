@@ -113,139 +113,203 @@ function readKeyHalf(key: string, half: 0 | 1): number {
   return ((key.charCodeAt(2 * half) << 16) | key.charCodeAt(2 * half + 1)) >>> 0;
 }
 
-export function packRecords(entries: ReadonlyArray<{ record: UsageRecord; line: number; dedupKey?: string | undefined }>): PackedRecords {
-  const floats = new Float64Array(entries.length * FLOAT_STRIDE);
-  const ints = new Uint32Array(entries.length * INT_STRIDE);
-  const contextRows: ContextSnapshot[] = [];
-  const texts: string[] = [];
-  const textIndex = new Map<string, number>();
-  const intern = (value: string | null): number => {
+/** Strings stored once per table and referred to by index. */
+class TextTable {
+  readonly texts: string[] = [];
+  private readonly indexOf = new Map<string, number>();
+
+  intern(value: string | null): number {
     if (value === null) return NO_TEXT;
-    let index = textIndex.get(value);
+    let index = this.indexOf.get(value);
     if (index === undefined) {
-      index = texts.length;
-      texts.push(value);
-      textIndex.set(value, index);
+      index = this.texts.length;
+      this.texts.push(value);
+      this.indexOf.set(value, index);
     }
     return index;
-  };
-  entries.forEach((entry, row) => {
-    const { record } = entry;
-    let f = row * FLOAT_STRIDE;
-    floats[f++] = record.timestamp ?? Number.NaN;
-    floats[f++] = record.recordedCostUsd ?? Number.NaN;
-    // Spelled out rather than looped over COUNT_FIELDS: keyed reads by name cost several times more.
-    floats[f++] = record.inputTokens;
-    floats[f++] = record.outputTokens;
-    floats[f++] = record.reasoningTokens;
-    floats[f++] = record.cacheReadTokens;
-    floats[f++] = record.cacheWriteTokens;
-    floats[f++] = record.cacheWrite5mTokens;
-    floats[f++] = record.cacheWrite1hTokens;
-    floats[f++] = record.unattributedTokens;
-    floats[f++] = record.totalTokens;
-    floats[f] = record.calls;
-    let i = row * INT_STRIDE;
-    ints[i++] =
-      DIALECT_NAMES.indexOf(record.dialect) |
-      (record.cacheReported ? FLAG_CACHE_REPORTED : 0) |
-      (record.context ? FLAG_HAS_CONTEXT : 0) |
-      (record.context?.truncationOccurred ? FLAG_TRUNCATED : 0) |
-      (entry.dedupKey ? FLAG_HAS_KEY : 0);
-    ints[i++] = entry.line;
-    ints[i++] = entry.dedupKey ? readKeyHalf(entry.dedupKey, 0) : 0;
-    ints[i++] = entry.dedupKey ? readKeyHalf(entry.dedupKey, 1) : 0;
-    ints[i++] = intern(record.model);
-    ints[i++] = intern(record.provider);
-    ints[i++] = intern(record.upstreamModel);
-    ints[i++] = intern(record.resource);
-    ints[i++] = intern(record.session);
-    ints[i++] = intern(record.project);
-    ints[i++] = intern(record.conversation);
-    ints[i++] = intern(record.requestId);
-    ints[i++] = intern(record.role);
-    ints[i++] = intern(record.task);
-    ints[i++] = intern(record.source);
-    ints[i] = intern(record.sender);
-    if (record.context) contextRows.push(record.context);
-  });
-  const contexts = new Float64Array(contextRows.length * CONTEXT_FIELDS.length);
-  contextRows.forEach((context, row) => {
-    let c = row * CONTEXT_FIELDS.length;
-    for (const field of CONTEXT_FIELDS) contexts[c++] = context[field];
-  });
-  return { count: entries.length, floats, ints, contexts, texts };
+  }
 }
 
 /**
- * Calls `onRecord` for each packed record, with its order in the input of
- * this run. Records are built as literals in createRecord's field order, so
- * they share one hidden class with freshly parsed ones: objects filled field
- * by field from the name lists went to dictionary mode, and unpacking plus
- * every reducer after it ran several times slower.
+ * Writes one record's numbers and text indices at `row`. Fields are spelled
+ * out rather than looped over the name lists: keyed reads by name cost
+ * several times more.
  */
+function writeRow(floats: Float64Array, ints: Uint32Array, row: number, record: UsageRecord, line: number, dedupKey: string | undefined, table: TextTable): void {
+  let f = row * FLOAT_STRIDE;
+  floats[f++] = record.timestamp ?? Number.NaN;
+  floats[f++] = record.recordedCostUsd ?? Number.NaN;
+  floats[f++] = record.inputTokens;
+  floats[f++] = record.outputTokens;
+  floats[f++] = record.reasoningTokens;
+  floats[f++] = record.cacheReadTokens;
+  floats[f++] = record.cacheWriteTokens;
+  floats[f++] = record.cacheWrite5mTokens;
+  floats[f++] = record.cacheWrite1hTokens;
+  floats[f++] = record.unattributedTokens;
+  floats[f++] = record.totalTokens;
+  floats[f] = record.calls;
+  let i = row * INT_STRIDE;
+  ints[i++] =
+    DIALECT_NAMES.indexOf(record.dialect) |
+    (record.cacheReported ? FLAG_CACHE_REPORTED : 0) |
+    (record.context ? FLAG_HAS_CONTEXT : 0) |
+    (record.context?.truncationOccurred ? FLAG_TRUNCATED : 0) |
+    (dedupKey ? FLAG_HAS_KEY : 0);
+  ints[i++] = line;
+  ints[i++] = dedupKey ? readKeyHalf(dedupKey, 0) : 0;
+  ints[i++] = dedupKey ? readKeyHalf(dedupKey, 1) : 0;
+  ints[i++] = table.intern(record.model);
+  ints[i++] = table.intern(record.provider);
+  ints[i++] = table.intern(record.upstreamModel);
+  ints[i++] = table.intern(record.resource);
+  ints[i++] = table.intern(record.session);
+  ints[i++] = table.intern(record.project);
+  ints[i++] = table.intern(record.conversation);
+  ints[i++] = table.intern(record.requestId);
+  ints[i++] = table.intern(record.role);
+  ints[i++] = table.intern(record.task);
+  ints[i++] = table.intern(record.source);
+  ints[i] = table.intern(record.sender);
+}
+
+function writeContext(contexts: Float64Array, at: number, context: ContextSnapshot): void {
+  let c = at * CONTEXT_FIELDS.length;
+  for (const field of CONTEXT_FIELDS) contexts[c++] = context[field];
+}
+
+function readContext(contexts: Float64Array, at: number, truncated: boolean): ContextSnapshot {
+  const c = at * CONTEXT_FIELDS.length;
+  return {
+    systemTokens: contexts[c] as number,
+    summaryTokens: contexts[c + 1] as number,
+    windowTokens: contexts[c + 2] as number,
+    promptTokens: contexts[c + 3] as number,
+    maxContextTokens: contexts[c + 4] as number,
+    budgetLimit: contexts[c + 5] as number,
+    cachedToolOutputs: contexts[c + 6] as number,
+    cachedToolTokensSaved: contexts[c + 7] as number,
+    truncationOccurred: truncated,
+    segmentsRemoved: contexts[c + 8] as number,
+    messageCount: contexts[c + 9] as number,
+  };
+}
+
+/**
+ * Reads the record at `row`. Built as a literal in createRecord's field
+ * order, so it shares one hidden class with freshly parsed records: objects
+ * filled field by field from the name lists went to dictionary mode, and
+ * unpacking plus every reducer after it ran several times slower.
+ */
+function readRow(floats: Float64Array, ints: Uint32Array, row: number, texts: readonly string[], context: ContextSnapshot | null): UsageRecord {
+  const text = (value: number): string | null => (value === NO_TEXT ? null : (texts[value] ?? null));
+  const f = row * FLOAT_STRIDE;
+  const i = row * INT_STRIDE;
+  const header = ints[i] as number;
+  const timestamp = floats[f] as number;
+  const recordedCost = floats[f + 1] as number;
+  return {
+    dialect: DIALECT_NAMES[header & 0xff] as DialectName,
+    timestamp: Number.isNaN(timestamp) ? null : timestamp,
+    model: text(ints[i + 4] as number) as string,
+    provider: text(ints[i + 5] as number) as string,
+    upstreamModel: text(ints[i + 6] as number),
+    resource: text(ints[i + 7] as number),
+    session: text(ints[i + 8] as number),
+    project: text(ints[i + 9] as number),
+    conversation: text(ints[i + 10] as number),
+    requestId: text(ints[i + 11] as number),
+    role: text(ints[i + 12] as number),
+    task: text(ints[i + 13] as number),
+    source: text(ints[i + 14] as number),
+    sender: text(ints[i + 15] as number),
+    inputTokens: floats[f + 2] as number,
+    outputTokens: floats[f + 3] as number,
+    reasoningTokens: floats[f + 4] as number,
+    cacheReadTokens: floats[f + 5] as number,
+    cacheWriteTokens: floats[f + 6] as number,
+    cacheWrite5mTokens: floats[f + 7] as number,
+    cacheWrite1hTokens: floats[f + 8] as number,
+    unattributedTokens: floats[f + 9] as number,
+    totalTokens: floats[f + 10] as number,
+    calls: floats[f + 11] as number,
+    cacheReported: (header & FLAG_CACHE_REPORTED) !== 0,
+    recordedCostUsd: Number.isNaN(recordedCost) ? null : recordedCost,
+    context,
+  };
+}
+
+export function packRecords(entries: ReadonlyArray<{ record: UsageRecord; line: number; dedupKey?: string | undefined }>): PackedRecords {
+  const floats = new Float64Array(entries.length * FLOAT_STRIDE);
+  const ints = new Uint32Array(entries.length * INT_STRIDE);
+  const table = new TextTable();
+  let contextCount = 0;
+  entries.forEach((entry, row) => {
+    writeRow(floats, ints, row, entry.record, entry.line, entry.dedupKey, table);
+    if (entry.record.context) contextCount++;
+  });
+  const contexts = new Float64Array(contextCount * CONTEXT_FIELDS.length);
+  let contextRow = 0;
+  for (const { record } of entries) if (record.context) writeContext(contexts, contextRow++, record.context);
+  return { count: entries.length, floats, ints, contexts, texts: table.texts };
+}
+
+/** Calls `onRecord` for each packed record, with its order in the input of this run. */
 export function unpackRecords(packed: PackedRecords, fileIndex: number, onRecord: (entry: OrderedRecord) => void): void {
   const { floats, ints, contexts, texts } = packed;
-  const text = (value: number): string | null => (value === NO_TEXT ? null : (texts[value] ?? null));
-  const contextWidth = CONTEXT_FIELDS.length;
   let contextRow = 0;
   for (let row = 0; row < packed.count; row++) {
-    const f = row * FLOAT_STRIDE;
     const i = row * INT_STRIDE;
     const header = ints[i] as number;
-    const timestamp = floats[f] as number;
-    const recordedCost = floats[f + 1] as number;
-    let context: ContextSnapshot | null = null;
-    if (header & FLAG_HAS_CONTEXT) {
-      const c = contextRow++ * contextWidth;
-      context = {
-        systemTokens: contexts[c] as number,
-        summaryTokens: contexts[c + 1] as number,
-        windowTokens: contexts[c + 2] as number,
-        promptTokens: contexts[c + 3] as number,
-        maxContextTokens: contexts[c + 4] as number,
-        budgetLimit: contexts[c + 5] as number,
-        cachedToolOutputs: contexts[c + 6] as number,
-        cachedToolTokensSaved: contexts[c + 7] as number,
-        truncationOccurred: (header & FLAG_TRUNCATED) !== 0,
-        segmentsRemoved: contexts[c + 8] as number,
-        messageCount: contexts[c + 9] as number,
-      };
-    }
-    const record: UsageRecord = {
-      dialect: DIALECT_NAMES[header & 0xff] as DialectName,
-      timestamp: Number.isNaN(timestamp) ? null : timestamp,
-      model: text(ints[i + 4] as number) as string,
-      provider: text(ints[i + 5] as number) as string,
-      upstreamModel: text(ints[i + 6] as number),
-      resource: text(ints[i + 7] as number),
-      session: text(ints[i + 8] as number),
-      project: text(ints[i + 9] as number),
-      conversation: text(ints[i + 10] as number),
-      requestId: text(ints[i + 11] as number),
-      role: text(ints[i + 12] as number),
-      task: text(ints[i + 13] as number),
-      source: text(ints[i + 14] as number),
-      sender: text(ints[i + 15] as number),
-      inputTokens: floats[f + 2] as number,
-      outputTokens: floats[f + 3] as number,
-      reasoningTokens: floats[f + 4] as number,
-      cacheReadTokens: floats[f + 5] as number,
-      cacheWriteTokens: floats[f + 6] as number,
-      cacheWrite5mTokens: floats[f + 7] as number,
-      cacheWrite1hTokens: floats[f + 8] as number,
-      unattributedTokens: floats[f + 9] as number,
-      totalTokens: floats[f + 10] as number,
-      calls: floats[f + 11] as number,
-      cacheReported: (header & FLAG_CACHE_REPORTED) !== 0,
-      recordedCostUsd: Number.isNaN(recordedCost) ? null : recordedCost,
-      context,
-    };
+    const context = header & FLAG_HAS_CONTEXT ? readContext(contexts, contextRow++, (header & FLAG_TRUNCATED) !== 0) : null;
+    const record = readRow(floats, ints, row, texts, context);
     const order = orderOf(fileIndex, ints[i + 1] as number);
     if (header & FLAG_HAS_KEY) {
       onRecord({ record, order, dedupKey: joinKeyHalves(ints[i + 2] as number, ints[i + 3] as number) });
     } else {
       onRecord({ record, order });
     }
+  }
+}
+
+/**
+ * Records held compactly in growable typed arrays (about 170 bytes each
+ * instead of ~450 as objects), written and rewritten by slot. The global
+ * de-duplication holds every keyed record until the input ends; held as
+ * objects, they were most of the peak memory of a large run.
+ */
+export class RecordStore {
+  private floats = new Float64Array(1024 * FLOAT_STRIDE);
+  private ints = new Uint32Array(1024 * INT_STRIDE);
+  private readonly contexts = new Map<number, ContextSnapshot>();
+  private readonly table = new TextTable();
+  size = 0;
+
+  append(record: UsageRecord): number {
+    if (this.size * FLOAT_STRIDE === this.floats.length) {
+      const floats = new Float64Array(this.floats.length * 2);
+      floats.set(this.floats);
+      this.floats = floats;
+      const ints = new Uint32Array(this.ints.length * 2);
+      ints.set(this.ints);
+      this.ints = ints;
+    }
+    const slot = this.size++;
+    this.write(slot, record);
+    return slot;
+  }
+
+  write(slot: number, record: UsageRecord): void {
+    writeRow(this.floats, this.ints, slot, record, 0, undefined, this.table);
+    if (record.context) this.contexts.set(slot, record.context);
+    else this.contexts.delete(slot);
+  }
+
+  totalTokensOf(slot: number): number {
+    return this.floats[slot * FLOAT_STRIDE + 10] as number;
+  }
+
+  read(slot: number): UsageRecord {
+    return readRow(this.floats, this.ints, slot, this.table.texts, this.contexts.get(slot) ?? null);
   }
 }

@@ -1,0 +1,116 @@
+/**
+ * The packed form of records (src/ingest/pack.ts) carries records between
+ * threads, into the index and through de-duplication: whatever goes in must
+ * come out equal, field by field.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createRecord, DIALECT_NAMES, type UsageRecord } from '../src/core/record.js';
+import { hashKey, packRecords, RecordStore, unpackRecords } from '../src/ingest/pack.js';
+
+const text = fc.option(fc.string({ maxLength: 12 }), { nil: null });
+const count = fc.integer({ min: 0, max: 2 ** 40 });
+
+const recordArbitrary: fc.Arbitrary<UsageRecord> = fc
+  .record({
+    dialect: fc.constantFrom(...DIALECT_NAMES),
+    timestamp: fc.option(fc.integer({ min: 0, max: 4e12 }), { nil: null }),
+    model: fc.string({ minLength: 1, maxLength: 20 }),
+    provider: text,
+    session: text,
+    project: text,
+    requestId: text,
+    source: text,
+    calls: fc.integer({ min: 1, max: 50 }),
+    cacheReported: fc.boolean(),
+    recordedCostUsd: fc.option(fc.double({ min: -5, max: 50, noNaN: true }), { nil: null }),
+    input: count,
+    output: count,
+    reasoning: count,
+    cacheRead: count,
+    write5m: count,
+    write1h: count,
+    context: fc.option(
+      fc.record({
+        systemTokens: count,
+        summaryTokens: count,
+        windowTokens: count,
+        promptTokens: count,
+        maxContextTokens: count,
+        budgetLimit: count,
+        cachedToolOutputs: count,
+        cachedToolTokensSaved: count,
+        truncationOccurred: fc.boolean(),
+        segmentsRemoved: count,
+        messageCount: count,
+      }),
+      { nil: null },
+    ),
+  })
+  .map((fields) =>
+    createRecord(
+      {
+        dialect: fields.dialect,
+        timestamp: fields.timestamp,
+        model: fields.model,
+        provider: fields.provider,
+        session: fields.session,
+        project: fields.project,
+        requestId: fields.requestId,
+        source: fields.source,
+        calls: fields.calls,
+        cacheReported: fields.cacheReported,
+        recordedCostUsd: fields.recordedCostUsd,
+        context: fields.context,
+      },
+      {
+        inputTokens: fields.input,
+        outputTokens: fields.output,
+        reasoningTokens: fields.reasoning,
+        cacheReadTokens: fields.cacheRead,
+        cacheWrite5mTokens: fields.write5m,
+        cacheWrite1hTokens: fields.write1h,
+      },
+    ),
+  );
+
+describe('packRecords / unpackRecords', () => {
+  it('gives back every record, its line and its key', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(recordArbitrary, fc.option(fc.string(), { nil: undefined })), { maxLength: 20 }), (rows) => {
+        const entries = rows.map(([record, key], line) => ({ record, line: line + 1, dedupKey: key === undefined ? undefined : hashKey(key) }));
+        const out: Array<{ record: UsageRecord; order: number; dedupKey?: string | undefined }> = [];
+        unpackRecords(packRecords(entries), 3, (entry) => out.push(entry));
+        expect(out.map((entry) => entry.record)).toEqual(entries.map((entry) => entry.record));
+        expect(out.map((entry) => entry.dedupKey)).toEqual(entries.map((entry) => entry.dedupKey));
+        expect(out.map((entry) => entry.order)).toEqual(entries.map((entry) => 3 * 2 ** 32 + entry.line));
+      }),
+    );
+  });
+});
+
+describe('RecordStore', () => {
+  it('reads back what was appended or rewritten, past its first growth', () => {
+    fc.assert(
+      fc.property(fc.array(recordArbitrary, { minLength: 1, maxLength: 40 }), fc.array(recordArbitrary, { maxLength: 10 }), (records, rewrites) => {
+        const store = new RecordStore();
+        const expected = [...records];
+        // Padding past the initial capacity of 1024 rows exercises growth.
+        const padding = records[0] as UsageRecord;
+        for (let index = 0; index < 1100; index++) expected.push(padding);
+        for (const record of expected) store.append(record);
+        rewrites.forEach((record, index) => {
+          const slot = (index * 7) % expected.length;
+          store.write(slot, record);
+          expected[slot] = record;
+        });
+        expect(store.size).toBe(expected.length);
+        for (const [slot, record] of expected.entries()) {
+          expect(store.read(slot)).toEqual(record);
+          expect(store.totalTokensOf(slot)).toBe(record.totalTokens);
+        }
+      }),
+      { numRuns: 30 },
+    );
+  });
+});
