@@ -123,6 +123,50 @@ describe('malformed lines', () => {
   });
 });
 
+describe('the prefilter never loses usage', () => {
+  /**
+   * Every fixture line, re-spaced (`"key": value`, `{ ` … ` }`) and with its
+   * keys in reverse order, read with and without the prefilter: the records
+   * and every malformed count must agree; only unknown_dialect lines that name
+   * no usage field may move to no_usage.
+   */
+  const respace = (line: string): string => {
+    try {
+      const value = JSON.parse(line) as unknown;
+      const reverse = (item: unknown): unknown =>
+        Array.isArray(item)
+          ? item.map(reverse)
+          : item !== null && typeof item === 'object'
+            ? Object.fromEntries(Object.entries(item).reverse().map(([key, inner]) => [key, reverse(inner)]))
+            : item;
+      return JSON.stringify(reverse(value), null, 1).replace(/\n\s*/g, ' ');
+    } catch {
+      return line; // a malformed line stays as it is
+    }
+  };
+
+  it('finds the same records in every dialect, whatever the spacing and key order', async () => {
+    const { sources } = await discoverFiles([fixture('logs')]);
+    for (const source of sources) {
+      if (source.kind !== 'file') continue;
+      const original = readFileSync(source.path, 'utf8');
+      for (const text of [original, original.split('\n').map(respace).join('\n')]) {
+        // Keep the file name: Codex and Claude read identity from it.
+        const path = join(mkdtempSync(join(tmpdir(), 'usage-prefilter-')), source.path.split('/').slice(-1)[0] as string);
+        writeFileSync(path, text);
+        const checked = await read([file(path)]);
+        const fast = await read([file(path)], { prefilter: true });
+        expect(fast.records, source.path).toEqual(checked.records);
+        const { unknown_dialect: checkedUnknown = 0, ...checkedReasons } = checked.summary.skipped.reasons;
+        const { unknown_dialect: fastUnknown = 0, ...fastReasons } = fast.summary.skipped.reasons;
+        expect(fastReasons, source.path).toEqual(checkedReasons);
+        expect(checkedUnknown - fastUnknown, source.path).toBe(fast.summary.noUsageLines - checked.summary.noUsageLines);
+        expect(fast.summary.partialLines).toBe(checked.summary.partialLines);
+      }
+    }
+  });
+});
+
 describe('sources', () => {
   it('reports a file that cannot be opened and reads the rest', async () => {
     const good = temp('ok.jsonl', `${JCODE_A}\n`);
