@@ -130,12 +130,14 @@ class TextTable {
   }
 }
 
-/**
- * Writes one record's numbers and text indices at `row`. Fields are spelled
- * out rather than looped over the name lists: keyed reads by name cost
- * several times more.
+const TEXT_COUNT = TEXT_FIELDS.length;
+
+/*
+ * The field lists are spelled out below rather than looped over by name:
+ * keyed reads and writes by name cost several times more on the hot path.
  */
-function writeRow(floats: Float64Array, ints: Uint32Array, row: number, record: UsageRecord, line: number, dedupKey: string | undefined, table: TextTable): void {
+
+function writeNumbers(floats: Float64Array, row: number, record: UsageRecord): void {
   let f = row * FLOAT_STRIDE;
   floats[f++] = record.timestamp ?? Number.NaN;
   floats[f++] = record.recordedCostUsd ?? Number.NaN;
@@ -149,28 +151,32 @@ function writeRow(floats: Float64Array, ints: Uint32Array, row: number, record: 
   floats[f++] = record.unattributedTokens;
   floats[f++] = record.totalTokens;
   floats[f] = record.calls;
-  let i = row * INT_STRIDE;
-  ints[i++] =
+}
+
+function headerOf(record: UsageRecord, hasKey: boolean): number {
+  return (
     DIALECT_NAMES.indexOf(record.dialect) |
     (record.cacheReported ? FLAG_CACHE_REPORTED : 0) |
     (record.context ? FLAG_HAS_CONTEXT : 0) |
     (record.context?.truncationOccurred ? FLAG_TRUNCATED : 0) |
-    (dedupKey ? FLAG_HAS_KEY : 0);
-  ints[i++] = line;
-  ints[i++] = dedupKey ? readKeyHalf(dedupKey, 0) : 0;
-  ints[i++] = dedupKey ? readKeyHalf(dedupKey, 1) : 0;
-  ints[i++] = table.intern(record.model);
-  ints[i++] = table.intern(record.provider);
-  ints[i++] = table.intern(record.upstreamModel);
-  ints[i++] = table.intern(record.resource);
-  ints[i++] = table.intern(record.session);
-  ints[i++] = table.intern(record.project);
-  ints[i++] = table.intern(record.conversation);
-  ints[i++] = table.intern(record.requestId);
-  ints[i++] = table.intern(record.role);
-  ints[i++] = table.intern(record.task);
-  ints[i++] = table.intern(record.source);
-  ints[i] = table.intern(record.sender);
+    (hasKey ? FLAG_HAS_KEY : 0)
+  );
+}
+
+/** The text fields, in TEXT_FIELDS order, into `target` from `at`. */
+function copyTexts(record: UsageRecord, target: Array<string | null>, at: number): void {
+  target[at] = record.model;
+  target[at + 1] = record.provider;
+  target[at + 2] = record.upstreamModel;
+  target[at + 3] = record.resource;
+  target[at + 4] = record.session;
+  target[at + 5] = record.project;
+  target[at + 6] = record.conversation;
+  target[at + 7] = record.requestId;
+  target[at + 8] = record.role;
+  target[at + 9] = record.task;
+  target[at + 10] = record.source;
+  target[at + 11] = record.sender;
 }
 
 function writeContext(contexts: Float64Array, at: number, context: ContextSnapshot): void {
@@ -196,33 +202,31 @@ function readContext(contexts: Float64Array, at: number, truncated: boolean): Co
 }
 
 /**
- * Reads the record at `row`. Built as a literal in createRecord's field
- * order, so it shares one hidden class with freshly parsed records: objects
- * filled field by field from the name lists went to dictionary mode, and
- * unpacking plus every reducer after it ran several times slower.
+ * Reads the record at `row`, its texts from `texts[at…]`. Built as a literal
+ * in createRecord's field order, so it shares one hidden class with freshly
+ * parsed records: objects filled field by field from the name lists went to
+ * dictionary mode, and unpacking plus every reducer after it ran several
+ * times slower.
  */
-function readRow(floats: Float64Array, ints: Uint32Array, row: number, texts: readonly string[], context: ContextSnapshot | null): UsageRecord {
-  const text = (value: number): string | null => (value === NO_TEXT ? null : (texts[value] ?? null));
+function readRow(floats: Float64Array, row: number, header: number, texts: ReadonlyArray<string | null>, at: number, context: ContextSnapshot | null): UsageRecord {
   const f = row * FLOAT_STRIDE;
-  const i = row * INT_STRIDE;
-  const header = ints[i] as number;
   const timestamp = floats[f] as number;
   const recordedCost = floats[f + 1] as number;
   return {
     dialect: DIALECT_NAMES[header & 0xff] as DialectName,
     timestamp: Number.isNaN(timestamp) ? null : timestamp,
-    model: text(ints[i + 4] as number) as string,
-    provider: text(ints[i + 5] as number) as string,
-    upstreamModel: text(ints[i + 6] as number),
-    resource: text(ints[i + 7] as number),
-    session: text(ints[i + 8] as number),
-    project: text(ints[i + 9] as number),
-    conversation: text(ints[i + 10] as number),
-    requestId: text(ints[i + 11] as number),
-    role: text(ints[i + 12] as number),
-    task: text(ints[i + 13] as number),
-    source: text(ints[i + 14] as number),
-    sender: text(ints[i + 15] as number),
+    model: texts[at] as string,
+    provider: texts[at + 1] as string,
+    upstreamModel: texts[at + 2] ?? null,
+    resource: texts[at + 3] ?? null,
+    session: texts[at + 4] ?? null,
+    project: texts[at + 5] ?? null,
+    conversation: texts[at + 6] ?? null,
+    requestId: texts[at + 7] ?? null,
+    role: texts[at + 8] ?? null,
+    task: texts[at + 9] ?? null,
+    source: texts[at + 10] ?? null,
+    sender: texts[at + 11] ?? null,
     inputTokens: floats[f + 2] as number,
     outputTokens: floats[f + 3] as number,
     reasoningTokens: floats[f + 4] as number,
@@ -243,10 +247,18 @@ export function packRecords(entries: ReadonlyArray<{ record: UsageRecord; line: 
   const floats = new Float64Array(entries.length * FLOAT_STRIDE);
   const ints = new Uint32Array(entries.length * INT_STRIDE);
   const table = new TextTable();
+  const scratch = new Array<string | null>(TEXT_COUNT).fill(null);
   let contextCount = 0;
-  entries.forEach((entry, row) => {
-    writeRow(floats, ints, row, entry.record, entry.line, entry.dedupKey, table);
-    if (entry.record.context) contextCount++;
+  entries.forEach(({ record, line, dedupKey }, row) => {
+    writeNumbers(floats, row, record);
+    const i = row * INT_STRIDE;
+    ints[i] = headerOf(record, dedupKey !== undefined);
+    ints[i + 1] = line;
+    ints[i + 2] = dedupKey ? readKeyHalf(dedupKey, 0) : 0;
+    ints[i + 3] = dedupKey ? readKeyHalf(dedupKey, 1) : 0;
+    copyTexts(record, scratch, 0);
+    for (let field = 0; field < TEXT_COUNT; field++) ints[i + 4 + field] = table.intern(scratch[field] ?? null);
+    if (record.context) contextCount++;
   });
   const contexts = new Float64Array(contextCount * CONTEXT_FIELDS.length);
   let contextRow = 0;
@@ -257,12 +269,17 @@ export function packRecords(entries: ReadonlyArray<{ record: UsageRecord; line: 
 /** Calls `onRecord` for each packed record, with its order in the input of this run. */
 export function unpackRecords(packed: PackedRecords, fileIndex: number, onRecord: (entry: OrderedRecord) => void): void {
   const { floats, ints, contexts, texts } = packed;
+  const scratch = new Array<string | null>(TEXT_COUNT).fill(null);
   let contextRow = 0;
   for (let row = 0; row < packed.count; row++) {
     const i = row * INT_STRIDE;
     const header = ints[i] as number;
+    for (let field = 0; field < TEXT_COUNT; field++) {
+      const text = ints[i + 4 + field] as number;
+      scratch[field] = text === NO_TEXT ? null : (texts[text] ?? null);
+    }
     const context = header & FLAG_HAS_CONTEXT ? readContext(contexts, contextRow++, (header & FLAG_TRUNCATED) !== 0) : null;
-    const record = readRow(floats, ints, row, texts, context);
+    const record = readRow(floats, row, header, scratch, 0, context);
     const order = orderOf(fileIndex, ints[i + 1] as number);
     if (header & FLAG_HAS_KEY) {
       onRecord({ record, order, dedupKey: joinKeyHalves(ints[i + 2] as number, ints[i + 3] as number) });
@@ -273,26 +290,28 @@ export function unpackRecords(packed: PackedRecords, fileIndex: number, onRecord
 }
 
 /**
- * Records held compactly in growable typed arrays (about 170 bytes each
- * instead of ~450 as objects), written and rewritten by slot. The global
- * de-duplication holds every keyed record until the input ends; held as
- * objects, they were most of the peak memory of a large run.
+ * Records held compactly, written and rewritten by slot: numbers in a
+ * growable typed array, texts as references (no copies, no hashing: the
+ * strings are shared with the records they came from). About 200 bytes a
+ * record instead of ~450 as objects. The global de-duplication holds every
+ * keyed record until the input ends; held as objects, they were most of the
+ * peak memory of a large run.
  */
 export class RecordStore {
   private floats = new Float64Array(1024 * FLOAT_STRIDE);
-  private ints = new Uint32Array(1024 * INT_STRIDE);
+  private headers = new Uint32Array(1024);
+  private readonly texts: Array<string | null> = [];
   private readonly contexts = new Map<number, ContextSnapshot>();
-  private readonly table = new TextTable();
   size = 0;
 
   append(record: UsageRecord): number {
-    if (this.size * FLOAT_STRIDE === this.floats.length) {
+    if (this.size === this.headers.length) {
       const floats = new Float64Array(this.floats.length * 2);
       floats.set(this.floats);
       this.floats = floats;
-      const ints = new Uint32Array(this.ints.length * 2);
-      ints.set(this.ints);
-      this.ints = ints;
+      const headers = new Uint32Array(this.headers.length * 2);
+      headers.set(this.headers);
+      this.headers = headers;
     }
     const slot = this.size++;
     this.write(slot, record);
@@ -300,7 +319,9 @@ export class RecordStore {
   }
 
   write(slot: number, record: UsageRecord): void {
-    writeRow(this.floats, this.ints, slot, record, 0, undefined, this.table);
+    writeNumbers(this.floats, slot, record);
+    this.headers[slot] = headerOf(record, false);
+    copyTexts(record, this.texts, slot * TEXT_COUNT);
     if (record.context) this.contexts.set(slot, record.context);
     else this.contexts.delete(slot);
   }
@@ -310,6 +331,6 @@ export class RecordStore {
   }
 
   read(slot: number): UsageRecord {
-    return readRow(this.floats, this.ints, slot, this.table.texts, this.contexts.get(slot) ?? null);
+    return readRow(this.floats, slot, this.headers[slot] as number, this.texts, slot * TEXT_COUNT, this.contexts.get(slot) ?? null);
   }
 }
