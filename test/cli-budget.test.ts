@@ -120,9 +120,16 @@ describe('usage budget (CLI)', () => {
     const table = await runUsage([...BASE, '--max-cost', '9']);
     expect(table.code).toBe(3);
     expect(table.stdout).toMatch(/Budget: max \$9\.00 in the whole range/);
-    expect(table.stdout).toMatch(/all .*\$9\.40.*breach/);
+    // The cost leaves out gamma's 1,500 unpriced tokens: a lower bound.
+    expect(table.stdout).toMatch(/all .* ≥\$9\.40 │ +1,500 │.*breach/);
     const markdown = await runUsage([...BASE, '--max-cost', '9', '--markdown']);
-    expect(markdown.stdout).toMatch(/\| all \|.*\| breach \|/);
+    expect(markdown.stdout).toMatch(/\| all \| yes \| ≥\$9\.40 \| 1,500 \|.*\| breach \|/);
+    // October alone is fully priced: no mark, and CSV still says how much was unpriced.
+    const october = await runUsage([...BASE, '--max-cost', '9', '--period', 'month', '--since', '2026-10-01', '--until', '2026-10-31']);
+    expect(october.stdout).toMatch(/│ 2026-10 .*│ +\$2\.00 │/);
+    const csv = await runUsage([...BASE, '--max-cost', '9', '--period', 'month', '--since', '2026-10-01', '--until', '2026-10-31', '--csv']);
+    const rows = parse(csv.stdout, { columns: true }) as Array<Record<string, string>>;
+    expect(rows.map((row) => [row['period'], row['cost_usd'], row['unpriced_tokens']])).toEqual([['2026-10', '2', '0']]);
     const ndjson = await runUsage([...BASE, '--max-cost', '9', '--ndjson']);
     expect(JSON.parse(ndjson.stdout.trim())).toMatchObject({ section: 'budget', period: 'all', status: 'breach' });
   });

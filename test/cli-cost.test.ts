@@ -16,7 +16,11 @@
  *   o3 2025-05-15: in 1,000, out 1,000 (800 reasoning) at $10/$40 → 50,000 → $0.05
  *   o3 2025-07-15: same tokens at $2/$8 → 10,000 → $0.01
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture, runUsage } from './helpers/cli.js';
 
 const LOGS = fixture('cases', 'pricing', 'logs');
@@ -185,12 +189,12 @@ describe('usage cost options', () => {
     ]);
   });
 
-  it('shows an unknown cost as ? in the table and a totals row', async () => {
+  it('shows an unknown cost as ? in the table, and a total that leaves it out as a lower bound', async () => {
     const result = await runUsage(['cost', LOGS]);
     expect(result.code).toBe(0);
     const mystery = result.stdout.split('\n').find((line) => line.includes('mystery-model-x'));
-    expect(mystery).toMatch(/\?/);
-    expect(result.stdout).toMatch(/total .*\$0\.4046/);
+    expect(mystery).toMatch(/ \? │/);
+    expect(result.stdout).toMatch(/total .* ≥\$0\.4046 │/);
   });
 
   it('rejects a bad --by, --cost-mode or pricing file with exit 2', async () => {
@@ -203,5 +207,68 @@ describe('usage cost options', () => {
     expect(badFile.code).toBe(2);
     expect(badFile.stderr.trim().split('\n')).toHaveLength(1);
     expect(badFile.stderr).toMatch(/bad-field\.json: models\.my-model: unknown field "outptu"/);
+  });
+});
+
+describe('usage cost with partly priced groups', () => {
+  // house-model has no price: two records carry a recorded cost ($0.10 + $0.20, which in floating point
+  // is 0.30000000000000004) and one does not (1,000 + 500 = 1,500 tokens unpriced). mystery-model-x has
+  // neither a price nor a recorded cost (1,500 + 500 = 2,000 tokens).
+  let folder: string;
+  let logs: string;
+  beforeAll(() => {
+    folder = mkdtempSync(join(tmpdir(), 'usage-partial-'));
+    logs = join(folder, 'thane.jsonl');
+    const line = (id: string, model: string, input: number, output: number, cost?: number) =>
+      JSON.stringify({ id, timestamp: '2026-03-02T10:00:00Z', session_id: 's1', model, role: 'interactive', input_tokens: input, output_tokens: output, ...(cost === undefined ? {} : { cost_usd: cost }) });
+    writeFileSync(
+      logs,
+      `${[line('n1', 'house-model', 1000, 100, 0.1), line('n2', 'house-model', 1000, 100, 0.2), line('n3', 'house-model', 1000, 500), line('n4', 'mystery-model-x', 1500, 500)].join('\n')}\n`,
+    );
+  });
+
+  afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+  const costCell = (stdout: string, label: string): string | undefined =>
+    stdout
+      .split('\n')
+      .find((row) => row.startsWith(`│ ${label} `))
+      ?.split('│')
+      .map((cell) => cell.trim())[8];
+
+  it('marks a partial cost as a lower bound and an unknown one as ? in tables, totals included', async () => {
+    const result = await runUsage(['cost', logs, '--by', 'model']);
+    expect(result.code).toBe(0);
+    expect(costCell(result.stdout, 'house-model')).toBe('≥$0.3000');
+    expect(costCell(result.stdout, 'mystery-model-x')).toBe('?');
+    expect(costCell(result.stdout, 'total')).toBe('≥$0.3000');
+  });
+
+  it('marks them the same way in Markdown', async () => {
+    const result = await runUsage(['cost', logs, '--by', 'model', '--markdown']);
+    expect(result.stdout).toContain('| house-model | 3 | 3,000 | 700 | 0 | 0 | 3,700 | ≥$0.3000 | 100.0% |');
+    expect(result.stdout).toContain('| mystery-model-x | 1 | 1,500 | 500 | 0 | 0 | 2,000 | ? | n/a |');
+    expect(result.stdout).toContain('| **total** | **4** | **4,500** | **1,200** | **0** | **0** | **5,700** | **≥$0.3000** | **100.0%** |');
+  });
+
+  it('writes CSV with costs rounded to 6 decimals and the unpriced tokens beside them', async () => {
+    const result = await runUsage(['cost', logs, '--by', 'model', '--csv']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).not.toContain('0.30000000000000004');
+    const rows = parse(result.stdout, { columns: true }) as Array<Record<string, string>>;
+    expect(rows.map((row) => [row['model'], row['cost_usd'], row['unpriced_tokens']])).toEqual([
+      ['house-model', '0.3', '1500'],
+      ['mystery-model-x', '', '2000'],
+      ['total', '0.3', '3500'],
+    ]);
+  });
+
+  it('writes NDJSON with the same rounding and unpriced tokens', async () => {
+    const result = await runUsage(['cost', logs, '--by', 'model', '--ndjson']);
+    const rows = result.stdout.trimEnd().split('\n').map((row) => JSON.parse(row) as Record<string, unknown>);
+    expect(rows.map((row) => [row['model'], row['cost_usd'], row['unpriced_tokens']])).toEqual([
+      ['house-model', 0.3, 1500],
+      ['mystery-model-x', null, 2000],
+    ]);
   });
 });

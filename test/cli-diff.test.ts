@@ -85,6 +85,40 @@ describe('usage diff over two periods', () => {
     expect(JSON.parse(ndjson.stdout.trim())).toMatchObject({ section: 'diff', model: 'test-alpha', cost_usd_change: 3 });
   });
 
+  it('signs cost changes before the dollar and marks figures that leave out unpriced usage', async () => {
+    // Same periods as the first test: alpha $2 → $0.40, beta new at $2, gamma new and unpriced (1,500 tokens).
+    const args = ['diff', LOG, '--pricing', PRICES, '--since', '2026-11-02', '--until', '2026-11-08', ...BASELINE];
+    const table = await runUsage(args);
+    expect(table.code).toBe(0);
+    const cells = (label: string) =>
+      table.stdout
+        .split('\n')
+        .find((line) => line.startsWith(`│ ${label} `))
+        ?.split('│')
+        .slice(6, 10)
+        .map((cell) => cell.trim());
+    // baseline cost, cost, Δ cost, Δ cost %.
+    expect(cells('test-alpha')).toEqual(['$2.00', '$0.4000', '-$1.60', '-80.0%']);
+    expect(cells('test-beta')).toEqual(['$0.00', '$2.00', '+$2.00', 'n/a']);
+    expect(cells('test-gamma')).toEqual(['$0.00', '?', '?', 'n/a']);
+    // The current total leaves gamma out: a lower bound, and the change between the sides only approximate.
+    expect(cells('total')).toEqual(['$2.00', '≥$2.40', '~+$0.4000', '~20.0%']);
+    expect(table.stdout).not.toMatch(/\$[-+]/);
+
+    const markdown = await runUsage([...args, '--markdown']);
+    expect(markdown.stdout).toContain('| test-alpha | 1.5M | 300k | -1.2M | -80.0% | $2.00 | $0.4000 | -$1.60 | -80.0% |');
+    expect(markdown.stdout).toContain('| **$2.00** | **≥$2.40** | **~+$0.4000** | **~20.0%** |');
+
+    const csv = await runUsage([...args, '--csv']);
+    const rows = parse(csv.stdout, { columns: true }) as Array<Record<string, string>>;
+    expect(rows.map((row) => [row['model'], row['cost_usd_change'], row['baseline_unpriced_tokens'], row['unpriced_tokens']])).toEqual([
+      ['test-beta', '2', '0', '0'],
+      ['test-alpha', '-1.6', '0', '0'],
+      ['test-gamma', '', '0', '1500'],
+      ['total', '0.4', '0', '1500'],
+    ]);
+  });
+
   it.each([
     [['--since', '2026-11-02'], /needs two periods/],
     [[...BASELINE], /needs two periods/],

@@ -93,11 +93,12 @@ describe('usage daily / weekly / monthly', () => {
     const result = await runUsage(['monthly', ...BASE, '--csv']);
     expect(result.code).toBe(0);
     const rows = parse(result.stdout, { columns: true }) as Array<Record<string, string>>;
-    expect(rows.map((row) => [row['period'], row['total_tokens'], row['cost_usd']])).toEqual([
-      // October: 1,500,000 tokens, $2; November: 450,000 + 1,500 + 4,000,000 = 4,451,500, $2.40 + $5 = $7.40.
-      ['2026-10', '1500000', '2'],
-      ['2026-11', '4451500', '7.4'],
-      ['total', '5951500', '9.4'],
+    expect(rows.map((row) => [row['period'], row['total_tokens'], row['cost_usd'], row['unpriced_tokens']])).toEqual([
+      // October: 1,500,000 tokens, $2; November: 450,000 + 1,500 + 4,000,000 = 4,451,500, $2.40 + $5 = $7.40,
+      // leaving out gamma's 1,500 unpriced tokens.
+      ['2026-10', '1500000', '2', '0'],
+      ['2026-11', '4451500', '7.4', '1500'],
+      ['total', '5951500', '9.4', '1500'],
     ]);
   });
 
@@ -130,6 +131,21 @@ describe('usage daily / weekly / monthly', () => {
     const table = await runUsage(['monthly', ...BASE]);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/2026-11 .*4\.5M.*\$7\.40/);
+  });
+
+  it('marks a cost that leaves out unpriced usage as a lower bound, and an unknown one as ?', async () => {
+    // November and the total leave out gamma's 1,500 tokens; October is fully priced.
+    const monthly = await runUsage(['monthly', ...BASE]);
+    expect(monthly.stdout).toMatch(/│ 2026-10 .* \$2\.00 │/);
+    expect(monthly.stdout).toMatch(/│ 2026-11 .* ≥\$7\.40 │/);
+    expect(monthly.stdout).toMatch(/│ total .* ≥\$9\.40 │/);
+    // Week of Nov 2: alpha + beta ($2.40) and gamma (unknown); with --breakdown gamma alone is "?".
+    const weekly = await runUsage(['weekly', ...BASE, '--breakdown', '--markdown']);
+    expect(weekly.stdout).toContain('| 2026-10-26 |  | 1 | 1.0M | 500k | 0 | 0 | 1.5M | $2.00 |');
+    expect(weekly.stdout).toContain('| 2026-11-02 |  | 3 | 301k | 151k | 0 | 0 | 452k | ≥$2.40 |');
+    expect(weekly.stdout).toContain('| 2026-11-02 | test-gamma | 1 | 1,000 | 500 | 0 | 0 | 1,500 | ? |');
+    expect(weekly.stdout).toContain('| **total** |  | **5** |');
+    expect(weekly.stdout).toMatch(/\| \*\*≥\$9\.40\*\* \|$/m);
   });
 
   it('draws a bar chart of cost per day, gaps included (--chart)', async () => {

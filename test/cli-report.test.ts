@@ -268,3 +268,30 @@ describe('default locations', () => {
     expect(result.stderr).toMatch(/ - for stdin/);
   });
 });
+
+describe('costs that leave out unpriced usage', () => {
+  // fixtures/cases/periods (see test/cli-periods.test.ts): alpha $7.40, beta $2.00, gamma 1,500 tokens without a price.
+  const args = ['report', fixture('cases', 'periods', 'usage.jsonl'), '--pricing', fixture('cases', 'periods', 'prices.json'), '--until', '2026-11-10', '--trend-days', '9'];
+
+  it('are lower bounds (≥) in the model and trend tables; an unknown cost is ?', async () => {
+    const result = await runUsage(args);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/│ test-alpha .* \$7\.40 │/);
+    expect(result.stdout).toMatch(/│ test-gamma .* \? │/);
+    expect(result.stdout).toMatch(/│ total .* ≥\$9\.40 │/);
+    // The trend: Nov 2 is fully priced ($2.40), Nov 3 is only gamma.
+    expect(result.stdout).toMatch(/│ 2026-11-02 .* \$2\.40 │/);
+    expect(result.stdout).toMatch(/│ 2026-11-03 .* \? │/);
+    // By project: borealis holds beta ($2) and gamma.
+    expect(result.stdout).toMatch(/│ borealis .* ≥\$2\.00 │/);
+  });
+
+  it('are marked in Markdown too, and CSV carries the unpriced tokens', async () => {
+    const markdown = await runUsage([...args, '--markdown']);
+    expect(markdown.stdout).toContain('| **total** | **5** | **4.3M** | **1.7M** | **0** | **0** | **6.0M** | **≥$9.40** | **100.0%** |');
+    const csv = await runUsage([...args, '--csv']);
+    const lines = csv.stdout.trimEnd().split('\r\n');
+    expect(lines[0]?.split(',').at(-1)).toBe('unpriced_tokens');
+    expect(lines.at(-1)).toMatch(/^total,.*,9\.4,.*,1500$/);
+  });
+});

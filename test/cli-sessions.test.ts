@@ -67,6 +67,27 @@ describe('usage sessions', () => {
     ]);
   });
 
+  it('marks cold rounds with "cold" in the --id table and Markdown, and keeps booleans in CSV', async () => {
+    // Calls 4 and 7 of s-alpha are its two cold rounds.
+    const table = await runUsage(['sessions', logs, '--id', 's-alpha']);
+    expect(table.code).toBe(0);
+    const coldCells = table.stdout
+      .split('\n')
+      .filter((line) => /^│ \d /.test(line))
+      .map((line) => line.split('│').at(-2)?.trim());
+    expect(coldCells).toEqual(['', '', '', 'cold', '', '', 'cold']);
+    expect(table.stdout).not.toMatch(/\b(true|false)\b/);
+
+    const markdown = await runUsage(['sessions', logs, '--id', 's-alpha', '--markdown']);
+    const rows = markdown.stdout.split('\n').filter((line) => /^\| \d /.test(line));
+    expect(rows.map((line) => line.split('|').at(-2)?.trim())).toEqual(['', '', '', 'cold', '', '', 'cold']);
+    expect(markdown.stdout).not.toMatch(/\b(true|false)\b/);
+
+    const csv = await runUsage(['sessions', logs, '--id', 's-alpha', '--csv']);
+    const calls = parse(csv.stdout, { columns: true }) as Array<Record<string, string>>;
+    expect(calls.map((call) => call['cold_round'])).toEqual(['false', 'false', 'false', 'true', 'false', 'false', 'true']);
+  });
+
   it('rejects an unknown --id with exit 2', async () => {
     const result = await runUsage(['sessions', logs, '--id', 'nope']);
     expect(result.code).toBe(2);

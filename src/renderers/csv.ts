@@ -2,9 +2,12 @@
  * RFC 4180 CSV: CRLF line ends, fields quoted when they hold a comma, quote or
  * line break. Text cells that a spreadsheet would run as a formula (leading
  * `=`, `+`, `-`, `@`, tab or CR) get a leading apostrophe. Numbers are written
- * exactly, unformatted, so they stay numbers.
+ * unformatted, so they stay numbers; money is rounded to 6 decimals as in
+ * JSON, so float noise (0.043000000000000003) never reaches a spreadsheet.
+ * Every column is written, those tables leave out included.
  */
-import type { Dataset } from './dataset.js';
+import { type Dataset, type DatasetColumn, isMoney, type Row } from './dataset.js';
+import { roundCost } from './format.js';
 
 const FORMULA_START = /^[=+\-@\t\r]/;
 
@@ -15,10 +18,15 @@ export function escapeCsvField(value: unknown): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
+function readCsvValue(row: Row, column: DatasetColumn): unknown {
+  const value = row[column.key];
+  return isMoney(column.kind) && typeof value === 'number' ? roundCost(value) : value;
+}
+
 export function renderCsv(dataset: Dataset): string {
   const lines = [dataset.columns.map((column) => escapeCsvField(column.key)).join(',')];
   for (const row of [...dataset.rows, ...(dataset.footer ?? [])]) {
-    lines.push(dataset.columns.map((column) => escapeCsvField(row[column.key])).join(','));
+    lines.push(dataset.columns.map((column) => escapeCsvField(readCsvValue(row, column))).join(','));
   }
   return `${lines.join('\r\n')}\r\n`;
 }

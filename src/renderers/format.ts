@@ -29,11 +29,26 @@ export function formatCompact(value: number): string {
   return formatInteger(value);
 }
 
-/** Dollars for tables: cents, or four decimals under a dollar; "?" when unknown. */
+/** Dollars for tables: cents, or four decimals under a dollar; "?" when unknown. The sign goes before the dollar: -$0.0407. */
 export function formatCost(value: number | null): string {
   if (value === null) return '?';
-  if (value !== 0 && Math.abs(value) < 1) return `$${value.toFixed(4)}`;
-  return `$${value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+  const magnitude = Math.abs(value);
+  const digits =
+    magnitude !== 0 && magnitude < 1
+      ? magnitude.toFixed(4)
+      : magnitude.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  // A change too small to show is no change: "$0.0000", not "-$0.0000".
+  return value < 0 && !isShownAsZero(digits) ? `-$${digits}` : `$${digits}`;
+}
+
+/** A change in dollars: "+$0.0123", "-$0.0407", or "$0.00" when nothing changed. */
+export function formatCostChange(value: number | null): string {
+  const text = formatCost(value);
+  return value !== null && value > 0 && !isShownAsZero(text) ? `+${text}` : text;
+}
+
+function isShownAsZero(text: string): boolean {
+  return !/[1-9]/.test(text);
 }
 
 export function formatPercent(fraction: number | null, digits = 1): string {

@@ -1,9 +1,14 @@
 /** GitHub-flavoured Markdown tables, for PR comments. */
-import { formatCell, type Dataset } from './dataset.js';
+import { type Dataset, formatRowCell, isNumeric, listShownColumns } from './dataset.js';
 import { sanitizeText } from './format.js';
 
 function escapeMarkdownCell(text: string): string {
   return sanitizeText(text).replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+/** An empty cell stays empty: `****` is not bold nothing but four asterisks. */
+function boldMarkdownCell(text: string): string {
+  return text === '' ? '' : `**${text}**`;
 }
 
 export function renderMarkdown(datasets: readonly Dataset[]): string {
@@ -11,15 +16,14 @@ export function renderMarkdown(datasets: readonly Dataset[]): string {
   for (const dataset of datasets) {
     const lines: string[] = [];
     if (dataset.title) lines.push(`### ${escapeMarkdownCell(dataset.title)}`, '');
-    lines.push(`| ${dataset.columns.map((column) => escapeMarkdownCell(column.header)).join(' | ')} |`);
-    lines.push(`|${dataset.columns.map((column) => (column.kind === 'text' ? ' --- ' : ' ---: ')).join('|')}|`);
+    const columns = listShownColumns(dataset);
+    lines.push(`| ${columns.map((column) => escapeMarkdownCell(column.header)).join(' | ')} |`);
+    lines.push(`|${columns.map((column) => (isNumeric(column.kind) ? ' ---: ' : ' --- ')).join('|')}|`);
     for (const row of dataset.rows) {
-      lines.push(`| ${dataset.columns.map((column) => escapeMarkdownCell(formatCell(row[column.key], column.kind))).join(' | ')} |`);
+      lines.push(`| ${columns.map((column) => escapeMarkdownCell(formatRowCell(row, column))).join(' | ')} |`);
     }
     for (const row of dataset.footer ?? []) {
-      lines.push(
-        `| ${dataset.columns.map((column) => `**${escapeMarkdownCell(formatCell(row[column.key], column.kind))}**`).join(' | ')} |`,
-      );
+      lines.push(`| ${columns.map((column) => boldMarkdownCell(escapeMarkdownCell(formatRowCell(row, column)))).join(' | ')} |`);
     }
     blocks.push(lines.join('\n'));
   }

@@ -1,12 +1,20 @@
-/** One JSON object per row, tagged with its dataset, for jq and databases. */
-import type { Dataset } from './dataset.js';
+/**
+ * One JSON object per row, tagged with its dataset, for jq and databases.
+ * Every column is written, those tables leave out included; money is rounded
+ * to 6 decimals as in JSON.
+ */
+import { type Dataset, isMoney } from './dataset.js';
+import { roundCost } from './format.js';
 
 export function renderNdjson(datasets: readonly Dataset[]): string {
   let out = '';
   for (const dataset of datasets) {
     for (const row of dataset.rows) {
       const picked: Record<string, unknown> = { section: dataset.name };
-      for (const column of dataset.columns) picked[column.key] = row[column.key] ?? null;
+      for (const column of dataset.columns) {
+        const value = row[column.key] ?? null;
+        picked[column.key] = isMoney(column.kind) && typeof value === 'number' ? roundCost(value) : value;
+      }
       out += `${JSON.stringify(picked)}\n`;
     }
   }

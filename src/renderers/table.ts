@@ -6,7 +6,7 @@
  */
 import { Chalk } from 'chalk';
 import Table from 'cli-table3';
-import { type Dataset, formatCell, isNumeric, type Row } from './dataset.js';
+import { type Dataset, formatRowCell, isNumeric, listShownColumns, type Row } from './dataset.js';
 import { sanitizeText } from './format.js';
 
 export interface Column {
@@ -93,11 +93,12 @@ export function renderKeyValues(title: string, entries: Array<[string, string]>,
 }
 
 export function renderDatasetTable(dataset: Dataset, style: TableStyle): string {
-  const toCells = (row: Row): string[] => dataset.columns.map((column) => formatCell(row[column.key], column.kind));
+  const shown = listShownColumns(dataset);
+  const toCells = (row: Row): string[] => shown.map((column) => formatRowCell(row, column));
   return renderTable(
     {
       ...(dataset.title ? { title: dataset.title } : {}),
-      columns: dataset.columns.map((column, index) => ({
+      columns: shown.map((column, index) => ({
         header: column.header,
         align: isNumeric(column.kind) ? 'right' : 'left',
         priority: index === 0 ? 100 : (column.priority ?? 0),

@@ -21,7 +21,7 @@ import type { TokenTotals } from '../reducers/totals.js';
 import type { Dataset, DatasetColumn, Document, Row } from '../renderers/dataset.js';
 import { formatCompact, formatCost, formatInteger, formatPercent, roundCost, roundRatio } from '../renderers/format.js';
 import { type ReportMeta, serializeRange } from './report.js';
-import { JSON_SCHEMA_VERSION, serializeInput, serializeTotals } from './serialize.js';
+import { JSON_SCHEMA_VERSION, serializeInput, serializeTotals, UNPRICED_COLUMN } from './serialize.js';
 
 export type BudgetPeriod = 'day' | 'week' | 'month' | 'all';
 export type BudgetGroup = 'model' | 'project';
@@ -287,8 +287,13 @@ export function buildBudgetReport(result: BudgetResult, analysis: Analysis<Budge
     { key: 'period', header: limits.period === 'all' ? 'period' : limits.period, kind: 'text' },
     { key: 'current', header: 'current', kind: 'text', priority: 4 },
     ...(limits.by ? [{ key: 'group', header: limits.by, kind: 'text' as const, priority: 9 }] : []),
-    ...(limits.maxCost !== null ? [{ key: 'cost_usd', header: 'cost', kind: 'cost' as const, priority: 7 }] : []),
-    ...(showUnpriced ? [{ key: 'unpriced_tokens', header: 'unpriced', kind: 'tokens' as const, priority: 3 }] : []),
+    ...(limits.maxCost !== null
+      ? [
+          { key: 'cost_usd', header: 'cost', kind: 'cost' as const, priority: 7, unpricedKeys: ['unpriced_tokens'] },
+          // Shown when some usage has no price; CSV and NDJSON always carry it beside a cost.
+          { ...UNPRICED_COLUMN, priority: 3, hiddenInTables: !showUnpriced },
+        ]
+      : []),
     { key: 'total_tokens', header: 'tokens', kind: 'tokens', priority: limits.maxTokens !== null ? 7 : 2 },
     { key: 'used', header: 'used', kind: 'ratio', priority: 6 },
     { key: 'status', header: 'status', kind: 'text', priority: 8 },

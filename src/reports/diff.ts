@@ -12,7 +12,7 @@ import { combineReducers, type Reducer } from '../reducers/reducer.js';
 import { type TokenTotals, totalsReducer } from '../reducers/totals.js';
 import type { Dataset, Document } from '../renderers/dataset.js';
 import { roundCost, roundRatio } from '../renderers/format.js';
-import { JSON_SCHEMA_VERSION, serializeInput, serializeTotals, type TotalsJson } from './serialize.js';
+import { JSON_SCHEMA_VERSION, serializeInput, serializeTotals, type TotalsJson, UNPRICED_COLUMN } from './serialize.js';
 
 /** What one side needs: the report's totals and per-model groups, without its analytics. */
 export interface SideState extends Record<string, unknown> {
@@ -229,7 +229,11 @@ export function buildDiffReport(baseline: DiffSide, current: DiffSide, inputs: D
     cost_usd: row.current ? row.current.cost_usd : 0,
     cost_usd_change: row.change.cost_usd,
     cost_usd_ratio: row.change.cost_usd_ratio,
+    baseline_unpriced_tokens: row.baseline?.unpriced_tokens ?? 0,
+    unpriced_tokens: row.current?.unpriced_tokens ?? 0,
   });
+  // A change between lower bounds is not a bound of the change: it is marked as approximate.
+  const bothSides = ['baseline_unpriced_tokens', 'unpriced_tokens'];
   const dataset: Dataset = {
     name: 'diff',
     title: 'Change from baseline to current',
@@ -239,10 +243,12 @@ export function buildDiffReport(baseline: DiffSide, current: DiffSide, inputs: D
       { key: 'total_tokens', header: 'tokens', kind: 'tokens', priority: 4 },
       { key: 'total_tokens_change', header: 'Δ tokens', kind: 'tokens', priority: 7 },
       { key: 'total_tokens_ratio', header: 'Δ tokens %', kind: 'ratio', priority: 5 },
-      { key: 'baseline_cost_usd', header: 'baseline cost', kind: 'cost', priority: 2 },
-      { key: 'cost_usd', header: 'cost', kind: 'cost', priority: 4 },
-      { key: 'cost_usd_change', header: 'Δ cost', kind: 'cost', priority: 8 },
-      { key: 'cost_usd_ratio', header: 'Δ cost %', kind: 'ratio', priority: 5 },
+      { key: 'baseline_cost_usd', header: 'baseline cost', kind: 'cost', priority: 2, unpricedKeys: ['baseline_unpriced_tokens'] },
+      { key: 'cost_usd', header: 'cost', kind: 'cost', priority: 4, unpricedKeys: ['unpriced_tokens'] },
+      { key: 'cost_usd_change', header: 'Δ cost', kind: 'cost_change', priority: 8, unpricedKeys: bothSides },
+      { key: 'cost_usd_ratio', header: 'Δ cost %', kind: 'ratio', priority: 5, unpricedKeys: bothSides },
+      { key: 'baseline_unpriced_tokens', header: 'baseline unpriced', kind: 'tokens', hiddenInTables: true },
+      UNPRICED_COLUMN,
     ],
     rows: models.map((row) => ({ model: row.model, ...flatten(row) })),
     footer: [{ model: 'total', ...flatten(totals) }],

@@ -5,6 +5,7 @@
 import type { IngestSummary } from '../ingest/ingest.js';
 import type { Exclusions } from '../core/analyze.js';
 import type { TokenTotals } from '../reducers/totals.js';
+import type { DatasetColumn } from '../renderers/dataset.js';
 import { roundCost } from '../renderers/format.js';
 
 /** Bumped only when a field is removed or changes meaning; additions keep it. */
@@ -33,6 +34,13 @@ export function readGroupCost(totals: TokenTotals): number | null {
   if (totals.records > 0 && totals.unpricedRecords === totals.records) return null;
   return totals.costUsd;
 }
+
+/**
+ * The tokens behind a cost cell's lower-bound mark. Tables show the mark
+ * instead; CSV and NDJSON carry the count, so a partial cost is never read
+ * as a complete one there either.
+ */
+export const UNPRICED_COLUMN: DatasetColumn = { key: 'unpriced_tokens', header: 'unpriced', kind: 'tokens', hiddenInTables: true };
 
 export function serializeTotals(totals: TokenTotals): TotalsJson {
   return {
