@@ -13,7 +13,7 @@ import type { SkipReason } from '../dialects/types.js';
 import type { Source } from '../sources/discover.js';
 import { isCompressed } from '../sources/open.js';
 import { sampleFile } from '../store/fingerprint.js';
-import { IndexCorruptError, type IndexEntry, IndexWriter, type LoadedIndex, loadIndex, readSection, type SectionRef } from '../store/index-file.js';
+import { closeIndex, IndexCorruptError, type IndexEntry, IndexWriter, type LoadedIndex, loadIndex, readSection, type SectionRef } from '../store/index-file.js';
 import { type OrderedRecord, orderOf, type PackedRecords, packRecords, RecordStore, unpackRecords } from './pack.js';
 import type { PoolJob } from './pool.js';
 import type { FileScan, ScannedRecord, ScanOptions, ScanStart } from './scan.js';
@@ -356,6 +356,7 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
     }
   } finally {
     writer?.abandon();
+    if (loaded) closeIndex(loaded);
   }
 
   deduplicator.drain(emit);

@@ -9,7 +9,7 @@
  * sees a whole index or none; anything that does not check out is discarded.
  */
 import { randomUUID } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DialectName } from '../core/record.js';
 import type { PackedRecords } from '../ingest/pack.js';
@@ -56,33 +56,65 @@ interface Header {
 
 export interface LoadedIndex {
   entries: Map<string, IndexEntry>;
-  /** The raw file, for reading sections. */
-  bytes: Buffer;
+  /**
+   * The open index file: sections are read from it one at a time, so memory
+   * stays flat however large the index is (reading it whole cost as much
+   * memory as the index is large: 440 MB for 1 GB of flat records). The
+   * descriptor keeps this version readable even if another run renames a
+   * newer index into place meanwhile.
+   */
+  descriptor: number;
 }
 
 export class IndexCorruptError extends Error {
   override readonly name = 'IndexCorruptError';
 }
 
-/** Reads the index; undefined when there is none; IndexCorruptError when it does not check out. */
+function readExactly(descriptor: number, position: number, length: number): Buffer {
+  const buffer = Buffer.alloc(length);
+  let read = 0;
+  while (read < length) {
+    const count = readSync(descriptor, buffer, read, length - read, position + read);
+    if (count === 0) throw new IndexCorruptError('the index is truncated');
+    read += count;
+  }
+  return buffer;
+}
+
+/** Reads the index header; undefined when there is none; IndexCorruptError when it does not check out. */
 export function loadIndex(directory: string, tool: string): LoadedIndex | undefined {
-  let bytes: Buffer;
+  let descriptor: number;
   try {
-    bytes = readFileSync(join(directory, INDEX_FILE_NAME));
+    descriptor = openSync(join(directory, INDEX_FILE_NAME), 'r');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new IndexCorruptError(`cannot read the index: ${(error as Error).message}`);
   }
-  if (bytes.length < 2 * MAGIC.length + 4) throw new IndexCorruptError('the index is truncated');
-  if (!bytes.subarray(0, MAGIC.length).equals(MAGIC) || !bytes.subarray(bytes.length - MAGIC.length).equals(MAGIC)) {
+  try {
+    const loaded = readHeader(descriptor, tool);
+    return loaded;
+  } catch (error) {
+    closeSync(descriptor);
+    if (error instanceof IndexCorruptError) throw error;
+    throw new IndexCorruptError(`cannot read the index: ${(error as Error).message}`);
+  }
+}
+
+function readHeader(descriptor: number, tool: string): LoadedIndex {
+  const size = fstatSync(descriptor).size;
+  const tail = MAGIC.length + 4;
+  if (size < MAGIC.length + tail) throw new IndexCorruptError('the index is truncated');
+  const start = readExactly(descriptor, 0, MAGIC.length);
+  const end = readExactly(descriptor, size - tail, tail);
+  if (!start.equals(MAGIC) || !end.subarray(4).equals(MAGIC)) {
     throw new IndexCorruptError('the index is not a usage index, or was not written completely');
   }
-  const headerLength = bytes.readUInt32LE(bytes.length - MAGIC.length - 4);
-  const headerStart = bytes.length - MAGIC.length - 4 - headerLength;
+  const headerLength = end.readUInt32LE(0);
+  const headerStart = size - tail - headerLength;
   if (headerStart < MAGIC.length) throw new IndexCorruptError('the index header is damaged');
   let header: Header;
   try {
-    header = JSON.parse(bytes.toString('utf8', headerStart, headerStart + headerLength)) as Header;
+    header = JSON.parse(readExactly(descriptor, headerStart, headerLength).toString('utf8')) as Header;
   } catch {
     throw new IndexCorruptError('the index header is damaged');
   }
@@ -93,30 +125,37 @@ export function loadIndex(directory: string, tool: string): LoadedIndex | undefi
   for (const entry of header.entries) {
     for (const section of entry.sections) {
       const end = section.offset + section.floats + section.ints + section.contexts;
-      if (section.offset < MAGIC.length || end > headerStart || section.offset % 8 !== 0) {
+      if (section.offset < MAGIC.length || end > headerStart || section.offset % 8 !== 0 || section.floats % 8 !== 0 || section.ints % 8 !== 0) {
         throw new IndexCorruptError('the index points outside itself');
       }
     }
     entries.set(entry.path, entry);
   }
-  return { entries, bytes };
+  return { entries, descriptor };
 }
 
+/** Reads one section into fresh, aligned memory. */
 export function readSection(index: LoadedIndex, section: SectionRef): PackedRecords {
-  const { buffer, byteOffset } = index.bytes;
-  const start = byteOffset + section.offset;
-  // Views need 8-byte alignment; a pooled Buffer may not give it, so copy then.
-  const view = <T>(make: (b: ArrayBuffer, o: number, n: number) => T, from: number, bytes: number, width: number): T =>
-    from % width === 0
-      ? make(buffer as ArrayBuffer, from, bytes / width)
-      : make((buffer as ArrayBuffer).slice(from, from + bytes), 0, bytes / width);
+  const length = section.floats + section.ints + section.contexts;
+  const memory = new ArrayBuffer(length);
+  const bytes = new Uint8Array(memory);
+  let read = 0;
+  while (read < length) {
+    const count = readSync(index.descriptor, bytes, read, length - read, section.offset + read);
+    if (count === 0) throw new IndexCorruptError('the index is truncated');
+    read += count;
+  }
   return {
     count: section.count,
-    floats: view((b, o, n) => new Float64Array(b, o, n), start, section.floats, 8),
-    ints: view((b, o, n) => new Uint32Array(b, o, n), start + section.floats, section.ints, 4),
-    contexts: view((b, o, n) => new Float64Array(b, o, n), start + section.floats + section.ints, section.contexts, 8),
+    floats: new Float64Array(memory, 0, section.floats / 8),
+    ints: new Uint32Array(memory, section.floats, section.ints / 4),
+    contexts: new Float64Array(memory, section.floats + section.ints, section.contexts / 8),
     texts: section.texts,
   };
+}
+
+export function closeIndex(index: LoadedIndex): void {
+  closeSync(index.descriptor);
 }
 
 /** Writes a new index next to the old one, section by section, then renames it into place. */
