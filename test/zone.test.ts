@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createDayKeyer, formatCalendarDate, readCalendarDate } from '../src/time/zone.js';
+import { createDayKeyer, formatCalendarDate, readCalendarDate, readZoneOffset } from '../src/time/zone.js';
 
 const ZONES = ['UTC', 'Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe', 'Asia/Kolkata', 'Pacific/Chatham', 'America/Santiago'];
 
@@ -31,5 +31,19 @@ describe('createDayKeyer', () => {
     expect(keyDay(Date.UTC(2026, 2, 28, 23, 0, 0))).toBe('2026-03-29');
     expect(keyDay(Date.UTC(2026, 2, 29, 21, 59, 59))).toBe('2026-03-29');
     expect(keyDay(Date.UTC(2026, 2, 29, 22, 0, 0))).toBe('2026-03-30');
+  });
+});
+
+describe('UTC without Intl', () => {
+  it('reads the same calendar date as Intl does for UTC', () => {
+    const intl = new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', year: 'numeric', month: 'numeric', day: 'numeric' });
+    fc.assert(
+      fc.property(fc.integer({ min: Date.UTC(1971, 0, 1), max: Date.UTC(2100, 0, 1) }), (instant) => {
+        const parts = Object.fromEntries(intl.formatToParts(instant).map((part) => [part.type, part.value]));
+        expect(readCalendarDate(instant, 'UTC')).toEqual({ year: Number(parts['year']), month: Number(parts['month']), day: Number(parts['day']) });
+        expect(readZoneOffset(instant, 'Etc/UTC')).toBe(0);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
