@@ -746,6 +746,14 @@ describe('readTimestamp on ISO strings', () => {
     );
   });
 
+  it('rejects instants outside the years 0000 to 9999', () => {
+    expect(readTimestamp(1e17)).toBeNaN();
+    expect(readTimestamp('+011476-08-15T00:00:00Z')).toBeNaN();
+    expect(readTimestamp('-000001-12-31T00:00:00Z')).toBeNaN();
+    expect(readTimestamp('9999-12-31T23:59:59.999Z')).toBe(253_402_300_799_999);
+    expect(readTimestamp('0000-01-01T00:00:00Z')).toBe(-62_167_219_200_000);
+  });
+
   it('reads rolled-over days and the fraction exactly', () => {
     expect(readTimestamp('2026-02-30T00:00:00Z')).toBe(Date.UTC(2026, 2, 2));
     expect(readTimestamp('2026-11-05T08:02:10.250Z')).toBe(Date.UTC(2026, 10, 5, 8, 2, 10, 250));

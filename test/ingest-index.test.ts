@@ -202,6 +202,44 @@ describe('the persistent index', () => {
     expect((await run(logs, index)).warnings[0]).toMatch(/not a usage index/);
   });
 
+  it('discards an index whose header is well-formed JSON with impossible values', async () => {
+    const logs = makeFolder('usage-logs-');
+    const index = makeFolder('usage-index-');
+    writeFileSync(join(logs, 'a.jsonl'), claudeLine(1, 5) + claudeLine(2, 6));
+    setOld(join(logs, 'a.jsonl'));
+    const path = join(index, INDEX_FILE_NAME);
+    /** Rewrites the header (JSON between the sections and the trailing length + magic). */
+    const damageHeader = (change: (header: { entries: Array<Record<string, unknown>> }) => void): void => {
+      const bytes = readFileSync(path);
+      const length = bytes.readUInt32LE(bytes.length - 12);
+      const start = bytes.length - 12 - length;
+      const header = JSON.parse(bytes.toString('utf8', start, start + length));
+      change(header);
+      const json = Buffer.from(JSON.stringify(header));
+      const size = Buffer.alloc(4);
+      size.writeUInt32LE(json.length);
+      writeFileSync(path, Buffer.concat([bytes.subarray(0, start), json, size, bytes.subarray(bytes.length - 8)]));
+    };
+    const sectionOf = (header: { entries: Array<Record<string, unknown>> }) =>
+      ((header.entries[0] as Record<string, unknown>)['sections'] as Array<Record<string, unknown>>)[0] as Record<string, unknown>;
+    for (const change of [
+      (header: { entries: Array<Record<string, unknown>> }) => {
+        sectionOf(header)['count'] = 2000;
+      },
+      (header: { entries: Array<Record<string, unknown>> }) => {
+        sectionOf(header)['floats'] = -8;
+      },
+      (header: { entries: Array<Record<string, unknown>> }) => {
+        (header.entries[0] as Record<string, unknown>)['tally'] = { files: 1 };
+      },
+    ]) {
+      await run(logs, index);
+      damageHeader(change);
+      const damaged = await expectSameAsWithoutIndex(logs, index);
+      expect(damaged.warnings).toEqual([expect.stringMatching(/discarding the index .*header is damaged/)]);
+    }
+  });
+
   it('equals a run without the index after any sequence of appends (property)', async () => {
     await fc.assert(
       fc.asyncProperty(

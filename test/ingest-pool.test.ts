@@ -5,7 +5,8 @@
  * Workers are only reachable through the CLI (USAGE_WORKERS forces them on
  * the small fixtures), so these tests spawn the real binary.
  */
-import { appendFileSync, cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, cpSync, createWriteStream, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -84,5 +85,32 @@ describe('scanning in worker threads', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/\.jsonl:\d+: [a-z_]+ \(/);
     expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('inputs that are not regular files', () => {
+  it('reads a named pipe (as from `<(zcat log.gz)`), which cannot be read at a position', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'usage-fifo-'));
+    const fifo = join(folder, 'usage.jsonl');
+    execFileSync('mkfifo', [fifo]);
+    const line = '{"ts":1793959200,"model":"gpt-4o","prompt":100,"completion":10,"cached":0,"total":110}\n';
+    const running = runUsage(['report', fifo, '--json', '--no-cache']);
+    // Opening a FIFO for writing waits for the reader, so this also waits for usage to open it.
+    const writer = createWriteStream(fifo);
+    writer.end(line.repeat(3));
+    const result = await running;
+    expect(result.stderr).not.toMatch(/ESPIPE|unreadable|skipped/);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).totals.total_tokens).toBe(330);
+  });
+
+  it('treats a timestamp past the year 9999 as invalid, alike on one thread and in workers', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'usage-pool-ts-'));
+    writeFileSync(join(folder, 'a.jsonl'), '{"ts":1793959200,"model":"gpt-4o","prompt":100,"completion":10,"cached":0,"total":110}\n');
+    writeFileSync(join(folder, 'b.jsonl'), '{"ts":1e17,"model":"gpt-4o","prompt":10,"completion":1,"cached":0,"total":11}\n');
+    const { single, parallel } = await runBoth(['daily', folder, '--json', '--no-cache']);
+    expect(parallel).toBe(single);
+    const daily = JSON.parse(single);
+    expect(daily.skipped.reasons).toEqual({ invalid_timestamp: 1 });
   });
 });

@@ -168,6 +168,14 @@ describe('the prefilter never loses usage', () => {
 });
 
 describe('sources', () => {
+  it('lets an error of the record sink through instead of calling the file unreadable', async () => {
+    const path = temp('a.jsonl', `${JCODE_A}\n${JCODE_B}\n`);
+    const failing = ingest([file(path)], () => {
+      throw new RangeError('a bug downstream');
+    });
+    await expect(failing).rejects.toThrow('a bug downstream');
+  });
+
   it('reports a file that cannot be opened and reads the rest', async () => {
     const good = temp('ok.jsonl', `${JCODE_A}\n`);
     const { records, summary } = await read([file(join(tmpdir(), 'usage-no-such-file.jsonl')), file(good)]);

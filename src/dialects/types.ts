@@ -124,7 +124,19 @@ function readUtcIsoTimestamp(value: string): number | undefined {
   return Date.UTC(year, month - 1, day, hour, minute, second, millisecond);
 }
 
+// 0000-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z: the instants every
+// date calculation and YYYY-MM-DD key downstream can represent.
+const EARLIEST_INSTANT = -62_167_219_200_000;
+const LATEST_INSTANT = 253_402_300_799_999;
+
+/** Epoch milliseconds; undefined when absent; NaN when unreadable or outside years 0000–9999. */
 export function readTimestamp(value: unknown): number | undefined {
+  const instant = readInstant(value);
+  if (instant === undefined || Number.isNaN(instant)) return instant;
+  return instant < EARLIEST_INSTANT || instant > LATEST_INSTANT ? Number.NaN : instant;
+}
+
+function readInstant(value: unknown): number | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value === 'number') {
     if (!Number.isFinite(value) || value < 0) return Number.NaN;
@@ -133,7 +145,7 @@ export function readTimestamp(value: unknown): number | undefined {
   if (typeof value === 'string') {
     const iso = readUtcIsoTimestamp(value);
     if (iso !== undefined) return iso;
-    if (/^\d+(?:\.\d+)?$/.test(value)) return readTimestamp(Number(value));
+    if (/^\d+(?:\.\d+)?$/.test(value)) return readInstant(Number(value));
     // A date and time without an offset (SQLite's `YYYY-MM-DD HH:MM:SS`) is
     // UTC: Date.parse would read it in the machine's zone, so the same log
     // would give different instants on different machines.

@@ -60,6 +60,9 @@ const FLAG_TRUNCATED = 1 << 10;
 const FLAG_HAS_KEY = 1 << 11;
 const NO_TEXT = 0xffffffff;
 
+/** Bytes per record in each packed array (contexts: per record that has one), for checking stored sections. */
+export const PACKED_BYTES = { floats: FLOAT_STRIDE * 8, ints: INT_STRIDE * 4, context: CONTEXT_FIELDS.length * 8 } as const;
+
 /** A record plus where it came from: the order decides ties between copies. */
 export interface OrderedRecord {
   record: UsageRecord;

@@ -236,8 +236,16 @@ export async function scanSource(
       options.sample && source.kind === 'file' ? (sampleFile(source.path, consumed) ?? '') : '';
     return result(true, consumed, stats.completeLines, sample);
   } catch (error) {
-    if (error instanceof DataError) throw error;
+    // Only a failed read makes a source unreadable. Anything else (a bug, an
+    // error thrown by the record sink) must surface, not silently drop the
+    // rest of a file, and alike on one thread and in workers.
+    if (error instanceof DataError || !isReadError(error)) throw error;
     tally.unreadable.push({ path: file, message: describeFsError(error) });
     return result(false, offset, start?.lineOffset ?? 0);
   }
+}
+
+/** Errors of the file system or of gunzip carry a string code (ENOENT, EISDIR, Z_DATA_ERROR, …). */
+function isReadError(error: unknown): boolean {
+  return typeof (error as NodeJS.ErrnoException | null)?.code === 'string';
 }

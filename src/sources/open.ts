@@ -22,12 +22,14 @@ export function isCompressed(path: string): boolean {
  */
 function* readFileChunks(descriptor: number, offset: number): Generator<Buffer> {
   const buffer = Buffer.allocUnsafe(CHUNK_SIZE);
-  let position = offset;
+  // From the start, read sequentially (position null): a named pipe such as
+  // `<(zcat log.gz)` cannot be read at a position. Resuming needs one.
+  let position: number | null = offset === 0 ? null : offset;
   try {
     for (;;) {
       const bytesRead = readSync(descriptor, buffer, 0, CHUNK_SIZE, position);
       if (bytesRead === 0) return;
-      position += bytesRead;
+      if (position !== null) position += bytesRead;
       yield buffer.subarray(0, bytesRead);
     }
   } finally {

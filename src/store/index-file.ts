@@ -12,11 +12,13 @@ import { randomUUID } from 'node:crypto';
 import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DialectName } from '../core/record.js';
-import type { PackedRecords } from '../ingest/pack.js';
+import { PACKED_BYTES, type PackedRecords } from '../ingest/pack.js';
 import type { ScanTally } from '../ingest/scan.js';
 
 const MAGIC = Buffer.from('USAGEIX1');
-export const INDEX_VERSION = 1;
+// 2: entries written before resumed scans kept their parsers' states may
+// have lost a Codex rollout's state, so they are not trusted.
+export const INDEX_VERSION = 2;
 export const INDEX_FILE_NAME = 'index-v1.bin';
 
 export interface SectionRef {
@@ -123,15 +125,60 @@ function readHeader(descriptor: number, tool: string): LoadedIndex {
   }
   const entries = new Map<string, IndexEntry>();
   for (const entry of header.entries) {
+    if (!isWellFormedEntry(entry)) throw new IndexCorruptError('the index header is damaged');
     for (const section of entry.sections) {
       const end = section.offset + section.floats + section.ints + section.contexts;
-      if (section.offset < MAGIC.length || end > headerStart || section.offset % 8 !== 0 || section.floats % 8 !== 0 || section.ints % 8 !== 0) {
+      if (section.offset < MAGIC.length || end > headerStart || section.offset % 8 !== 0) {
         throw new IndexCorruptError('the index points outside itself');
       }
     }
     entries.set(entry.path, entry);
   }
   return { entries, descriptor };
+}
+
+const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Everything later code reads from an entry, checked before any of it is
+ * trusted: a damaged header must be discarded with a warning, not crash the
+ * run halfway through (a bad count once made a typed array of length -1).
+ */
+function isWellFormedEntry(entry: unknown): entry is IndexEntry {
+  if (!isObject(entry)) return false;
+  const { path, fingerprint, sample, compressed, dev, ino, size, consumed, completeLines, mtimeMs, scannedAt, tally, states, sections } = entry;
+  if (typeof path !== 'string' || typeof fingerprint !== 'string' || typeof sample !== 'string' || typeof compressed !== 'boolean') return false;
+  if (![dev, ino, size, consumed, completeLines].every(isCount)) return false;
+  if (!Number.isFinite(mtimeMs) || !Number.isFinite(scannedAt) || !isObject(states)) return false;
+  if (!isWellFormedTally(tally) || !Array.isArray(sections)) return false;
+  return sections.every(isWellFormedSection);
+}
+
+function isWellFormedTally(tally: unknown): boolean {
+  if (!isObject(tally)) return false;
+  const counts = [tally['files'], tally['bytes'], tally['lines'], tally['skippedLines'], tally['noUsageLines'], tally['duplicateLines'], tally['partialLines']];
+  if (!counts.every(isCount)) return false;
+  const reasons = tally['skippedReasons'];
+  const byDialect = tally['skippedByDialect'];
+  if (!isObject(reasons) || !Object.values(reasons).every(isCount)) return false;
+  if (!isObject(byDialect) || !Object.values(byDialect).every(isCount)) return false;
+  const problems = tally['problems'];
+  const unreadable = tally['unreadable'];
+  if (!Array.isArray(problems) || !Array.isArray(unreadable)) return false;
+  return problems.every(
+    (problem) => isObject(problem) && typeof problem['file'] === 'string' && isCount(problem['line']) && typeof problem['reason'] === 'string' && typeof problem['detail'] === 'string',
+  );
+}
+
+function isWellFormedSection(section: unknown): boolean {
+  if (!isObject(section)) return false;
+  const { offset, count, floats, ints, contexts, texts } = section;
+  if (![offset, count, floats, ints, contexts].every(isCount)) return false;
+  const records = count as number;
+  if (floats !== records * PACKED_BYTES.floats || ints !== records * PACKED_BYTES.ints) return false;
+  if ((contexts as number) % PACKED_BYTES.context !== 0 || (contexts as number) > records * PACKED_BYTES.context) return false;
+  return Array.isArray(texts) && texts.every((text) => typeof text === 'string');
 }
 
 /** Reads one section into fresh, aligned memory. */
