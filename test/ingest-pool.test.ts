@@ -80,11 +80,16 @@ describe('scanning in worker threads', () => {
     expect(JSON.parse(grown.stdout).totals.records).toBe(JSON.parse(reference.stdout).totals.records + 1);
   });
 
-  it('stops at the first malformed line under --strict, with exit code 1', async () => {
-    const result = await runUsage(['report', LOGS, '--strict', '--no-cache'], { env: { USAGE_WORKERS: '2' } });
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/\.jsonl:\d+: [a-z_]+ \(/);
-    expect(result.stderr).not.toMatch(/\n\s+at /);
+  it('stops at the first malformed line in input order under --strict, even when workers are asked for', async () => {
+    const results = await Promise.all(
+      [0, 1, 2].map(() => runUsage(['report', LOGS, '--strict', '--no-cache'], { env: { USAGE_WORKERS: '2' } })),
+    );
+    for (const result of results) {
+      expect(result.code).toBe(1);
+      // bamboo comes first in the walk; its first malformed line is line 4.
+      expect(result.stderr).toMatch(/bamboo\/[^:]+token-usage\.jsonl:4: [a-z_]+ \(/);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    }
   });
 });
 

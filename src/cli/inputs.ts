@@ -194,7 +194,9 @@ export async function resolveInputs(paths: readonly string[], flags: InputFlags,
       strict: flags.strict,
       priceRecord,
       prefilter: true,
-      workers: chooseWorkers(sources, context),
+      // --strict reads on one thread, so the line it stops at is always the
+      // first malformed line in input order, not whichever a worker met first.
+      workers: flags.strict ? 0 : chooseWorkers(sources, context),
       index: await resolveIndex(flags, context),
     },
     pricer,
