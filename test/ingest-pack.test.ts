@@ -6,7 +6,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createRecord, DIALECT_NAMES, type UsageRecord } from '../src/core/record.js';
-import { hashKey, packRecords, RecordStore, unpackRecords } from '../src/ingest/pack.js';
+import { Deduplicator } from '../src/ingest/ingest.js';
+import { hashKey, packRecords, RecordStore, readPackedRow, unpackRecords } from '../src/ingest/pack.js';
 
 const text = fc.option(fc.string({ maxLength: 12 }), { nil: null });
 const count = fc.integer({ min: 0, max: 2 ** 40 });
@@ -84,6 +85,13 @@ describe('packRecords / unpackRecords', () => {
         expect(out.map((entry) => entry.record)).toEqual(entries.map((entry) => entry.record));
         expect(out.map((entry) => entry.dedupKey)).toEqual(entries.map((entry) => entry.dedupKey));
         expect(out.map((entry) => entry.order)).toEqual(entries.map((entry) => 3 * 2 ** 32 + entry.line));
+        // Each row read on its own, as the de-duplication reads a kept packed copy.
+        const packed = packRecords(entries);
+        for (const [row, entry] of entries.entries()) expect(readPackedRow(packed, row)).toEqual(entry.record);
+        // Keyed rows handed on packed, the rest as records: together, every row once.
+        const seen: number[] = [];
+        unpackRecords(packed, 0, (entry) => seen.push(entry.order), (keyed) => seen.push(keyed.order));
+        expect(seen).toEqual(entries.map((entry) => entry.line));
       }),
     );
   });
@@ -111,6 +119,55 @@ describe('RecordStore', () => {
         }
       }),
       { numRuns: 30 },
+    );
+  });
+});
+
+describe('Deduplicator', () => {
+  it('keeps the largest copy (earliest on ties) whether copies arrive as records or packed rows', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ key: fc.integer({ min: 0, max: 5 }), output: fc.integer({ min: 0, max: 4 }), packed: fc.boolean() }), {
+          minLength: 1,
+          maxLength: 40,
+        }),
+        fc.integer({ min: 1, max: 40 }),
+        (offers, seed) => {
+          const deduplicator = new Deduplicator();
+          // Orders are distinct but not in arrival order, as from workers.
+          const orders = offers.map((_, index) => ((index * 7919 + seed) % 1009) + index * 1009);
+          offers.forEach((offer, index) => {
+            const record = createRecord(
+              { dialect: 'claude', timestamp: 1_000 + index, model: `m${index}`, cacheReported: true, context: null },
+              { inputTokens: 1, outputTokens: offer.output },
+            );
+            const dedupKey = hashKey(`k${offer.key}`);
+            const order = orders[index] as number;
+            if (offer.packed) {
+              const packed = packRecords([{ record, line: 1, dedupKey }]);
+              deduplicator.offerPacked({ packed, row: 0, order, dedupKey, totalTokens: record.totalTokens });
+            } else {
+              deduplicator.offer({ record, order, dedupKey });
+            }
+          });
+          // The expected winner per key, by hand: largest total, then smallest order.
+          const winners = new Map<number, number>();
+          offers.forEach((offer, index) => {
+            const best = winners.get(offer.key);
+            const better =
+              best === undefined ||
+              offer.output > (offers[best] as { output: number }).output ||
+              (offer.output === (offers[best] as { output: number }).output && (orders[index] as number) < (orders[best] as number));
+            if (better) winners.set(offer.key, index);
+          });
+          const expected = [...winners.values()].sort((a, b) => (orders[a] as number) - (orders[b] as number)).map((index) => `m${index}`);
+          const drained: string[] = [];
+          deduplicator.drain((record) => drained.push(record.model));
+          expect(drained).toEqual(expected);
+          expect(deduplicator.duplicates).toBe(offers.length - winners.size);
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });

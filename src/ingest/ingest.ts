@@ -14,7 +14,7 @@ import type { Source } from '../sources/discover.js';
 import { isCompressed } from '../sources/open.js';
 import { sampleFile } from '../store/fingerprint.js';
 import { closeIndex, IndexCorruptError, type IndexEntry, IndexWriter, type LoadedIndex, loadIndex, readSection, type SectionRef } from '../store/index-file.js';
-import { type OrderedRecord, orderOf, type PackedRecords, packRecords, RecordStore, unpackRecords } from './pack.js';
+import { type OrderedRecord, orderOf, type PackedKeyedRow, type PackedRecords, packRecords, RecordStore, readPackedRow, unpackRecords } from './pack.js';
 import type { PoolJob } from './pool.js';
 import type { FileScan, ScannedRecord, ScanOptions, ScanStart } from './scan.js';
 import { copyScanTally, createScanTally, type LineProblem, mergeScanTally, type ScanTally } from './tally.js';
@@ -70,40 +70,88 @@ export type RecordSink = (record: UsageRecord) => void;
  */
 export class Deduplicator {
   private readonly slots = new Map<string, number>();
-  private readonly store = new RecordStore();
+  // Per slot: its order, its total, and where the kept copy lives: a row of
+  // a packed batch (from the index or a worker), or a slot of the store.
   private orders = new Float64Array(1024);
+  private totals = new Float64Array(1024);
+  private rows = new Int32Array(1024);
+  private readonly batches: Array<PackedRecords | undefined> = [];
+  private readonly store = new RecordStore();
+  private size = 0;
   duplicates = 0;
 
+  /** A copy parsed on this thread. */
   offer(entry: OrderedRecord & { dedupKey: string }): void {
-    const slot = this.slots.get(entry.dedupKey);
+    const slot = this.findSlot(entry.dedupKey, entry.order, entry.record.totalTokens);
+    if (slot === undefined) return;
+    this.batches[slot] = undefined;
+    const row = this.rows[slot] as number;
+    if (row <= -2) this.store.write(-2 - row, entry.record);
+    else this.rows[slot] = -2 - this.store.append(entry.record);
+  }
+
+  /** A copy still packed: kept by reference, read only if it wins. */
+  offerPacked(entry: PackedKeyedRow): void {
+    const slot = this.findSlot(entry.dedupKey, entry.order, entry.totalTokens);
+    if (slot === undefined) return;
+    // A store slot, once given, stays reserved; the packed copy now wins.
+    if ((this.rows[slot] as number) <= -2) this.store.write(-2 - (this.rows[slot] as number), readPackedRow(entry.packed, entry.row));
+    else {
+      this.batches[slot] = entry.packed;
+      this.rows[slot] = entry.row;
+    }
+  }
+
+  /**
+   * The slot that should now hold this copy (a new one, or the one whose
+   * copy it beats), or undefined when an earlier copy stays. A new slot has
+   * row -1 until its copy is placed; rows ≤ -2 point into the store.
+   */
+  private findSlot(dedupKey: string, order: number, totalTokens: number): number | undefined {
+    const slot = this.slots.get(dedupKey);
     if (slot === undefined) {
-      const added = this.store.append(entry.record);
-      if (added === this.orders.length) {
-        const orders = new Float64Array(this.orders.length * 2);
-        orders.set(this.orders);
-        this.orders = orders;
-      }
-      this.orders[added] = entry.order;
-      this.slots.set(entry.dedupKey, added);
-      return;
+      if (this.size === this.orders.length) this.grow();
+      const added = this.size++;
+      this.orders[added] = order;
+      this.totals[added] = totalTokens;
+      this.rows[added] = -1;
+      this.slots.set(dedupKey, added);
+      return added;
     }
     this.duplicates++;
-    const larger = entry.record.totalTokens - this.store.totalTokensOf(slot);
-    if (larger > 0 || (larger === 0 && entry.order < (this.orders[slot] as number))) {
-      this.store.write(slot, entry.record);
-      this.orders[slot] = entry.order;
+    const larger = totalTokens - (this.totals[slot] as number);
+    if (larger > 0 || (larger === 0 && order < (this.orders[slot] as number))) {
+      this.orders[slot] = order;
+      this.totals[slot] = totalTokens;
+      return slot;
     }
+    return undefined;
+  }
+
+  private grow(): void {
+    const widen = <T extends Float64Array | Int32Array>(array: T, make: (length: number) => T): T => {
+      const wider = make(array.length * 2);
+      wider.set(array);
+      return wider;
+    };
+    this.orders = widen(this.orders, (length) => new Float64Array(length));
+    this.totals = widen(this.totals, (length) => new Float64Array(length));
+    this.rows = widen(this.rows, (length) => new Int32Array(length));
   }
 
   /** Hands on the kept records in input order, one at a time. */
   drain(onRecord: (record: UsageRecord) => void): void {
-    const count = this.store.size;
     const orders = this.orders;
-    const bySlot = new Uint32Array(count);
-    for (let slot = 0; slot < count; slot++) bySlot[slot] = slot;
+    const bySlot = new Uint32Array(this.size);
+    for (let slot = 0; slot < this.size; slot++) bySlot[slot] = slot;
     bySlot.sort((a, b) => (orders[a] as number) - (orders[b] as number));
-    for (const slot of bySlot) onRecord(this.store.read(slot));
+    for (const slot of bySlot) {
+      const row = this.rows[slot] as number;
+      const batch = this.batches[slot];
+      onRecord(batch !== undefined ? readPackedRow(batch, row) : this.store.read(-2 - row));
+    }
     this.slots.clear();
+    this.batches.length = 0;
   }
 }
 
@@ -203,6 +251,7 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
     if (entry.dedupKey === undefined) emit(entry.record);
     else deduplicator.offer(entry as OrderedRecord & { dedupKey: string });
   };
+  const acceptPacked = (entry: PackedKeyedRow): void => deduplicator.offerPacked(entry);
 
   // The index: what earlier runs read.
   const indexOptions = options.index;
@@ -242,7 +291,7 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
       const sections: SectionRef[] = [];
       for (const section of plan.reuse.sections) {
         const packed = readSection(loaded, section);
-        unpackRecords(packed, plan.index, accept);
+        unpackRecords(packed, plan.index, accept, acceptPacked);
         if (writer) sections.push(writer.appendSection(packed));
       }
       sectionsByFile.set(plan.index, sections);
@@ -294,7 +343,7 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
       const jobs: PoolJob[] = pending.map((plan) => ({ path: plan.path, index: plan.index, start: plan.scan?.start }));
       await runWorkerPool(jobs, workers, scanOptions, {
         onRecords(index, packed, settled) {
-          unpackRecords(packed, index, accept);
+          unpackRecords(packed, index, accept, acceptPacked);
           if (settled) addSection(index, packed);
         },
         onFile(index, scan) {

@@ -269,21 +269,65 @@ export function packRecords(entries: ReadonlyArray<{ record: UsageRecord; line: 
   return { count: entries.length, floats, ints, contexts, texts: table.texts };
 }
 
-/** Calls `onRecord` for each packed record, with its order in the input of this run. */
-export function unpackRecords(packed: PackedRecords, fileIndex: number, onRecord: (entry: OrderedRecord) => void): void {
+/** A keyed row left packed: the de-duplication keeps a reference and reads the row only if it wins. */
+export interface PackedKeyedRow {
+  packed: PackedRecords;
+  row: number;
+  order: number;
+  dedupKey: string;
+  totalTokens: number;
+}
+
+/** The record at `row` of a packed batch, its context found by counting the rows before it that have one. */
+export function readPackedRow(packed: PackedRecords, row: number): UsageRecord {
+  const { floats, ints, contexts, texts } = packed;
+  const i = row * INT_STRIDE;
+  const header = ints[i] as number;
+  let context: ContextSnapshot | null = null;
+  if (header & FLAG_HAS_CONTEXT) {
+    let contextRow = 0;
+    for (let earlier = 0; earlier < row; earlier++) if ((ints[earlier * INT_STRIDE] as number) & FLAG_HAS_CONTEXT) contextRow++;
+    context = readContext(contexts, contextRow, (header & FLAG_TRUNCATED) !== 0);
+  }
+  const scratch = new Array<string | null>(TEXT_COUNT);
+  for (let field = 0; field < TEXT_COUNT; field++) {
+    const text = ints[i + 4 + field] as number;
+    scratch[field] = text === NO_TEXT ? null : (texts[text] ?? null);
+  }
+  return readRow(floats, row, header, scratch, 0, context);
+}
+
+/**
+ * Calls `onRecord` for each packed record, with its order in the input of
+ * this run. With `onKeyed`, rows with a de-duplication key are not turned
+ * into records here but handed on packed: most are held until the input ends
+ * and only the winners are ever read.
+ */
+export function unpackRecords(
+  packed: PackedRecords,
+  fileIndex: number,
+  onRecord: (entry: OrderedRecord) => void,
+  onKeyed?: (entry: PackedKeyedRow) => void,
+): void {
   const { floats, ints, contexts, texts } = packed;
   const scratch = new Array<string | null>(TEXT_COUNT).fill(null);
   let contextRow = 0;
   for (let row = 0; row < packed.count; row++) {
     const i = row * INT_STRIDE;
     const header = ints[i] as number;
+    const order = orderOf(fileIndex, ints[i + 1] as number);
+    if (onKeyed !== undefined && header & FLAG_HAS_KEY) {
+      if (header & FLAG_HAS_CONTEXT) contextRow++;
+      const dedupKey = joinKeyHalves(ints[i + 2] as number, ints[i + 3] as number);
+      onKeyed({ packed, row, order, dedupKey, totalTokens: floats[row * FLOAT_STRIDE + 10] as number });
+      continue;
+    }
     for (let field = 0; field < TEXT_COUNT; field++) {
       const text = ints[i + 4 + field] as number;
       scratch[field] = text === NO_TEXT ? null : (texts[text] ?? null);
     }
     const context = header & FLAG_HAS_CONTEXT ? readContext(contexts, contextRow++, (header & FLAG_TRUNCATED) !== 0) : null;
     const record = readRow(floats, row, header, scratch, 0, context);
-    const order = orderOf(fileIndex, ints[i + 1] as number);
     if (header & FLAG_HAS_KEY) {
       onRecord({ record, order, dedupKey: joinKeyHalves(ints[i + 2] as number, ints[i + 3] as number) });
     } else {
