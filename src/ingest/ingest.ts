@@ -14,7 +14,7 @@ import type { Source } from '../sources/discover.js';
 import { isCompressed } from '../sources/open.js';
 import { sampleFile } from '../store/fingerprint.js';
 import { closeIndex, IndexCorruptError, type IndexEntry, IndexWriter, type LoadedIndex, loadIndex, readSection, type SectionRef } from '../store/index-file.js';
-import { type OrderedRecord, orderOf, type PackedKeyedRow, type PackedRecords, packRecords, RecordStore, readPackedRow, unpackRecords } from './pack.js';
+import { doubleLength, type OrderedRecord, orderOf, type PackedKeyedRow, type PackedRecords, packRecords, RecordStore, readPackedRow, unpackRecords } from './pack.js';
 import type { PoolJob } from './pool.js';
 import type { FileScan, ScannedRecord, ScanOptions, ScanStart } from './scan.js';
 import { copyScanTally, createScanTally, type LineProblem, mergeScanTally, type ScanTally } from './tally.js';
@@ -66,77 +66,62 @@ export type RecordSink = (record: UsageRecord) => void;
  * message.id + requestId), the one with the largest total wins, and between
  * equal totals the earliest in input order, so the result never depends on
  * which worker finished first or which files came from the index. Kept
- * copies live in a compact RecordStore until the input ends.
+ * copies are held compactly (packed rows or a RecordStore) until the input
+ * ends: a later file may still hold a larger copy.
  */
 export class Deduplicator {
   private readonly slots = new Map<string, number>();
-  // Per slot: its order, its total, and where the kept copy lives: a row of
-  // a packed batch (from the index or a worker), or a slot of the store.
+  // Per slot, the kept copy: its order, its total, and where it lives — a
+  // row of a packed batch (from the index or a worker, kept by reference and
+  // read only if it still wins at the end) or a row of the store (a copy
+  // parsed on this thread).
   private orders = new Float64Array(1024);
   private totals = new Float64Array(1024);
-  private rows = new Int32Array(1024);
-  private readonly batches: Array<PackedRecords | undefined> = [];
+  private rows = new Uint32Array(1024);
+  private readonly holders: Array<PackedRecords | RecordStore> = [];
   private readonly store = new RecordStore();
   private size = 0;
   duplicates = 0;
 
   /** A copy parsed on this thread. */
   offer(entry: OrderedRecord & { dedupKey: string }): void {
-    const slot = this.findSlot(entry.dedupKey, entry.order, entry.record.totalTokens);
+    const slot = this.claimSlot(entry.dedupKey, entry.order, entry.record.totalTokens);
     if (slot === undefined) return;
-    this.batches[slot] = undefined;
-    const row = this.rows[slot] as number;
-    if (row <= -2) this.store.write(-2 - row, entry.record);
-    else this.rows[slot] = -2 - this.store.append(entry.record);
+    if (this.holders[slot] === this.store) {
+      this.store.write(this.rows[slot] as number, entry.record);
+    } else {
+      this.holders[slot] = this.store;
+      this.rows[slot] = this.store.append(entry.record);
+    }
   }
 
-  /** A copy still packed: kept by reference, read only if it wins. */
+  /** A copy still packed. A store row it replaces is left unused. */
   offerPacked(entry: PackedKeyedRow): void {
-    const slot = this.findSlot(entry.dedupKey, entry.order, entry.totalTokens);
+    const slot = this.claimSlot(entry.dedupKey, entry.order, entry.totalTokens);
     if (slot === undefined) return;
-    // A store slot, once given, stays reserved; the packed copy now wins.
-    if ((this.rows[slot] as number) <= -2) this.store.write(-2 - (this.rows[slot] as number), readPackedRow(entry.packed, entry.row));
-    else {
-      this.batches[slot] = entry.packed;
-      this.rows[slot] = entry.row;
-    }
+    this.holders[slot] = entry.packed;
+    this.rows[slot] = entry.row;
   }
 
-  /**
-   * The slot that should now hold this copy (a new one, or the one whose
-   * copy it beats), or undefined when an earlier copy stays. A new slot has
-   * row -1 until its copy is placed; rows ≤ -2 point into the store.
-   */
-  private findSlot(dedupKey: string, order: number, totalTokens: number): number | undefined {
-    const slot = this.slots.get(dedupKey);
+  /** The slot this copy should now fill (a new one, or the one whose copy it beats); undefined when the kept copy stays. */
+  private claimSlot(dedupKey: string, order: number, totalTokens: number): number | undefined {
+    let slot = this.slots.get(dedupKey);
     if (slot === undefined) {
-      if (this.size === this.orders.length) this.grow();
-      const added = this.size++;
-      this.orders[added] = order;
-      this.totals[added] = totalTokens;
-      this.rows[added] = -1;
-      this.slots.set(dedupKey, added);
-      return added;
+      if (this.size === this.orders.length) {
+        this.orders = doubleLength(this.orders);
+        this.totals = doubleLength(this.totals);
+        this.rows = doubleLength(this.rows);
+      }
+      slot = this.size++;
+      this.slots.set(dedupKey, slot);
+    } else {
+      this.duplicates++;
+      const larger = totalTokens - (this.totals[slot] as number);
+      if (larger < 0 || (larger === 0 && order >= (this.orders[slot] as number))) return undefined;
     }
-    this.duplicates++;
-    const larger = totalTokens - (this.totals[slot] as number);
-    if (larger > 0 || (larger === 0 && order < (this.orders[slot] as number))) {
-      this.orders[slot] = order;
-      this.totals[slot] = totalTokens;
-      return slot;
-    }
-    return undefined;
-  }
-
-  private grow(): void {
-    const widen = <T extends Float64Array | Int32Array>(array: T, make: (length: number) => T): T => {
-      const wider = make(array.length * 2);
-      wider.set(array);
-      return wider;
-    };
-    this.orders = widen(this.orders, (length) => new Float64Array(length));
-    this.totals = widen(this.totals, (length) => new Float64Array(length));
-    this.rows = widen(this.rows, (length) => new Int32Array(length));
+    this.orders[slot] = order;
+    this.totals[slot] = totalTokens;
+    return slot;
   }
 
   /** Hands on the kept records in input order, one at a time. */
@@ -146,12 +131,12 @@ export class Deduplicator {
     for (let slot = 0; slot < this.size; slot++) bySlot[slot] = slot;
     bySlot.sort((a, b) => (orders[a] as number) - (orders[b] as number));
     for (const slot of bySlot) {
+      const holder = this.holders[slot] as PackedRecords | RecordStore;
       const row = this.rows[slot] as number;
-      const batch = this.batches[slot];
-      onRecord(batch !== undefined ? readPackedRow(batch, row) : this.store.read(-2 - row));
+      onRecord(holder instanceof RecordStore ? holder.read(row) : readPackedRow(holder, row));
     }
     this.slots.clear();
-    this.batches.length = 0;
+    this.holders.length = 0;
   }
 }
 

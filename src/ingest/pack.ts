@@ -278,23 +278,42 @@ export interface PackedKeyedRow {
   totalTokens: number;
 }
 
-/** The record at `row` of a packed batch, its context found by counting the rows before it that have one. */
-export function readPackedRow(packed: PackedRecords, row: number): UsageRecord {
-  const { floats, ints, contexts, texts } = packed;
-  const i = row * INT_STRIDE;
-  const header = ints[i] as number;
-  let context: ContextSnapshot | null = null;
-  if (header & FLAG_HAS_CONTEXT) {
-    let contextRow = 0;
-    for (let earlier = 0; earlier < row; earlier++) if ((ints[earlier * INT_STRIDE] as number) & FLAG_HAS_CONTEXT) contextRow++;
-    context = readContext(contexts, contextRow, (header & FLAG_TRUNCATED) !== 0);
-  }
-  const scratch = new Array<string | null>(TEXT_COUNT);
+/** Resolves row `row`'s text indices into `target` (TEXT_FIELDS order). */
+function readTexts(packed: PackedRecords, row: number, target: Array<string | null>): void {
+  const { ints, texts } = packed;
+  const i = row * INT_STRIDE + 4;
   for (let field = 0; field < TEXT_COUNT; field++) {
-    const text = ints[i + 4 + field] as number;
-    scratch[field] = text === NO_TEXT ? null : (texts[text] ?? null);
+    const text = ints[i + field] as number;
+    target[field] = text === NO_TEXT ? null : (texts[text] ?? null);
   }
-  return readRow(floats, row, header, scratch, 0, context);
+}
+
+/**
+ * For each row of a batch, the index of its context snapshot among the
+ * batch's contexts (-1 without one). Contexts are stored densely, so a row's
+ * snapshot can only be found by counting; counted once per batch, not once
+ * per row read.
+ */
+const contextRowsOf = new WeakMap<PackedRecords, Int32Array>();
+
+function findContextRow(packed: PackedRecords, row: number): number {
+  let rows = contextRowsOf.get(packed);
+  if (rows === undefined) {
+    rows = new Int32Array(packed.count);
+    let next = 0;
+    for (let each = 0; each < packed.count; each++) rows[each] = (packed.ints[each * INT_STRIDE] as number) & FLAG_HAS_CONTEXT ? next++ : -1;
+    contextRowsOf.set(packed, rows);
+  }
+  return rows[row] as number;
+}
+
+/** The record at `row` of a packed batch, read on its own (a kept copy of the de-duplication). */
+export function readPackedRow(packed: PackedRecords, row: number): UsageRecord {
+  const header = packed.ints[row * INT_STRIDE] as number;
+  const context = header & FLAG_HAS_CONTEXT ? readContext(packed.contexts, findContextRow(packed, row), (header & FLAG_TRUNCATED) !== 0) : null;
+  const scratch = new Array<string | null>(TEXT_COUNT);
+  readTexts(packed, row, scratch);
+  return readRow(packed.floats, row, header, scratch, 0, context);
 }
 
 /**
@@ -309,7 +328,7 @@ export function unpackRecords(
   onRecord: (entry: OrderedRecord) => void,
   onKeyed?: (entry: PackedKeyedRow) => void,
 ): void {
-  const { floats, ints, contexts, texts } = packed;
+  const { floats, ints, contexts } = packed;
   const scratch = new Array<string | null>(TEXT_COUNT).fill(null);
   let contextRow = 0;
   for (let row = 0; row < packed.count; row++) {
@@ -322,10 +341,7 @@ export function unpackRecords(
       onKeyed({ packed, row, order, dedupKey, totalTokens: floats[row * FLOAT_STRIDE + 10] as number });
       continue;
     }
-    for (let field = 0; field < TEXT_COUNT; field++) {
-      const text = ints[i + 4 + field] as number;
-      scratch[field] = text === NO_TEXT ? null : (texts[text] ?? null);
-    }
+    readTexts(packed, row, scratch);
     const context = header & FLAG_HAS_CONTEXT ? readContext(contexts, contextRow++, (header & FLAG_TRUNCATED) !== 0) : null;
     const record = readRow(floats, row, header, scratch, 0, context);
     if (header & FLAG_HAS_KEY) {
@@ -353,12 +369,8 @@ export class RecordStore {
 
   append(record: UsageRecord): number {
     if (this.size === this.headers.length) {
-      const floats = new Float64Array(this.floats.length * 2);
-      floats.set(this.floats);
-      this.floats = floats;
-      const headers = new Uint32Array(this.headers.length * 2);
-      headers.set(this.headers);
-      this.headers = headers;
+      this.floats = doubleLength(this.floats);
+      this.headers = doubleLength(this.headers);
     }
     const slot = this.size++;
     this.write(slot, record);
@@ -373,11 +385,16 @@ export class RecordStore {
     else this.contexts.delete(slot);
   }
 
-  totalTokensOf(slot: number): number {
-    return this.floats[slot * FLOAT_STRIDE + 10] as number;
-  }
-
   read(slot: number): UsageRecord {
     return readRow(this.floats, slot, this.headers[slot] as number, this.texts, slot * TEXT_COUNT, this.contexts.get(slot) ?? null);
   }
+}
+
+type GrowableArray = Float64Array | Uint32Array | Int32Array;
+
+/** A typed array twice as long, holding the same values at the front. */
+export function doubleLength<T extends GrowableArray>(array: T): T {
+  const longer = new (array.constructor as new (length: number) => T)(array.length * 2);
+  longer.set(array);
+  return longer;
 }
