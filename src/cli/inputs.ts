@@ -218,7 +218,7 @@ export function checkReadable(summary: IngestSummary, context: CliContext): void
 /** One line on stderr about skipped lines, so people notice without it polluting stdout. */
 export function noteSkipped(summary: IngestSummary, context: CliContext, quiet = false): void {
   if (quiet || summary.skipped.lines === 0) return;
-  // Most frequent first, ties by name: never the order lines happened to arrive in from workers.
+  // Most frequent first (the summary lists them by name).
   const reasons = Object.entries(summary.skipped.reasons)
     .sort(([a, x = 0], [b, y = 0]) => y - x || (a < b ? -1 : 1))
     .map(([reason, count]) => `${count} ${reason}`)

@@ -52,10 +52,7 @@ export async function runValidate(paths: string[], flags: ValidateFlags, context
     const skipped = summary.skippedByDialect[dialect] ?? 0;
     if (records || skipped) out.write(`  ${dialect.padEnd(9)} ${records} records, ${skipped} malformed\n`);
   }
-  // By name: the order lines arrived in (from worker threads) must not show.
-  for (const [reason, count] of Object.entries(summary.skipped.reasons).sort(([a], [b]) => (a < b ? -1 : 1))) {
-    out.write(`  ${reason}: ${count}\n`);
-  }
+  for (const [reason, count] of Object.entries(summary.skipped.reasons)) out.write(`  ${reason}: ${count}\n`);
   out.write(clean ? 'All lines are valid.\n' : 'Some lines are malformed (listed on stdout).\n');
   return clean ? 0 : 1;
 }

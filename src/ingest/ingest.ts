@@ -191,6 +191,16 @@ function planFile(path: string, index: number, entry: IndexEntry | undefined, fi
   return { ...plan, reuse: entry, scan: entry.consumed < info.size ? resume : undefined };
 }
 
+/**
+ * Counts keyed by name, in name order: they fill in the order lines happen
+ * to arrive (from workers, from the index), which must never show in output.
+ */
+function sortByKey<K extends string>(counts: Partial<Record<K, number>>): Partial<Record<K, number>> {
+  const sorted: Partial<Record<K, number>> = {};
+  for (const key of (Object.keys(counts) as K[]).sort()) sorted[key] = counts[key];
+  return sorted;
+}
+
 function summarize(
   tally: ScanTally,
   records: number,
@@ -202,9 +212,9 @@ function summarize(
     bytes: tally.bytes,
     lines: tally.lines,
     records,
-    recordsByDialect,
-    skipped: { lines: tally.skippedLines, reasons: tally.skippedReasons },
-    skippedByDialect: tally.skippedByDialect,
+    recordsByDialect: sortByKey(recordsByDialect),
+    skipped: { lines: tally.skippedLines, reasons: sortByKey(tally.skippedReasons) },
+    skippedByDialect: sortByKey(tally.skippedByDialect),
     noUsageLines: tally.noUsageLines,
     duplicateLines: tally.duplicateLines,
     partialLines: tally.partialLines,

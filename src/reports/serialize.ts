@@ -73,7 +73,7 @@ export interface InputJson {
 /** What was read and what was left out: shared by every command's JSON. */
 export function serializeInput(summary: IngestSummary, excluded: Exclusions): InputJson {
   return {
-    skipped: { lines: summary.skipped.lines, reasons: sortKeys(summary.skipped.reasons) },
+    skipped: { lines: summary.skipped.lines, reasons: summary.skipped.reasons },
     no_usage_lines: summary.noUsageLines,
     duplicate_lines: summary.duplicateLines,
     partial_lines: summary.partialLines,
@@ -84,12 +84,6 @@ export function serializeInput(summary: IngestSummary, excluded: Exclusions): In
       bytes: summary.bytes,
       unreadable: summary.unreadable,
     },
-    dialects: sortKeys(summary.recordsByDialect),
+    dialects: summary.recordsByDialect,
   };
-}
-
-function sortKeys(values: Partial<Record<string, number>>): Record<string, number> {
-  const sorted: Record<string, number> = {};
-  for (const key of Object.keys(values).sort()) sorted[key] = values[key] ?? 0;
-  return sorted;
 }
