@@ -72,15 +72,20 @@ export class IndexCorruptError extends Error {
   override readonly name = 'IndexCorruptError';
 }
 
+/**
+ * `length` bytes from `position`, in memory of their own: Buffer.alloc never
+ * hands out a slice of the shared pool, so the bytes start at offset 0 of
+ * their ArrayBuffer and typed arrays can view a section aligned.
+ */
 function readExactly(descriptor: number, position: number, length: number): Buffer {
-  const buffer = Buffer.alloc(length);
+  const bytes = Buffer.alloc(length);
   let read = 0;
   while (read < length) {
-    const count = readSync(descriptor, buffer, read, length - read, position + read);
+    const count = readSync(descriptor, bytes, read, length - read, position + read);
     if (count === 0) throw new IndexCorruptError('the index is truncated');
     read += count;
   }
-  return buffer;
+  return bytes;
 }
 
 /** Reads the index header; undefined when there is none; IndexCorruptError when it does not check out. */
@@ -183,20 +188,12 @@ function isWellFormedSection(section: unknown): boolean {
 
 /** Reads one section into fresh, aligned memory. */
 export function readSection(index: LoadedIndex, section: SectionRef): PackedRecords {
-  const length = section.floats + section.ints + section.contexts;
-  const memory = new ArrayBuffer(length);
-  const bytes = new Uint8Array(memory);
-  let read = 0;
-  while (read < length) {
-    const count = readSync(index.descriptor, bytes, read, length - read, section.offset + read);
-    if (count === 0) throw new IndexCorruptError('the index is truncated');
-    read += count;
-  }
+  const { buffer } = readExactly(index.descriptor, section.offset, section.floats + section.ints + section.contexts);
   return {
     count: section.count,
-    floats: new Float64Array(memory, 0, section.floats / 8),
-    ints: new Uint32Array(memory, section.floats, section.ints / 4),
-    contexts: new Float64Array(memory, section.floats + section.ints, section.contexts / 8),
+    floats: new Float64Array(buffer, 0, section.floats / 8),
+    ints: new Uint32Array(buffer, section.floats, section.ints / 4),
+    contexts: new Float64Array(buffer, section.floats + section.ints, section.contexts / 8),
     texts: section.texts,
   };
 }
