@@ -6,8 +6,7 @@
  * JSON, so float noise (0.043000000000000003) never reaches a spreadsheet.
  * Every column is written, those tables leave out included.
  */
-import { type Dataset, type DatasetColumn, isMoney, type Row } from './dataset.js';
-import { roundCost } from './format.js';
+import { type Dataset, readRawCell } from './dataset.js';
 
 const FORMULA_START = /^[=+\-@\t\r]/;
 
@@ -18,15 +17,10 @@ export function escapeCsvField(value: unknown): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-function readCsvValue(row: Row, column: DatasetColumn): unknown {
-  const value = row[column.key];
-  return isMoney(column.kind) && typeof value === 'number' ? roundCost(value) : value;
-}
-
 export function renderCsv(dataset: Dataset): string {
   const lines = [dataset.columns.map((column) => escapeCsvField(column.key)).join(',')];
   for (const row of [...dataset.rows, ...(dataset.footer ?? [])]) {
-    lines.push(dataset.columns.map((column) => escapeCsvField(readCsvValue(row, column))).join(','));
+    lines.push(dataset.columns.map((column) => escapeCsvField(readRawCell(row, column))).join(','));
   }
   return `${lines.join('\r\n')}\r\n`;
 }

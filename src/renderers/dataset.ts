@@ -3,7 +3,7 @@
  * and raw row values. Each renderer formats the raw values its own way (the
  * table abbreviates, CSV keeps exact numbers), so no command formats twice.
  */
-import { formatCompact, formatCost, formatCostChange, formatDuration, formatInteger, formatPercent } from './format.js';
+import { formatCompact, formatCost, formatCostChange, formatDuration, formatInteger, formatPercent, roundCost } from './format.js';
 
 /** `cost_change` is a signed difference of costs; `flag` is a yes/no value. */
 export type CellKind = 'text' | 'integer' | 'tokens' | 'cost' | 'cost_change' | 'ratio' | 'duration' | 'flag';
@@ -65,8 +65,6 @@ export function formatCell(value: unknown, kind: CellKind): string {
       return typeof value === 'number' ? formatPercent(value) : String(value);
     case 'duration':
       return typeof value === 'number' ? formatDuration(value) : String(value);
-    case 'flag':
-      return value === true ? 'yes' : '';
     default:
       return String(value);
   }
@@ -99,6 +97,15 @@ export function isNumeric(kind: CellKind): boolean {
   return kind !== 'text' && kind !== 'flag';
 }
 
-export function isMoney(kind: CellKind): boolean {
+function isMoney(kind: CellKind): boolean {
   return kind === 'cost' || kind === 'cost_change';
+}
+
+/**
+ * A cell as machine formats (CSV, NDJSON) write it: the raw value, with
+ * money rounded to 6 decimals as in JSON so float noise never shows.
+ */
+export function readRawCell(row: Row, column: DatasetColumn): unknown {
+  const value = row[column.key] ?? null;
+  return isMoney(column.kind) && typeof value === 'number' ? roundCost(value) : value;
 }

@@ -3,18 +3,14 @@
  * Every column is written, those tables leave out included; money is rounded
  * to 6 decimals as in JSON.
  */
-import { type Dataset, isMoney } from './dataset.js';
-import { roundCost } from './format.js';
+import { type Dataset, readRawCell } from './dataset.js';
 
 export function renderNdjson(datasets: readonly Dataset[]): string {
   let out = '';
   for (const dataset of datasets) {
     for (const row of dataset.rows) {
       const picked: Record<string, unknown> = { section: dataset.name };
-      for (const column of dataset.columns) {
-        const value = row[column.key] ?? null;
-        picked[column.key] = isMoney(column.kind) && typeof value === 'number' ? roundCost(value) : value;
-      }
+      for (const column of dataset.columns) picked[column.key] = readRawCell(row, column);
       out += `${JSON.stringify(picked)}\n`;
     }
   }

@@ -21,7 +21,7 @@ import type { TokenTotals } from '../reducers/totals.js';
 import type { Dataset, DatasetColumn, Document, Row } from '../renderers/dataset.js';
 import { formatCompact, formatCost, formatInteger, formatPercent, roundCost, roundRatio } from '../renderers/format.js';
 import { type ReportMeta, serializeRange } from './report.js';
-import { JSON_SCHEMA_VERSION, serializeInput, serializeTotals, UNPRICED_COLUMN } from './serialize.js';
+import { JSON_SCHEMA_VERSION, serializeInput, serializeTotals, UNPRICED_COLUMN, costColumn } from './serialize.js';
 
 export type BudgetPeriod = 'day' | 'week' | 'month' | 'all';
 export type BudgetGroup = 'model' | 'project';
@@ -289,7 +289,7 @@ export function buildBudgetReport(result: BudgetResult, analysis: Analysis<Budge
     ...(limits.by ? [{ key: 'group', header: limits.by, kind: 'text' as const, priority: 9 }] : []),
     ...(limits.maxCost !== null
       ? [
-          { key: 'cost_usd', header: 'cost', kind: 'cost' as const, priority: 7, unpricedKeys: ['unpriced_tokens'] },
+          costColumn(7),
           // Shown when some usage has no price; CSV and NDJSON always carry it beside a cost.
           { ...UNPRICED_COLUMN, priority: 3, hiddenInTables: !showUnpriced },
         ]

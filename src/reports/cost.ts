@@ -12,7 +12,7 @@ import type { Dataset, DatasetColumn, Document, Row } from '../renderers/dataset
 import { roundCost, roundRatio } from '../renderers/format.js';
 import type { CostMode } from '../pricing/types.js';
 import { type ReportMeta, serializeRange } from './report.js';
-import { JSON_SCHEMA_VERSION, readGroupCost, serializeInput, serializeTotals, UNPRICED_COLUMN } from './serialize.js';
+import { JSON_SCHEMA_VERSION, readGroupCost, serializeInput, serializeTotals, UNPRICED_COLUMN, costColumn } from './serialize.js';
 
 export const COST_KEYS = [
   'model',
@@ -242,7 +242,7 @@ function tableColumns(keys: readonly CostKey[]): DatasetColumn[] {
     { key: 'cache_read_tokens', header: 'cache read', kind: 'tokens', priority: 1 },
     { key: 'cache_write_tokens', header: 'cache write', kind: 'tokens', priority: 1 },
     { key: 'total_tokens', header: 'total tokens', kind: 'tokens', priority: 5 },
-    { key: 'cost_usd', header: 'cost', kind: 'cost', priority: 8, unpricedKeys: ['unpriced_tokens'] },
+    costColumn(8),
     { key: 'cost_share', header: 'share of cost', kind: 'ratio', priority: 4 },
     // Last, so CSV readers that go by position keep their columns.
     UNPRICED_COLUMN,

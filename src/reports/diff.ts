@@ -12,7 +12,7 @@ import { combineReducers, type Reducer } from '../reducers/reducer.js';
 import { type TokenTotals, totalsReducer } from '../reducers/totals.js';
 import type { Dataset, Document } from '../renderers/dataset.js';
 import { roundCost, roundRatio } from '../renderers/format.js';
-import { JSON_SCHEMA_VERSION, serializeInput, serializeTotals, type TotalsJson, UNPRICED_COLUMN } from './serialize.js';
+import { JSON_SCHEMA_VERSION, serializeInput, serializeTotals, costColumn, type TotalsJson, UNPRICED_COLUMN } from './serialize.js';
 
 /** What one side needs: the report's totals and per-model groups, without its analytics. */
 export interface SideState extends Record<string, unknown> {
@@ -244,7 +244,7 @@ export function buildDiffReport(baseline: DiffSide, current: DiffSide, inputs: D
       { key: 'total_tokens_change', header: 'Δ tokens', kind: 'tokens', priority: 7 },
       { key: 'total_tokens_ratio', header: 'Δ tokens %', kind: 'ratio', priority: 5 },
       { key: 'baseline_cost_usd', header: 'baseline cost', kind: 'cost', priority: 2, unpricedKeys: ['baseline_unpriced_tokens'] },
-      { key: 'cost_usd', header: 'cost', kind: 'cost', priority: 4, unpricedKeys: ['unpriced_tokens'] },
+      costColumn(4),
       { key: 'cost_usd_change', header: 'Δ cost', kind: 'cost_change', priority: 8, unpricedKeys: bothSides },
       { key: 'cost_usd_ratio', header: 'Δ cost %', kind: 'ratio', priority: 5, unpricedKeys: bothSides },
       { key: 'baseline_unpriced_tokens', header: 'baseline unpriced', kind: 'tokens', hiddenInTables: true },

@@ -21,7 +21,7 @@ import type { Bar } from '../renderers/chart.js';
 import type { Dataset, DatasetColumn, Document, Row } from '../renderers/dataset.js';
 import { formatCompact, formatCost } from '../renderers/format.js';
 import { type ReportMeta, serializeRange } from './report.js';
-import { JSON_SCHEMA_VERSION, readGroupCost, serializeInput, serializeTotals, UNPRICED_COLUMN } from './serialize.js';
+import { JSON_SCHEMA_VERSION, readGroupCost, serializeInput, serializeTotals, UNPRICED_COLUMN, costColumn } from './serialize.js';
 
 export type PeriodMetric = 'cost' | 'tokens';
 
@@ -111,7 +111,7 @@ export function buildPeriodsReport(analysis: Analysis<PeriodState>, meta: Report
     { key: 'cache_read_tokens', header: 'cache read', kind: 'tokens', priority: 1 },
     { key: 'cache_write_tokens', header: 'cache write', kind: 'tokens', priority: 1 },
     { key: 'total_tokens', header: 'total', kind: 'tokens', priority: 5 },
-    { key: 'cost_usd', header: 'cost', kind: 'cost', priority: 6, unpricedKeys: ['unpriced_tokens'] },
+    costColumn(6),
     UNPRICED_COLUMN,
   ];
   const rows: Row[] = [];

@@ -21,7 +21,7 @@ import type { Dataset, DatasetColumn, Document } from '../renderers/dataset.js';
 import { roundRatio } from '../renderers/format.js';
 import { type CalendarDate, formatCalendarDate, parseDayKey } from '../time/zone.js';
 import { describeContextPressure, serializeCacheCounts, serializeContextPressure } from './analytics-json.js';
-import { JSON_SCHEMA_VERSION, readGroupCost, serializeInput, serializeTotals, UNPRICED_COLUMN } from './serialize.js';
+import { JSON_SCHEMA_VERSION, readGroupCost, serializeInput, serializeTotals, UNPRICED_COLUMN, costColumn } from './serialize.js';
 
 export interface ReportState extends Record<string, unknown> {
   totals: TokenTotals;
@@ -102,7 +102,7 @@ function describeShares(name: string, title: string, keyName: string, rows: Arra
     { key: keyName, header: keyName, kind: 'text' },
     { key: 'records', header: 'records', kind: 'integer', priority: 1 },
     { key: 'total_tokens', header: 'tokens', kind: 'tokens', priority: 5 },
-    { key: 'cost_usd', header: 'cost', kind: 'cost', priority: 6, unpricedKeys: ['unpriced_tokens'] },
+    costColumn(6),
     { key: 'share', header: 'share', kind: 'ratio', priority: 4 },
     { key: 'cost_share', header: 'cost share', kind: 'ratio', priority: 3 },
     UNPRICED_COLUMN,
@@ -197,7 +197,7 @@ export function buildReport(analysis: Analysis<ReportState>, options: ReportOpti
       { key: 'cache_read_tokens', header: 'cache read', kind: 'tokens', priority: 1 },
       { key: 'cache_write_tokens', header: 'cache write', kind: 'tokens', priority: 1 },
       { key: 'total_tokens', header: 'total', kind: 'tokens', priority: 5 },
-      { key: 'cost_usd', header: 'cost', kind: 'cost', priority: 6, unpricedKeys: ['unpriced_tokens'] },
+      costColumn(6),
       { key: 'share', header: 'share', kind: 'ratio', priority: 4 },
       // Last, so CSV readers that go by position keep their columns.
       UNPRICED_COLUMN,
@@ -233,7 +233,7 @@ export function buildReport(analysis: Analysis<ReportState>, options: ReportOpti
       { key: 'records', header: 'records', kind: 'integer', priority: 2 },
       { key: 'calls', header: 'calls', kind: 'integer', priority: 1 },
       { key: 'total_tokens', header: 'tokens', kind: 'tokens', priority: 5 },
-      { key: 'cost_usd', header: 'cost', kind: 'cost', priority: 4, unpricedKeys: ['unpriced_tokens'] },
+      costColumn(4),
       UNPRICED_COLUMN,
     ],
     rows: json.trend,

@@ -42,6 +42,11 @@ export function readGroupCost(totals: TokenTotals): number | null {
  */
 export const UNPRICED_COLUMN: DatasetColumn = { key: 'unpriced_tokens', header: 'unpriced', kind: 'tokens', hiddenInTables: true };
 
+/** The cost column of a group table, marked as a lower bound in rows that hold unpriced tokens. */
+export function costColumn(priority: number): DatasetColumn {
+  return { key: 'cost_usd', header: 'cost', kind: 'cost', priority, unpricedKeys: ['unpriced_tokens'] };
+}
+
 export function serializeTotals(totals: TokenTotals): TotalsJson {
   return {
     records: totals.records,

@@ -18,7 +18,7 @@ import type { Dataset, DatasetColumn, Document } from '../renderers/dataset.js';
 import { roundCost, roundRatio } from '../renderers/format.js';
 import { formatInstant, formatWallClock } from './analytics-json.js';
 import { type ReportMeta, serializeRange } from './report.js';
-import { JSON_SCHEMA_VERSION, serializeInput, serializeTotals, UNPRICED_COLUMN } from './serialize.js';
+import { JSON_SCHEMA_VERSION, serializeInput, serializeTotals, UNPRICED_COLUMN, costColumn } from './serialize.js';
 
 export { sessionsReducer } from '../reducers/sessions.js';
 
@@ -132,7 +132,7 @@ export function buildSessionsReport(analysis: Analysis<SessionsState>, options: 
     { key: 'models', header: 'models', kind: 'text', priority: 4 },
     { key: 'calls', header: 'calls', kind: 'integer', priority: 5 },
     { key: 'total_tokens', header: 'tokens', kind: 'tokens', priority: 8 },
-    { key: 'cost_usd', header: 'cost', kind: 'cost', priority: 8, unpricedKeys: ['unpriced_tokens'] },
+    costColumn(8),
     { key: 'cache_hit_rate', header: 'cache hit', kind: 'ratio', priority: 6 },
     { key: 'cold_rounds', header: 'cold', kind: 'integer', priority: 2 },
     UNPRICED_COLUMN,
