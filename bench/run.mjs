@@ -808,14 +808,21 @@ function describeCode(entry) {
   return known ? `commit ${entry.commit}` : entry.label || 'code of unknown commit';
 }
 
-function renderSet(entry, store) {
-  const wc = entry.tools.wc?.median_s;
-  const naive = entry.tools.naive?.median_s;
-  const rows = Object.values(entry.tools).map((tool) => [
+/** The first cells of a timing row: tool, median, range and CPU seconds. */
+function describeTiming(tool) {
+  return [
     tool.label,
     seconds(tool.median_s),
     `${seconds(tool.min_s)}–${seconds(tool.max_s)}`,
     tool.median_cpu_s == null ? '–' : tool.median_cpu_s.toFixed(2),
+  ];
+}
+
+function renderSet(entry, store) {
+  const wc = entry.tools.wc?.median_s;
+  const naive = entry.tools.naive?.median_s;
+  const rows = Object.values(entry.tools).map((tool) => [
+    ...describeTiming(tool),
     tool.mb_per_s.toFixed(0),
     mib(tool.peak_rss_mib),
     wc ? `${(tool.median_s / wc).toFixed(2)}×` : '–',
@@ -842,10 +849,7 @@ function renderIndex(entry) {
   const { index } = entry;
   const cold = entry.tools.usage?.median_s;
   const rows = Object.values(index.tools).map((tool) => [
-    tool.label,
-    seconds(tool.median_s),
-    `${seconds(tool.min_s)}–${seconds(tool.max_s)}`,
-    tool.median_cpu_s == null ? '–' : tool.median_cpu_s.toFixed(2),
+    ...describeTiming(tool),
     mib(tool.peak_rss_mib),
     cold ? `${((tool.median_s / cold) * 100).toFixed(1)}%` : '–',
   ]);
