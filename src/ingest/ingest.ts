@@ -234,6 +234,7 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
     problemLimit: options.problemLimit,
     prefilter: options.prefilter,
     sample: options.index !== undefined,
+    maxLineBytes: options.maxLineBytes,
   };
   const fingerprint = fingerprintOf(scanOptions);
   let records = 0;

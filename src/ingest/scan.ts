@@ -8,7 +8,7 @@ import { DataError } from '../core/errors.js';
 import type { DialectName, UsageRecord } from '../core/record.js';
 import { detectDialect, findDialect, judgeRejected, type Dialect, type LineParser, type SkipReason } from '../dialects/index.js';
 import type { JsonObject } from '../dialects/types.js';
-import { readLines } from '../lines/read-lines.js';
+import { MAX_LINE_BYTES, readLines } from '../lines/read-lines.js';
 import { describeFsError, type Source } from '../sources/discover.js';
 import { describeSource, openSource } from '../sources/open.js';
 import { sampleFile } from '../store/fingerprint.js';
@@ -32,6 +32,8 @@ export interface ScanOptions {
   prefilter?: boolean | undefined;
   /** Hash sampled windows of the consumed bytes (for the index) when done. */
   sample?: boolean | undefined;
+  /** Longest line read (default MAX_LINE_BYTES in lines/read-lines.ts); tests pass small caps. */
+  maxLineBytes?: number | undefined;
 }
 
 /**
@@ -221,9 +223,29 @@ export async function scanSource(
             return judgeRejected(outcome).then((verdict) => skip(lineNumber, verdict.reason, verdict.detail, dialect.name));
         }
       },
-      { lineOffset: start?.lineOffset ?? 0, atFileStart: offset === 0 },
+      {
+        lineOffset: start?.lineOffset ?? 0,
+        atFileStart: offset === 0,
+        maxLineBytes: options.maxLineBytes,
+        onOverlongLine(lineNumber, size, terminated) {
+          if (!terminated) {
+            settled = copyScanTally(tally);
+            states = saveStates();
+          }
+          const limit = options.maxLineBytes ?? MAX_LINE_BYTES;
+          skip(lineNumber, 'invalid_json', `line of ${size} bytes is longer than the ${limit}-byte limit; not read`, forced?.name ?? 'unknown');
+        },
+      },
     );
     tally.bytes += stats.bytes;
+    if (stats.failure !== undefined) {
+      // Damaged or unreadable mid-way: what was read before counts, and the
+      // source is reported, so that no command passes on data it did not read.
+      if (stats.failure instanceof DataError || !isReadError(stats.failure)) throw stats.failure;
+      tally.lines += stats.completeLines - (start?.lineOffset ?? 0);
+      tally.unreadable.push({ path: file, message: `${describeReadFailure(stats.failure)} after line ${stats.completeLines} (${stats.bytes} bytes read); the records before it are counted` });
+      return result(false, offset, start?.lineOffset ?? 0);
+    }
     tally.lines += stats.lines - (start?.lineOffset ?? 0);
     if (settled !== null) {
       (settled as ScanTally).bytes += stats.consumed;
@@ -243,6 +265,14 @@ export async function scanSource(
     tally.unreadable.push({ path: file, message: describeFsError(error) });
     return result(false, offset, start?.lineOffset ?? 0);
   }
+}
+
+/** One sentence for a read that failed part-way, gzip damage named as such. */
+function describeReadFailure(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'Z_BUF_ERROR') return 'the gzip data ends early (truncated file)';
+  if (code === 'Z_DATA_ERROR') return `the gzip data is damaged (${(error as Error).message})`;
+  return describeFsError(error);
 }
 
 /** Errors of the file system or of gunzip carry a string code (ENOENT, EISDIR, Z_DATA_ERROR, …). */
