@@ -409,6 +409,8 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
   // Workers and the index deliver in any order; problems are listed in input order.
   const position = new Map(sources.map((source, index) => [source.kind === 'file' ? source.path : source.name, index]));
   tally.problems.sort((a, b) => (position.get(a.file) ?? 0) - (position.get(b.file) ?? 0) || a.line - b.line);
+  // Likewise unreadable sources (a stable sort keeps one source's entries in the order they arose).
+  tally.unreadable.sort((a, b) => (position.get(a.path) ?? 0) - (position.get(b.path) ?? 0));
   const limit = options.problemLimit ?? 100;
   if (tally.problems.length > limit) tally.problems.length = limit;
   return summarize(tally, records, recordsByDialect, indexStats);

@@ -272,6 +272,7 @@ function describeReadFailure(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'Z_BUF_ERROR') return 'the gzip data ends early (truncated file)';
   if (code === 'Z_DATA_ERROR') return `the gzip data is damaged (${(error as Error).message})`;
+  if (code === 'Z_TRAILING_GARBAGE') return (error as Error).message;
   return describeFsError(error);
 }
 
