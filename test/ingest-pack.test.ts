@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createRecord, DIALECT_NAMES, type UsageRecord } from '../src/core/record.js';
 import { Deduplicator } from '../src/ingest/ingest.js';
-import { hashKey, packRecords, RecordStore, readPackedRow, unpackRecords } from '../src/ingest/pack.js';
+import { hashKey, packRecords, parseKeySecret, RecordStore, readPackedRow, unpackRecords } from '../src/ingest/pack.js';
 
 const text = fc.option(fc.string({ maxLength: 12 }), { nil: null });
 const count = fc.integer({ min: 0, max: 2 ** 40 });
@@ -75,11 +75,13 @@ const recordArbitrary: fc.Arbitrary<UsageRecord> = fc
     ),
   );
 
+const SECRET = parseKeySecret('0123456789abcdef');
+
 describe('packRecords / unpackRecords', () => {
   it('gives back every record, its line and its key', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(recordArbitrary, fc.option(fc.string(), { nil: undefined })), { maxLength: 20 }), (rows) => {
-        const entries = rows.map(([record, key], line) => ({ record, line: line + 1, dedupKey: key === undefined ? undefined : hashKey(key) }));
+        const entries = rows.map(([record, key], line) => ({ record, line: line + 1, dedupKey: key === undefined ? undefined : hashKey(key, SECRET) }));
         const out: Array<{ record: UsageRecord; order: number; dedupKey?: string | undefined }> = [];
         unpackRecords(packRecords(entries), 3, (entry) => out.push(entry));
         expect(out.map((entry) => entry.record)).toEqual(entries.map((entry) => entry.record));
@@ -140,7 +142,7 @@ describe('Deduplicator', () => {
               { dialect: 'claude', timestamp: 1_000 + index, model: `m${index}`, cacheReported: true, context: null },
               { inputTokens: 1, outputTokens: offer.output },
             );
-            const dedupKey = hashKey(`k${offer.key}`);
+            const dedupKey = hashKey(`k${offer.key}`, SECRET);
             const order = orders[index] as number;
             if (offer.packed) {
               const packed = packRecords([{ record, line: 1, dedupKey }]);

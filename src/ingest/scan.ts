@@ -12,7 +12,7 @@ import { MAX_LINE_BYTES, readLines } from '../lines/read-lines.js';
 import { describeFsError, type Source } from '../sources/discover.js';
 import { describeSource, openSource } from '../sources/open.js';
 import { sampleFile } from '../store/fingerprint.js';
-import { hashKey } from './pack.js';
+import { createKeySecret, hashKey, parseKeySecret } from './pack.js';
 import { copyScanTally, createScanTally, type ScanTally } from './tally.js';
 
 export type { LineProblem, ScanTally } from './tally.js';
@@ -32,6 +32,11 @@ export interface ScanOptions {
   prefilter?: boolean | undefined;
   /** Hash sampled windows of the consumed bytes (for the index) when done. */
   sample?: boolean | undefined;
+  /**
+   * Secret key of the de-duplication key hashes (16 hex digits; see pack.ts
+   * hashKey). The index keeps its own; without one a run makes a fresh one.
+   */
+  keySecret?: string | undefined;
   /** Longest line read (default MAX_LINE_BYTES in lines/read-lines.ts); tests pass small caps. */
   maxLineBytes?: number | undefined;
 }
@@ -140,6 +145,7 @@ export async function scanSource(
   const forced = options.format ? findDialect(options.format) : undefined;
   const problemLimit = options.problemLimit ?? 100;
   const prefilter = options.prefilter === true;
+  const keySecret = parseKeySecret(options.keySecret ?? createKeySecret());
   const parsers = new Map<Dialect, LineParser>();
   const saveStates = (): Partial<Record<DialectName, unknown>> => {
     // A resumed scan that has not yet met a dialect's line still owes that
@@ -204,7 +210,7 @@ export async function scanSource(
             onRecord(
               outcome.dedupKey === undefined
                 ? { record: outcome.record, line: lineNumber }
-                : { record: outcome.record, line: lineNumber, dedupKey: hashKey(outcome.dedupKey) },
+                : { record: outcome.record, line: lineNumber, dedupKey: hashKey(outcome.dedupKey, keySecret) },
               terminated,
             );
             return;
