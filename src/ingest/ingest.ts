@@ -440,7 +440,7 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
     }
     if (writer?.failure !== undefined && indexOptions) {
       // The index is an optimisation: the answer stands without it.
-      indexOptions.onWarning(`not updating the index (${writer.failure.replace(/^cannot write the index in [^:]*: /, '')} in ${indexOptions.directory}); this run's answer is complete without it`);
+      indexOptions.onWarning(`not updating the index in ${indexOptions.directory} (${writer.failure}); this run's answer is complete without it`);
     }
     if (writer) {
       writer = undefined;

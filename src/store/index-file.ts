@@ -149,6 +149,8 @@ function describeError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
   if (code === 'EISDIR') return 'is a directory';
+  if (code === 'ENOENT') return 'no such file or directory';
+  if (code === 'ENOTDIR') return 'not a directory';
   if (code === 'EROFS') return 'read-only file system';
   if (code === 'ENOSPC') return 'no space left on device';
   if (code === 'EDQUOT') return 'disk quota exceeded';
@@ -396,7 +398,7 @@ export class IndexWriter {
   private position = 0;
   private closed = false;
   private checksum = 0;
-  /** Why writing stopped, if it did. */
+  /** Why writing stopped, if it did (a short phrase: 'permission denied', 'no space left on device'). */
   failure: string | undefined;
 
   constructor(
@@ -416,7 +418,7 @@ export class IndexWriter {
   }
 
   private fail(error: unknown): void {
-    this.failure ??= `cannot write the index in ${this.directory}: ${describeError(error)}`;
+    this.failure ??= describeError(error);
     this.abandon();
   }
 
