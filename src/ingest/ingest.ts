@@ -5,7 +5,9 @@
  * (files read before are not read again, grown files only from where they
  * stopped), global de-duplication, and the summary of what was read.
  */
+import { createHash } from 'node:crypto';
 import { type Stats, statSync } from 'node:fs';
+import { basename } from 'node:path';
 import { stat } from 'node:fs/promises';
 import { DataError } from '../core/errors.js';
 import type { DialectName, UsageRecord } from '../core/record.js';
@@ -31,11 +33,13 @@ import {
   orderOf,
   type PackedKeyedRow,
   type PackedRecords,
+  PACKED_LAYOUT,
   packRecords,
   RecordStore,
   readPackedRow,
   unpackRecords,
 } from './pack.js';
+import { readerForFileName } from '../dialects/registry.js';
 import type { PoolJob } from './pool.js';
 import type { FileScan, ScannedRecord, ScanOptions, ScanStart } from './scan.js';
 import { copyScanTally, createScanTally, type LineProblem, mergeScanTally, type ScanTally } from './tally.js';
@@ -164,6 +168,13 @@ export class Deduplicator {
 }
 
 const RACY_WINDOW_MS = 2000;
+
+let cachedLayoutHash: string | undefined;
+
+function layoutHash(): string {
+  cachedLayoutHash ??= createHash('sha1').update(PACKED_LAYOUT).digest('hex').slice(0, 16);
+  return cachedLayoutHash;
+}
 const SECTION_BATCH = 8192;
 
 interface FilePlan {
@@ -182,6 +193,33 @@ function fingerprintOf(options: ScanOptions): string {
 }
 
 /**
+ * Files the index can only take or re-read whole: gzip streams, JSON
+ * documents and databases (the index entry's `compressed` flag marks them).
+ */
+function isReadWhole(path: string): boolean {
+  return isCompressed(path) || (readerForFileName(basename(path)) ?? 'jsonl') !== 'jsonl';
+}
+
+/**
+ * A file's stat for the index. An SQLite database in WAL mode takes new rows
+ * into its `-wal` file first, leaving the database file untouched for a
+ * while, so the write-ahead log's size and time count as the database's.
+ */
+function statForIndex(path: string): Stats {
+  const info = statSync(path);
+  if (readerForFileName(basename(path)) !== 'sqlite') return info;
+  try {
+    const log = statSync(`${path}-wal`);
+    info.size += log.size;
+    info.mtimeMs = Math.max(info.mtimeMs, log.mtimeMs);
+    info.ctimeMs = Math.max(info.ctimeMs, log.ctimeMs);
+  } catch {
+    // No write-ahead log: the database file is the whole state.
+  }
+  return info;
+}
+
+/**
  * Decides, from the index and a fresh stat, how much of a file must be read.
  * The stat identity is device, inode, size, mtime and ctime: ctime is set by
  * the kernel on every change and cannot be put back by `touch -r`, `cp -p` or
@@ -193,7 +231,7 @@ function planFile(path: string, index: number, entry: IndexEntry | undefined, fi
   // awaited stat each cost a thread-pool round trip (~0.1 ms) on a warm run.
   let info: Stats | null = null;
   try {
-    info = statSync(path);
+    info = statForIndex(path);
   } catch {
     // Gone or unreadable: planned as a scan, which reports why.
   }
@@ -271,8 +309,9 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
   };
   const acceptPacked = (entry: PackedKeyedRow): void => deduplicator.offerPacked(entry);
 
-  // The index: what earlier runs read.
-  let indexOptions = options.index;
+  // The index: what earlier runs read, trusted only when written with the same
+  // record layout and dialect registry as this build's.
+  let indexOptions = options.index && { ...options.index, tool: `${options.index.tool} layout:${layoutHash()}` };
   let loaded: LoadedIndex | undefined;
   let indexDamaged = false;
   if (indexOptions) {
@@ -362,7 +401,7 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
         fingerprint,
         ...plan.identity,
         scannedAt: plan.scannedAt,
-        compressed: isCompressed(plan.path),
+        compressed: isReadWhole(plan.path),
         consumed: scan.consumed,
         completeLines: scan.completeLines,
         sample: scan.sample,
