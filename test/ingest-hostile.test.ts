@@ -226,3 +226,29 @@ describe('many malformed lines (case 10)', () => {
     expect(summary.problems).toHaveLength(130_000);
   });
 });
+
+describe('numbers and bytes at the limits (case 9)', () => {
+  it('refuses to report sums past 2^53 instead of rounding them', async () => {
+    // 2^52 + 2^52 = 2^53 is still exact; one token more is not.
+    const big = 2 ** 52;
+    const path = temp('big.jsonl', `${jcode(0, big, 0)}\n${jcode(1, big, 0)}\n${jcode(2, 1, 0)}\n`);
+    await expect(read([file(path)])).rejects.toThrow(/add up to more than 9,007,199,254,740,991 \(2\^53 - 1\)/);
+    const exact = temp('exact.jsonl', `${jcode(0, big, 0)}\n${jcode(1, big - 1, 0)}\n`);
+    const { records } = await read([file(exact)]);
+    expect(total(records)).toBe(2 ** 53 - 1);
+  });
+
+  it('keeps ids that differ only in invalid UTF-8 bytes apart (raw-byte identity)', async () => {
+    const line = (invalid: number, output: number): Buffer =>
+      Buffer.concat([
+        Buffer.from('{"type":"assistant","sessionId":"s1","requestId":"req_1","timestamp":"2026-11-20T10:00:00Z","message":{"id":"msg_'),
+        Buffer.from([invalid]),
+        Buffer.from(`","model":"claude-sonnet-4-5","usage":{"input_tokens":10,"output_tokens":${output}}}}\n`),
+      ]);
+    const path = temp('bytes.jsonl', Buffer.concat([line(0xff, 5), line(0xfe, 7), line(0xff, 5)]));
+    const { records, summary } = await read([file(path)]);
+    // Two calls, (10 + 5) + (10 + 7) = 32; the third line repeats the first exactly.
+    expect(total(records)).toBe(32);
+    expect(summary.duplicateLines).toBe(1);
+  });
+});

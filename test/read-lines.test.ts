@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { isUtf8 } from 'node:buffer';
+import { decodeLine } from '../src/lines/decode-line.js';
 import { readLines } from '../src/lines/read-lines.js';
 
 async function collect(chunks: Array<Buffer | string>) {
@@ -202,5 +204,21 @@ describe('readLines input failures', () => {
         throw new Error('from the handler');
       }),
     ).rejects.toThrow('from the handler');
+  });
+});
+
+describe('decodeLine', () => {
+  it('equals Node’s decoder on valid UTF-8, and keeps distinct invalid byte strings distinct (property)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 24 }), fc.uint8Array({ maxLength: 24 }), (first, second) => {
+        const a = Buffer.from(first);
+        const b = Buffer.from(second);
+        const textA = decodeLine(a, 0, a.length);
+        if (isUtf8(a)) expect(textA).toBe(a.toString('utf8'));
+        if (!a.equals(b)) expect(textA).not.toBe(decodeLine(b, 0, b.length));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(decodeLine(Buffer.from([0x61, 0xff, 0x62]), 0, 3)).toBe('a\udcffb');
   });
 });

@@ -168,6 +168,7 @@ export class Deduplicator {
 }
 
 const RACY_WINDOW_MS = 2000;
+const MAX_EXACT_TOKENS = '9,007,199,254,740,991';
 
 let cachedLayoutHash: string | undefined;
 
@@ -298,8 +299,18 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
   const recordsByDialect: IngestSummary['recordsByDialect'] = {};
 
   let records = 0;
+  // Every token sum a report makes is at most this one (a record's total
+  // holds all its counts; counts are never negative), so checking it once
+  // here keeps every sum downstream exact: doubles count exactly to 2^53.
+  let tokenSum = 0;
   const emit = (record: UsageRecord): void => {
     records++;
+    tokenSum += record.totalTokens;
+    if (tokenSum > Number.MAX_SAFE_INTEGER) {
+      throw new DataError(
+        `the token counts read add up to more than ${MAX_EXACT_TOKENS} (2^53 - 1), past which sums are no longer exact; no totals are reported (the last record added came from a ${record.dialect} log)`,
+      );
+    }
     recordsByDialect[record.dialect] = (recordsByDialect[record.dialect] ?? 0) + 1;
     onRecord(record);
   };

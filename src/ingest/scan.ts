@@ -21,6 +21,7 @@ import {
   USAGE_MARKERS,
 } from '../dialects/registry.js';
 import type { JsonObject, ParseOutcome } from '../dialects/types.js';
+import { decodeLine } from '../lines/decode-line.js';
 import { MAX_LINE_BYTES, readLines } from '../lines/read-lines.js';
 import { describeFsError, type Source } from '../sources/discover.js';
 import { describeSource, openSource } from '../sources/open.js';
@@ -232,7 +233,7 @@ export async function scanSource(
         }
         let value: unknown;
         try {
-          value = JSON.parse(buffer.toString('utf8', begin, end));
+          value = JSON.parse(decodeLine(buffer, begin, end));
         } catch (error) {
           // An unfinished last line is an agent mid-write, not corruption.
           if (!terminated) {
