@@ -84,9 +84,9 @@ describe('hostile text from logs (issue 13, case 18)', () => {
   });
 
   it('Markdown neutralises links, images, HTML, mentions, URLs and control characters', () => {
-    const cell = escapeMarkdownCell('[click](https://evil.example) ![i](x) <img src=x onerror=alert(1)> @octocat www.evil.example\u001b[31m | `code` *b*');
+    const cell = escapeMarkdownCell('[click](https://evil.example) ![i](x) <img src=x onerror=alert(1)> @octocat www.evil.example\u001b[31m | `code` *b* ~1');
     expect(cell).toBe(
-      '\\[click\\](https:&#8203;//evil.example) !\\[i\\](x) &lt;img src=x onerror=alert(1)&gt; @&#8203;octocat www&#8203;.evil.example\\\\u001B\\[31m \\| \\`code\\` \\*b\\*',
+      '\\[click\\](https:&#8203;//evil.example) !\\[i\\](x) &lt;img src=x onerror=alert(1)&gt; @&#8203;octocat www&#8203;.evil.example\\\\u001B\\[31m \\| \\`code\\` \\*b\\* ~1',
     );
     const markdown = renderMarkdown([{ name: 'n', columns: [{ key: 'model', header: 'Model', kind: 'text' }], rows: HOSTILE.map((model) => ({ model })) }]);
     expect(markdown.replace(/\n/g, '')).not.toMatch(UNSAFE);

@@ -6,7 +6,8 @@ import { sanitizeText } from './format.js';
  * Text from logs, made inert for a PR comment: control and invisible
  * characters visible (sanitizeText), HTML tags and entities shown as text,
  * the Markdown punctuation of links, images, emphasis, code and tables
- * backslash-escaped,
+ * backslash-escaped (not `~`: a lone tilde strikes nothing, and tables use it
+ * for approximate figures),
  * and @mentions, URLs and `www.` broken with a zero-width space written as an
  * entity (so the comment pings nobody and links nowhere; the text still reads
  * the same).
@@ -16,7 +17,7 @@ export function escapeMarkdownCell(text: string): string {
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
-    .replace(/[\\`*_[\]|~]/g, '\\$&')
+    .replace(/[\\`*_[\]|]/g, '\\$&')
     .replace(/@/g, '@&#8203;')
     .replace(/:\/\//g, ':&#8203;//')
     .replace(/\bwww\./gi, (match) => `${match.slice(0, 3)}&#8203;.`);
