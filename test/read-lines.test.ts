@@ -154,6 +154,26 @@ describe('readLines over-long lines', () => {
     ]);
   });
 
+  it('hands out lines up to the cap and reports longer ones with their size, however chunked (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 80 }), fc.constantFrom<Ending>('\n', '\r\n', '\r')), { minLength: 1, maxLength: 15 }),
+        fc.array(fc.integer({ min: 1, max: 50 }), { minLength: 1, maxLength: 6 }),
+        async (lines, sizes) => {
+          const cap = 40;
+          const joined = Buffer.from(lines.map(([length, ending]) => 'y'.repeat(length) + ending).join(''));
+          const { lines: seen, overlong } = await collectWith(cut(joined, sizes), cap);
+          expect(seen.map((line) => [line.line, line.text.length])).toEqual(
+            lines.flatMap(([length], index) => (length <= cap ? [[index + 1, length]] : [])),
+          );
+          expect(overlong.map((line) => [line.line, line.bytes])).toEqual(
+            lines.flatMap(([length], index) => (length > cap ? [[index + 1, length]] : [])),
+          );
+        },
+      ),
+    );
+  });
+
   it('keeps reading linear: a long line in many small chunks is not re-joined per chunk', async () => {
     // 8 MiB in 64-byte chunks = 131,072 chunks. Re-joining the carry per chunk
     // copies ~n²/2 chunk sizes (~550 GB) and cannot finish; linear joining copies 8 MiB once.
