@@ -252,3 +252,11 @@ describe('numbers and bytes at the limits (case 9)', () => {
     expect(summary.duplicateLines).toBe(1);
   });
 });
+
+describe('sources that are not files', () => {
+  it('reports a directory given as a file in one phrase', async () => {
+    const folder = makeFolder();
+    const { summary } = await read([file(folder)]);
+    expect(summary.unreadable).toEqual([{ path: folder, message: 'is a directory' }]);
+  });
+});

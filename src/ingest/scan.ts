@@ -281,7 +281,8 @@ export async function scanSource(
       // source is reported, so that no command passes on data it did not read.
       if (stats.failure instanceof DataError || !isReadError(stats.failure)) throw stats.failure;
       tally.lines += stats.completeLines - (start?.lineOffset ?? 0);
-      tally.unreadable.push({ path: file, message: `${describeReadFailure(stats.failure)} after line ${stats.completeLines} (${stats.bytes} bytes read); the records before it are counted` });
+      const progress = stats.bytes > 0 ? ` after line ${stats.completeLines} (${stats.bytes} bytes read); the records before it are counted` : '';
+      tally.unreadable.push({ path: file, message: `${describeReadFailure(stats.failure)}${progress}` });
       return result(false, offset, start?.lineOffset ?? 0);
     }
     tally.lines += stats.lines - (start?.lineOffset ?? 0);

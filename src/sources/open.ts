@@ -174,6 +174,7 @@ export async function openSource(source: Source, offset = 0): Promise<Iterable<B
     info = fstatSync(descriptor);
     // A device never ends (`/dev/zero`, `/dev/urandom`) or is a terminal: not a log.
     if (info.isCharacterDevice() || info.isBlockDevice()) throw inputError('EDEVICE', 'is a device, not a log file');
+    if (info.isDirectory()) throw inputError('EISDIR', 'is a directory');
   } catch (error) {
     closeSync(descriptor);
     throw error;
