@@ -252,6 +252,12 @@ export const codex: Dialect = {
       if (delta.input === 0 && delta.cached === 0 && delta.output === 0 && delta.reasoning === 0) {
         return { kind: 'duplicate' };
       }
+      // Cached input is part of input. After events that left the cached count
+      // out (carried), it can catch up by more than the event's input: that
+      // excess was already counted as fresh input and cannot be taken back,
+      // so the record's cached part is capped at its input and every total
+      // still sums to the running total.
+      const cacheRead = Math.min(delta.cached, delta.input);
       const written = state.provider;
       const provider = written ?? OPENAI_PROVIDER;
       const lowered = provider.toLowerCase();
@@ -274,10 +280,10 @@ export const codex: Dialect = {
             cacheReported: state.cacheSeen,
           },
           {
-            inputTokens: Math.max(0, delta.input - delta.cached),
+            inputTokens: delta.input - cacheRead,
             outputTokens: delta.output,
             reasoningTokens: delta.reasoning,
-            cacheReadTokens: delta.cached,
+            cacheReadTokens: cacheRead,
           },
         ),
         // The same event of the same session, wherever the file was found.
