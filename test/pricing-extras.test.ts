@@ -50,6 +50,8 @@ describe('Anthropic fast mode', () => {
     expect(parts.fastPremium).toBeCloseTo(0.275, 12);
     expect(parts.total).toBeCloseTo(0.33, 12);
     expect(cost({ model: 'claude-opus-4-6' }, { inputTokens: 1000, outputTokens: 2000 }, { speed: 'standard' }).costUsd).toBeCloseTo(0.055, 12);
+    // No published fast rate for Sonnet 4.5: 1,000 × $3 + 2,000 × $15 = $0.033, as standard.
+    expect(breakdown('claude-sonnet-4-5-20250929', { inputTokens: 1000, outputTokens: 2000 }, { speed: 'fast' }).total).toBeCloseTo(0.033, 12);
   });
 });
 

@@ -6,7 +6,8 @@
  *
  * - Anthropic fast mode (`usage.speed: "fast"`): 6× the standard rates
  *   (published for Claude Opus 4.6: $30 / $150 per million input / output
- *   tokens against $5 / $25), on every token category.
+ *   tokens against $5 / $25), on every token category; Opus 4.6 and later
+ *   Opus models only, others have no published rate.
  * - Anthropic server-side web search (`usage.server_tool_use.web_search_requests`):
  *   $10 per 1,000 searches (the price data's `web_searches_kcount`); web
  *   fetches are free.
@@ -61,13 +62,26 @@ export function hasUsInferenceMultiplier(model: string): boolean {
   return major > 4 || (major === 4 && minor >= 6);
 }
 
+/**
+ * Claude models with a published fast-mode rate: Opus 4.6 and later Opus
+ * models. Fast mode on any other model has no published rate and is priced
+ * at the standard rates (said, not guessed).
+ */
+export function hasFastModeRate(model: string): boolean {
+  const match = /claude-opus-(\d+)(?:[-.](\d+))?/i.exec(model);
+  if (!match) return false;
+  const major = Number(match[1]);
+  const minor = match[2] !== undefined && match[2].length <= 2 ? Number(match[2]) : 0;
+  return major > 4 || (major === 4 && minor >= 6);
+}
+
 const isAnthropic = (context: BillingContext): boolean =>
   context.provider === 'anthropic' || /claude/i.test(context.model);
 
 /** Applies every billing rule to the standard token cost of one call. */
 export function applyBillingRules(tokenCost: number, context: BillingContext): CostBreakdown {
   const anthropic = isAnthropic(context);
-  const fast = anthropic && context.speed === 'fast';
+  const fast = anthropic && context.speed === 'fast' && hasFastModeRate(context.model);
   const fastPremium = fast ? tokenCost * (FAST_MODE_MULTIPLIER - 1) : 0;
   const us = anthropic && context.inferenceGeo === 'us' && hasUsInferenceMultiplier(context.model);
   const regionPremium = us ? (tokenCost + fastPremium) * (US_INFERENCE_MULTIPLIER - 1) : 0;
@@ -109,7 +123,11 @@ export function describeBillingRules(model: string, provider: string): string[] 
   const rules: string[] = [];
   const context = { model, provider, speed: null, serviceTier: null, inferenceGeo: null, webSearchRequests: 0 };
   if (isAnthropic(context)) {
-    rules.push(`fast mode (usage.speed "fast"): ${FAST_MODE_MULTIPLIER}× the token cost`);
+    rules.push(
+      hasFastModeRate(model)
+        ? `fast mode (usage.speed "fast"): ${FAST_MODE_MULTIPLIER}× the token cost`
+        : 'fast mode: no published rate for this model (priced as standard)',
+    );
     rules.push(`web search: $${WEB_SEARCH_USD_PER_THOUSAND} per 1,000 requests (web fetch free)`);
     rules.push(
       hasUsInferenceMultiplier(model)
