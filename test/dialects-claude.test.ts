@@ -11,13 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { UsageRecord } from '../src/core/record.js';
-import { detectDialect, findDialect } from '../src/dialects/index.js';
+import { detectDialect, findDialect } from '../src/dialects/registry.js';
 import type { JsonObject, ParseOutcome } from '../src/dialects/types.js';
 import { ingest } from '../src/ingest/ingest.js';
 import { discoverFiles } from '../src/sources/discover.js';
 
 function parse(value: JsonObject, path = join('p', 'projects', '-w', 's.jsonl')): ParseOutcome {
-  return findDialect('claude').createParser({ path })(value);
+  return findDialect('claude').createParser!({ path })(value);
 }
 
 function assistant(id: string, usage: JsonObject, extra: JsonObject = {}): JsonObject {

@@ -5,13 +5,13 @@
  * Claude Code (src/dialects/project-path.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { findDialect } from '../src/dialects/index.js';
+import { findDialect } from '../src/dialects/registry.js';
 import { normalizeProjectPath, shortenProjectPaths } from '../src/dialects/project-path.js';
 import { readUuidV7Time } from '../src/dialects/codex.js';
 import type { JsonObject, ParseOutcome } from '../src/dialects/types.js';
 
 function run(lines: JsonObject[]): ParseOutcome[] {
-  const parse = findDialect('codex').createParser({ path: 'rollout.jsonl' });
+  const parse = findDialect('codex').createParser!({ path: 'rollout.jsonl' });
   return lines.map((line) => parse(line));
 }
 

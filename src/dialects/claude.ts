@@ -9,11 +9,12 @@
  * `requestId` (Amazon Bedrock `msg_bdrk_…` ids, third-party endpoints).
  * Lines with different message ids are never merged.
  */
-import { basename, dirname, sep } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { createRecord } from '../core/record.js';
 import { normalizeClaudeFolderName, normalizeProjectPath, readLastSegment } from './project-path.js';
 import { costValue, nullish, object, optionalCount, optionalText, timestampValue, tokenCount } from './schema.js';
-import { type Dialect, type FileContext, invalid, type JsonObject, readTimestamp, validate } from './types.js';
+import { type FileContext, invalid, type JsonObject, readTimestamp, validate } from './types.js';
+import type { DefaultLocation, DialectModule, Environment } from './module.js';
 
 export const assistantSchema = object({
   timestamp: timestampValue,
@@ -46,6 +47,22 @@ export const assistantSchema = object({
 });
 
 const SYNTHETIC_MODEL = '<synthetic>';
+
+/**
+ * `$CLAUDE_CONFIG_DIR` (a comma-separated list) first, then the XDG config
+ * folder newer versions use, then `~/.claude`.
+ */
+function listClaudeLocations({ home, variables }: Environment): DefaultLocation[] {
+  const locations: DefaultLocation[] = [];
+  for (const entry of (variables['CLAUDE_CONFIG_DIR'] ?? '').split(',')) {
+    const directory = entry.trim();
+    if (directory !== '') locations.push({ path: join(resolve(directory), 'projects'), description: 'Claude Code ($CLAUDE_CONFIG_DIR)' });
+  }
+  const xdgConfig = variables['XDG_CONFIG_HOME'] || join(home, '.config');
+  locations.push({ path: join(xdgConfig, 'claude', 'projects'), description: 'Claude Code' });
+  locations.push({ path: join(home, '.claude', 'projects'), description: 'Claude Code' });
+  return locations;
+}
 const CLAUDE_LINE_KEYS = ['uuid', 'sessionId', 'parentUuid', 'leafUuid', 'messageId', 'isSidechain'];
 
 /**
@@ -136,6 +153,11 @@ export function createClaudeParser(file: FileContext, options: ClaudeParseOption
         timestamp,
         model: line.message.model ?? '',
         project: projectPath ? readLastSegment(projectPath) : folderProject,
+        projectPath,
+        speed: usage.speed,
+        serviceTier: usage.service_tier,
+        // Claude Code writes "" and "not_available" when no region was asked for.
+        inferenceGeo: usage.inference_geo === 'not_available' ? null : usage.inference_geo,
         session: line.sessionId ?? fileSession,
         requestId: line.requestId,
         recordedCostUsd: line.costUSD,
@@ -149,9 +171,9 @@ export function createClaudeParser(file: FileContext, options: ClaudeParseOption
         cacheWriteTokens: usage.cache_creation_input_tokens ?? 0,
         cacheWrite5mTokens: usage.cache_creation?.ephemeral_5m_input_tokens ?? 0,
         cacheWrite1hTokens: usage.cache_creation?.ephemeral_1h_input_tokens ?? 0,
+        webSearchRequests,
       },
     );
-    void webSearchRequests;
     const messageId = line.message.id;
     if (!messageId) return { kind: 'record', record } as const;
     // Without a request id the message id alone names the response; the
@@ -160,8 +182,15 @@ export function createClaudeParser(file: FileContext, options: ClaudeParseOption
   };
 }
 
-export const claude: Dialect = {
+export const claude: DialectModule<'claude'> = {
   name: 'claude',
+  agent: 'claude-code',
+  title: 'Claude Code',
+  reader: 'jsonl',
+  locations: listClaudeLocations,
+  markers: ['okens"', 'usage"'],
+  docs: 'record.md#claude-code',
+  fixture: 'fixtures/logs/claude',
   description: 'Claude Code transcripts: assistant lines carry usage, de-duplicated on message id (+ request id when written)',
   detect: (value) =>
     typeof value['type'] === 'string' &&

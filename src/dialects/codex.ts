@@ -24,11 +24,12 @@
  *
  * OpenAI counts cached input inside `input_tokens`; it is subtracted.
  */
-import { basename } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { createRecord } from '../core/record.js';
 import { normalizeProjectPath, readLastSegment } from './project-path.js';
 import { literal, nullish, object, optionalCount, string, timestampValue } from './schema.js';
-import { type Dialect, type JsonObject, type LineParser, requireTimestamp, validate } from './types.js';
+import { type JsonObject, type LineParser, requireTimestamp, validate } from './types.js';
+import type { DefaultLocation, DialectModule, Environment } from './module.js';
 
 const totalsSchema = object({
   input_tokens: optionalCount,
@@ -64,6 +65,7 @@ interface CodexState {
   model: string | null;
   session: string | null;
   project: string | null;
+  projectPath: string | null;
   provider: string | null;
   serviceTier: string | null;
   previous: Totals;
@@ -85,6 +87,7 @@ function readSavedState(value: unknown): CodexState | undefined {
     model: state.model ?? null,
     session: state.session ?? null,
     project: state.project ?? null,
+    projectPath: state.projectPath ?? null,
     provider: state.provider ?? null,
     serviceTier: state.serviceTier ?? null,
     previous: { input: previous.input, cached: previous.cached ?? 0, output: previous.output ?? 0, reasoning: previous.reasoning ?? 0 },
@@ -93,6 +96,17 @@ function readSavedState(value: unknown): CodexState | undefined {
     child: state.child ?? null,
     replaying: state.replaying ?? false,
   };
+}
+
+/** `$CODEX_HOME` (else `~/.codex`): live sessions, then sessions Codex archived. */
+function listCodexLocations({ home, variables }: Environment): DefaultLocation[] {
+  const codexHome = variables['CODEX_HOME'];
+  const base = codexHome ? resolve(codexHome) : join(home, '.codex');
+  const description = codexHome ? 'Codex ($CODEX_HOME)' : 'Codex';
+  return [
+    { path: join(base, 'sessions'), description },
+    { path: join(base, 'archived_sessions'), description: `${description}, archived` },
+  ];
 }
 
 const CODEX_LINE_TYPES = new Set(['session_meta', 'turn_context', 'event_msg', 'response_item', 'compacted']);
@@ -148,8 +162,16 @@ function isOwnTurn(payload: JsonObject, child: { id: string; createdMs: number |
   return true;
 }
 
-export const codex: Dialect = {
+export const codex: DialectModule<'codex'> = {
   name: 'codex',
+  agent: 'codex',
+  title: 'Codex',
+  reader: 'jsonl',
+  locations: listCodexLocations,
+  // `_started"`: a child's replay ends at its first own task_started.
+  markers: ['okens"', '_count"', '_context"', '_meta"', '_started"'],
+  docs: 'record.md#codex',
+  fixture: 'fixtures/logs/codex',
   description: 'Codex rollout logs: cumulative token_count events, model from turn_context',
   detect: (value) =>
     typeof value['type'] === 'string' && CODEX_LINE_TYPES.has(value['type']) && typeof value['payload'] === 'object',
@@ -159,6 +181,7 @@ export const codex: Dialect = {
       model: null,
       session: readSessionFromFile(file.path),
       project: null,
+      projectPath: null,
       provider: null,
       serviceTier: null,
       previous: { ...ZERO },
@@ -168,6 +191,10 @@ export const codex: Dialect = {
       replaying: false,
     };
     let fileSessionSeen = saved !== undefined;
+    const setProject = (cwd: string): void => {
+      state.projectPath = normalizeProjectPath(cwd);
+      state.project = readLastSegment(state.projectPath);
+    };
     const parse: LineParser = (value: JsonObject) => {
       const payload = readObject(value['payload']);
       // Only reachable under --format codex: a line of another shape carries no Codex usage.
@@ -184,6 +211,7 @@ export const codex: Dialect = {
           state.restarts = 0;
           state.model = null;
           state.project = null;
+          state.projectPath = null;
           state.provider = null;
           state.serviceTier = null;
           state.cacheSeen = false;
@@ -200,7 +228,7 @@ export const codex: Dialect = {
         fileSessionSeen = true;
         state.session = id ?? state.session;
         const cwd = readText(payload['cwd']);
-        if (cwd) state.project = readLastSegment(normalizeProjectPath(cwd));
+        if (cwd) setProject(cwd);
         state.provider = readText(payload['model_provider']) ?? state.provider;
         return { kind: 'no_usage' };
       }
@@ -210,7 +238,7 @@ export const codex: Dialect = {
           state.model = readText(payload['model']) ?? state.model;
           state.serviceTier = readText(payload['service_tier']) ?? state.serviceTier;
           const cwd = readText(payload['cwd']);
-          if (cwd) state.project = readLastSegment(normalizeProjectPath(cwd));
+          if (cwd) setProject(cwd);
         }
         return { kind: 'no_usage' };
       }
@@ -276,6 +304,8 @@ export const codex: Dialect = {
             model: pricedModel,
             provider,
             project: state.project,
+            projectPath: state.projectPath,
+            serviceTier: state.serviceTier,
             session: state.session,
             cacheReported: state.cacheSeen,
           },
