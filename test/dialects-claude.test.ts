@@ -101,6 +101,28 @@ describe('claude: lines without usage', () => {
   });
 });
 
+describe('claude: billing fields', () => {
+  it('reads speed, inference_geo and web searches, and the pricer bills them', async () => {
+    const line = assistant('msg_01Fast', {
+      input_tokens: 1000,
+      output_tokens: 2000,
+      speed: 'fast',
+      inference_geo: 'us',
+      server_tool_use: { web_search_requests: 2, web_fetch_requests: 5 },
+    });
+    const outcome = parse(line);
+    expect(outcome).toMatchObject({ kind: 'record', record: { speed: 'fast', inferenceGeo: 'us', webSearchRequests: 2 } });
+    if (outcome.kind !== 'record') throw new Error('expected a record');
+    const { createRecordPricer } = await import('../src/pricing/calculate.js');
+    const { createResolver } = await import('../src/pricing/resolve.js');
+    const { loadBuiltinDatabase } = await import('../src/pricing/database.js');
+    const priced = createRecordPricer(createResolver(await loadBuiltinDatabase(), null), 'calculate').priceRecord(outcome.record);
+    // claude-opus-4-6: 1,000 × $5 + 2,000 × $25 = $0.055; fast × 6 = $0.33; US × 1.1 = $0.363;
+    // 2 searches × $10 / 1,000 = $0.02 (fetches free): $0.383.
+    expect(priced.costUsd).toBeCloseTo(0.383, 12);
+  });
+});
+
 describe('claude: usage fields', () => {
   it('reads output_tokens_details.thinking_tokens as the reasoning part of the output', () => {
     const outcome = parse(assistant('msg_01T', { input_tokens: 10, output_tokens: 900, output_tokens_details: { thinking_tokens: 640 } }));

@@ -138,6 +138,17 @@ describe('Codex archived session (real, Codex Desktop 0.118)', () => {
   });
 });
 
+describe('one project, one name across agents', () => {
+  it('names the real Claude Code and Codex sessions of one Windows folder alike, with the full path kept', async () => {
+    // Claude Code's folder is `c--Users-…` (lower-case drive) while every line's
+    // cwd reads `C:\\Users\\loganf\\Documents\\IDAHO-VAULT`; Codex writes the same cwd.
+    const { records } = await read([fixture('real')]);
+    expect(new Set(records.map((record) => record.project))).toEqual(new Set(['IDAHO-VAULT']));
+    expect(new Set(records.map((record) => record.projectPath))).toEqual(new Set(['C:/Users/loganf/Documents/IDAHO-VAULT']));
+    expect(new Set(records.map((record) => record.agent))).toEqual(new Set(['claude-code', 'codex']));
+  });
+});
+
 describe('Claude Code sub-agent and aside files (real, Claude Code 2.1.86 and 2.1.92)', () => {
   it('counts the six copies of one sub-agent response once, keeping the final one', async () => {
     const { records, summary } = await read([SUBAGENT]);
@@ -152,6 +163,11 @@ describe('Claude Code sub-agent and aside files (real, Claude Code 2.1.86 and 2.
       // cwd C:\Users\loganf\Documents\IDAHO-VAULT: its last segment
       project: 'IDAHO-VAULT',
       cacheWrite5mTokens: 174_020,
+      // the final copy's usage.speed / service_tier; inference_geo "" is no region
+      speed: 'standard',
+      serviceTier: 'standard',
+      inferenceGeo: null,
+      webSearchRequests: 0,
     });
   });
 
