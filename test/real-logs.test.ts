@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { UsageRecord } from '../src/core/record.js';
 import { ingest, type IngestSummary } from '../src/ingest/ingest.js';
 import { discoverFiles } from '../src/sources/discover.js';
-import { fixture } from './helpers/cli.js';
+import { createHome, fixture, runUsage } from './helpers/cli.js';
 
 async function read(paths: string[]): Promise<{ records: UsageRecord[]; summary: IngestSummary }> {
   const { sources, problems } = await discoverFiles(paths);
@@ -146,6 +146,31 @@ describe('one project, one name across agents', () => {
     expect(new Set(records.map((record) => record.project))).toEqual(new Set(['IDAHO-VAULT']));
     expect(new Set(records.map((record) => record.projectPath))).toEqual(new Set(['C:/Users/loganf/Documents/IDAHO-VAULT']));
     expect(new Set(records.map((record) => record.agent))).toEqual(new Set(['claude-code', 'codex']));
+  });
+});
+
+describe('project names in the report', () => {
+  it('shows the last path segment, widened only where two folders share it, with the full path in JSON', async () => {
+    // The archived rollout three times: two folders named `app` and one named `api`.
+    const directory = mkdtempSync(join(tmpdir(), 'usage-projects-'));
+    const text = readFileSync(ARCHIVED, 'utf8');
+    const cwd = JSON.stringify('C:\\Users\\loganf\\Documents\\IDAHO-VAULT').slice(1, -1);
+    for (const [name, path] of [
+      ['a', '/home/a/work/app'],
+      ['b', '/home/b/work/app'],
+      ['c', '/home/a/api'],
+    ] as const) {
+      // A distinct session id per copy, so the three are not one rollout read three times.
+      writeFileSync(join(directory, `${name}.jsonl`), text.replaceAll(cwd, path).replaceAll('019d4719-21ce-7f20-8d3c-4223205e2a58', `019d4719-21ce-7f20-8d3c-4223205e2a5${name}`));
+    }
+    const result = await runUsage(['report', directory, '--json', '--no-cache'], { home: createHome() });
+    expect(result.code).toBe(0);
+    const projects = JSON.parse(result.stdout).projects.map((row: { project: string; project_path: string | null }) => [row.project, row.project_path]);
+    expect(projects.sort()).toEqual([
+      ['a/work/app', '/home/a/work/app'],
+      ['api', '/home/a/api'],
+      ['b/work/app', '/home/b/work/app'],
+    ]);
   });
 });
 
