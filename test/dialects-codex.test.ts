@@ -4,6 +4,7 @@
  * found when `started_at` is missing, and the project rules shared with
  * Claude Code (src/dialects/project-path.ts).
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { findDialect } from '../src/dialects/registry.js';
 import { normalizeProjectPath, shortenProjectPaths } from '../src/dialects/project-path.js';
@@ -54,6 +55,47 @@ describe('codex: a child rollout without started_at', () => {
     ]);
     // b starts from zero: 50 input, not a restart of a's 100.
     expect(outcomes[3]).toMatchObject({ kind: 'record', record: { inputTokens: 50, session: 'b' } });
+  });
+});
+
+describe('codex: running totals with fields left out (property)', () => {
+  it('counts every token of the final running total exactly once, whatever fields are left out or null', () => {
+    const step = fc.record({
+      input: fc.nat(5000),
+      cachedShare: fc.double({ min: 0, max: 1, noNaN: true }),
+      output: fc.nat(500),
+      drop: fc.constantFrom('none', 'missing', 'null'),
+    });
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 12 }), (steps) => {
+        // Build non-decreasing running totals, cached never above input.
+        let input = 0;
+        let cached = 0;
+        let output = 0;
+        const lines: JsonObject[] = [{ timestamp: 't', type: 'session_meta', payload: { id: 's' } }];
+        for (const [index, { input: addInput, cachedShare, output: addOutput, drop }] of steps.entries()) {
+          input += addInput;
+          cached = Math.max(cached, Math.min(input, cached + Math.floor(addInput * cachedShare)));
+          output += addOutput;
+          // The last event always states every field: it is the total to reach.
+          const last = index === steps.length - 1;
+          const totals: JsonObject = { input_tokens: input, output_tokens: output };
+          if (last || drop === 'none') totals['cached_input_tokens'] = cached;
+          else if (drop === 'null') totals['cached_input_tokens'] = null;
+          lines.push({ timestamp: '2026-04-15T10:00:00Z', type: 'event_msg', payload: { type: 'token_count', info: { total_token_usage: totals } } });
+        }
+        let counted = 0;
+        let countedOutput = 0;
+        for (const outcome of run(lines)) {
+          if (outcome.kind !== 'record') continue;
+          expect(outcome.record.inputTokens).toBeGreaterThanOrEqual(0);
+          counted += outcome.record.inputTokens + outcome.record.cacheReadTokens;
+          countedOutput += outcome.record.outputTokens;
+        }
+        expect(counted).toBe(input);
+        expect(countedOutput).toBe(output);
+      }),
+    );
   });
 });
 

@@ -155,10 +155,8 @@ describe('claude fixture', () => {
     expect(record.project).toBe('p');
     // No request id (Bedrock, third-party endpoints): the message id alone is the key.
     expect(parseLine('claude', line)).toHaveProperty('dedupKey', 'm:');
-    const { message: _unused, ...withoutMessageId } = { ...line, message: { ...line.message, id: undefined } };
-    void _unused;
     // No message id either: nothing to de-duplicate on, so no key.
-    expect(parseLine('claude', { ...withoutMessageId, message: { ...line.message, id: undefined } })).not.toHaveProperty('dedupKey');
+    expect(parseLine('claude', { ...line, message: { ...line.message, id: undefined } })).not.toHaveProperty('dedupKey');
     const synthetic = { ...line, message: { ...line.message, model: '<synthetic>' } };
     expect(parseLine('claude', synthetic)).toEqual({ kind: 'no_usage' });
   });
