@@ -99,6 +99,25 @@ describe('codex: running totals with fields left out (property)', () => {
   });
 });
 
+describe('codex: service tier', () => {
+  it('takes the tier from turn_context or the thread settings Codex applies between turns', () => {
+    const outcomes = run([
+      { timestamp: 't', type: 'session_meta', payload: { id: 's', model_provider: 'openai' } },
+      { timestamp: 't', type: 'turn_context', payload: { turn_id: 't1', model: 'gpt-5' } },
+      count('2026-04-15T10:00:00Z', 100, 0, 1),
+      { timestamp: 't', type: 'event_msg', payload: { type: 'thread_settings_applied', thread_settings: { model: 'gpt-5', service_tier: 'priority' } } },
+      count('2026-04-15T10:01:00Z', 200, 0, 2),
+      { timestamp: 't', type: 'turn_context', payload: { turn_id: 't2', model: 'gpt-5', service_tier: 'flex' } },
+      count('2026-04-15T10:02:00Z', 300, 0, 3),
+    ]);
+    const tiers = [2, 4, 6].map((index) => {
+      const outcome = outcomes[index];
+      return outcome?.kind === 'record' ? outcome.record.serviceTier : 'none';
+    });
+    expect(tiers).toEqual([null, 'priority', 'flex']);
+  });
+});
+
 describe('project paths', () => {
   it('normalises Windows separators, drive-letter case and trailing separators', () => {
     expect(normalizeProjectPath('c:\\Users\\loganf\\Documents\\IDAHO-VAULT')).toBe('C:/Users/loganf/Documents/IDAHO-VAULT');

@@ -168,8 +168,9 @@ export const codex: DialectModule<'codex'> = {
   title: 'Codex',
   reader: 'jsonl',
   locations: listCodexLocations,
-  // `_started"`: a child's replay ends at its first own task_started.
-  markers: ['okens"', '_count"', '_context"', '_meta"', '_started"'],
+  // `_started"`: a child's replay ends at its first own task_started;
+  // `_tier"`: the service tier in turn_context or thread settings.
+  markers: ['okens"', '_count"', '_context"', '_meta"', '_started"', '_tier"'],
   docs: 'record.md#codex',
   fixture: 'fixtures/logs/codex',
   description: 'Codex rollout logs: cumulative token_count events, model from turn_context',
@@ -240,6 +241,13 @@ export const codex: DialectModule<'codex'> = {
           const cwd = readText(payload['cwd']);
           if (cwd) setProject(cwd);
         }
+        return { kind: 'no_usage' };
+      }
+      // Newer Codex writes the thread's settings (model, effort, service tier)
+      // when they change, between turns.
+      if (value['type'] === 'event_msg' && payload['type'] === 'thread_settings_applied') {
+        const settings = readObject(payload['thread_settings']);
+        if (settings) state.serviceTier = readText(settings['service_tier']) ?? state.serviceTier;
         return { kind: 'no_usage' };
       }
       if (value['type'] !== 'event_msg' || payload['type'] !== 'token_count') return { kind: 'no_usage' };
