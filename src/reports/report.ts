@@ -14,7 +14,8 @@ import {
 import { createDaysReducer, type DaysState, listDays } from '../reducers/days.js';
 import { computeShares, createGroupReducer, type GroupState, type Share } from '../reducers/group.js';
 import { combineReducers, type Reducer } from '../reducers/reducer.js';
-import { NO_SOURCE, projectsReducer, providersReducer, sourcesReducer } from '../reducers/shares.js';
+import { shortenProjectPaths } from '../dialects/project-path.js';
+import { NO_PROJECT, NO_SOURCE, projectsReducer, providersReducer, sourcesReducer } from '../reducers/shares.js';
 import { buildTrend, computeStreaks } from '../reducers/streaks.js';
 import { totalsReducer, type TokenTotals } from '../reducers/totals.js';
 import type { Dataset, DatasetColumn, Document } from '../renderers/dataset.js';
@@ -131,7 +132,13 @@ export function buildReport(analysis: Analysis<ReportState>, options: ReportOpti
   const trend = anchor ? buildTrend(state.days.days, anchor, trendDays) : [];
   // Most used by tokens; computeShares already orders by tokens, then name.
   const mostUsedModel = shares[0]?.key ?? null;
-  const projects = serializeShares(computeShares(state.projects), 'project');
+  const projectShares = computeShares(state.projects);
+  // Short readable names (last path segment, widened only where two differ); the full path beside them.
+  const projectNames = shortenProjectPaths(projectShares.map((share) => share.key).filter((key) => key !== NO_PROJECT));
+  const projects = serializeShares(projectShares, 'project').map((row, index) => {
+    const key = projectShares[index]?.key ?? '';
+    return { ...row, project: projectNames.get(key) ?? key, project_path: key.includes('/') ? key : null };
+  });
   const providers = serializeShares(computeShares(state.providers), 'provider');
   // Named call_sources in JSON: `sources` already describes the files read.
   const sources = serializeShares(computeShares(state.sources), 'source');
