@@ -138,6 +138,8 @@ interface Tile {
   value: string;
   detail?: string;
   warn?: boolean;
+  /** The JSON number behind the figure, so a reader (or a test) can check the rounding. */
+  raw?: unknown;
 }
 
 function createTiles(tiles: readonly Tile[]): HTMLElement {
@@ -145,7 +147,7 @@ function createTiles(tiles: readonly Tile[]): HTMLElement {
     'div',
     { class: 'tiles', id: 'headline' },
     tiles.map((tile) =>
-      createElement('div', { class: tile.warn ? 'tile warn' : 'tile', 'data-tile': tile.id }, [
+      createElement('div', { class: tile.warn ? 'tile warn' : 'tile', 'data-tile': tile.id, ...(tile.raw !== undefined ? { 'data-value': JSON.stringify(tile.raw) } : {}) }, [
         createElement('div', { class: 'tile-label' }, [tile.label]),
         createElement('div', { class: 'tile-value' }, [tile.value]),
         tile.detail ? createElement('div', { class: 'tile-detail' }, [tile.detail]) : null,
@@ -167,15 +169,17 @@ function createTotalsTiles(json: Json, totals: Json, cache: Json | null): HTMLEl
       id: 'cost',
       label: 'Cost',
       value: formatRowCost(totals),
+      raw: totals['cost_usd'] ?? null,
       detail: unpriced > 0 ? '≥ a lower bound: some usage has no price' : 'US dollars',
     },
-    { id: 'tokens', label: 'Tokens', value: formatCompact(readNumber(totals['total_tokens']) ?? 0), detail: `${formatInteger(readNumber(totals['total_tokens']) ?? 0)} in total` },
-    { id: 'calls', label: 'Calls', value: formatInteger(readNumber(totals['calls']) ?? 0), detail: `${formatInteger(readNumber(totals['records']) ?? 0)} records` },
+    { id: 'tokens', label: 'Tokens', raw: totals['total_tokens'], value: formatCompact(readNumber(totals['total_tokens']) ?? 0), detail: `${formatInteger(readNumber(totals['total_tokens']) ?? 0)} in total` },
+    { id: 'calls', label: 'Calls', raw: totals['calls'], value: formatInteger(readNumber(totals['calls']) ?? 0), detail: `${formatInteger(readNumber(totals['records']) ?? 0)} records` },
   ];
   if (cache) {
     tiles.push({
       id: 'cache-hit-rate',
       label: 'Cache hit rate',
+      raw: cache['cache_hit_rate'] ?? null,
       value: formatPercent(readNumber(cache['cache_hit_rate'])),
       detail: `reuse ${formatPercent(readNumber(cache['cache_reuse_rate']))}`,
     });
@@ -183,6 +187,7 @@ function createTotalsTiles(json: Json, totals: Json, cache: Json | null): HTMLEl
   tiles.push({
     id: 'unpriced',
     label: 'Unpriced usage',
+    raw: unpriced,
     value: `${formatCompact(unpriced)} tokens`,
     detail: describeUnpriced(json, unpriced),
     warn: unpriced > 0,
