@@ -83,6 +83,14 @@ describe('Chromium for the browser tests', () => {
   });
 });
 
+interface ChartReading {
+  id: string | null;
+  series: number;
+  points: number;
+  legend: string[];
+  painted: number;
+}
+
 interface Opened {
   page: Page;
   problems: string[];
@@ -134,7 +142,7 @@ describe.skipIf(!chromiumPresent)('the HTML report in Chromium', () => {
   }
 
   /** Each chart figure: what it says it shows, the legend rows uPlot drew, and how many canvas pixels are painted. */
-  function readCharts(page: Page) {
+  function readCharts(page: Page): Promise<ChartReading[]> {
     return page.$$eval('figure.chart', (figures) =>
       figures.map((figure) => {
         const canvas = figure.querySelector('canvas');
@@ -148,7 +156,7 @@ describe.skipIf(!chromiumPresent)('the HTML report in Chromium', () => {
           series: Number(figure.getAttribute('data-series')),
           points: Number(figure.getAttribute('data-points')),
           // uPlot's legend has one row for x and one per series.
-          legend: [...figure.querySelectorAll('.u-legend .u-series')].map((row) => row.textContent ?? ''),
+          legend: Array.from(figure.querySelectorAll('.u-legend .u-series'), (row) => row.textContent ?? ''),
           painted,
         };
       }),
