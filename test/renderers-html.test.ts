@@ -166,7 +166,7 @@ describe.skipIf(!chromiumPresent)('the HTML report in Chromium', () => {
   it('draws the fixtures report: every chart painted, headline equal to --json, nothing fetched, no errors', async () => {
     const { page, problems, dialogs } = await open('report', renderHtmlForCommand('report', reportJson));
     const charts = await readCharts(page);
-    const byId = Object.fromEntries(charts.map((chart) => [chart.id, chart]));
+    const byId: Record<string, ChartReading> = Object.fromEntries(charts.map((chart) => [chart.id ?? '', chart]));
     expect(Object.keys(byId).sort()).toEqual(['cache-rates', 'cumulative-cost', 'daily-cost-models']);
     for (const chart of charts) {
       expect(chart.painted, `${chart.id} painted pixels`).toBeGreaterThan(2000);
