@@ -35,7 +35,7 @@ try {
     const tables = document.getElementById('tables');
     return { x: 0, y: 0, width: 1200, height: Math.min(tables ? tables.offsetTop : 1800, 1800) };
   });
-  await tab.screenshot({ path: output, clip });
+  await tab.screenshot({ path: output, clip, fullPage: true });
   console.log(`wrote ${output}`);
 } finally {
   await browser.close();
