@@ -240,22 +240,29 @@ describe.skipIf(!chromiumPresent)('the HTML report in Chromium', () => {
     expect(await tile('unpriced')).toBe('0 tokens');
   });
 
-  it('draws cost and budget pages, with the limit as a line', async () => {
+  it('draws cost and budget pages: groups as bars, the budget against its limit line', async () => {
     const cost = await readJson(['cost', LOGS, '--by', 'model']);
     const costPage = await open('cost', renderHtmlForCommand('cost', cost));
-    const costCharts = await readCharts(costPage.page);
-    // 11 models in the fixtures, one bar each.
-    expect(costCharts).toMatchObject([{ id: 'cost-groups', series: 1, points: 11 }]);
-    expect(costCharts[0]!.painted).toBeGreaterThan(2000);
+    // 11 models in the fixtures, one bar each, the widest for the most cost (claude-opus-4-1, the full width).
+    const bars = costPage.page.locator('#top-groups li');
+    expect(await bars.count()).toBe(11);
+    expect(await bars.first().locator('.name').textContent()).toBe('claude-opus-4-1');
+    expect(await bars.first().locator('.bar').evaluate((bar) => (bar as HTMLElement).style.width)).toBe('100%');
     expect(costPage.problems).toEqual([]);
+
+    const nested = await readJson(['cost', LOGS, '--by', 'project,model']);
+    const nestedPage = await open('cost-nested', renderHtmlForCommand('cost', nested));
+    // --by project,model nests model rows in project rows; the table lists the inner rows, each naming both.
+    const models = await nestedPage.page.locator('table[data-table="cost"] tbody td:nth-child(2)').allTextContents();
+    expect(models.length).toBeGreaterThan((nested['rows'] as unknown[]).length);
+    expect(models.every((model) => model.length > 0)).toBe(true);
 
     const budget = await readJson(['budget', LOGS, '--max-cost', '0.1', '--period', 'day', '--until', '2026-11-20']);
     const budgetPage = await open('budget', renderHtmlForCommand('budget', budget), { width: 390 });
     const budgetCharts = await readCharts(budgetPage.page);
-    const periods = new Set((budget['checks'] as Array<{ period: string }>).map((check) => check.period)).size;
-    // One bar series (the whole spend) and the limit line.
-    expect(budgetCharts).toMatchObject([{ id: 'budget', series: 2, points: periods }]);
-    expect(budgetCharts[0]!.legend.some((text) => text.startsWith('limit $0.10'))).toBe(true);
+    // Spend within the limit, spend over it, and the limit line; one position per day from 2026-10-27 to 2026-11-20: 5 + 20.
+    expect(budgetCharts).toMatchObject([{ id: 'budget', series: 3, points: 25 }]);
+    expect(budgetCharts[0]!.legend.map((text) => text.split(':')[0])).toEqual(['day', 'cost within the limit', 'over the limit', 'limit $0.1000']);
     expect(await budgetPage.page.locator('[data-tile="status"] .tile-value').textContent()).toBe(budget['status']);
     expect(budgetPage.problems).toEqual([]);
   });

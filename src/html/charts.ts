@@ -60,9 +60,18 @@ function stackValues(series: readonly ChartSeries[]): Array<Array<number | null>
   );
 }
 
-/** Shows about 12 labels at most, however many days there are. */
-function listLabelSplits(count: number, width: number): number[] {
-  const room = Math.max(2, Math.floor(width / 70));
+/** Axis labels longer than this are cut (with …); the legend shows the whole label on hover. */
+const MAX_AXIS_LABEL = 20;
+
+function shortenLabel(label: string): string {
+  return label.length > MAX_AXIS_LABEL ? `${label.slice(0, MAX_AXIS_LABEL - 1)}…` : label;
+}
+
+/** As many labels as fit side by side (about 7 px a character at 12 px), evenly spaced. */
+function listLabelSplits(labels: readonly string[], width: number): number[] {
+  const count = labels.length;
+  const longest = Math.max(1, ...labels.map((label) => shortenLabel(label).length));
+  const room = Math.max(2, Math.floor((width - 80) / (longest * 7 + 18)));
   const step = Math.max(1, Math.ceil(count / room));
   const splits: number[] = [];
   for (let index = 0; index < count; index += step) splits.push(index);
@@ -90,7 +99,8 @@ function buildOptions(spec: ChartSpec, width: number): uPlot.Options {
     if (entry.kind === 'points') {
       return { ...base, width: 0, paths: () => null, points: { show: true, size: 9, fill: entry.color, stroke: entry.color } };
     }
-    return { ...base, width: 2, points: { show: true, size: 5 } };
+    // A dashed line is a limit: a constant, whose points would only be noise.
+    return { ...base, width: 2, points: { show: !entry.dash, size: 5 } };
   });
   const usesY2 = spec.series.some((entry) => entry.scale === 'y2');
   const axes: uPlot.Axis[] = [
@@ -99,8 +109,8 @@ function buildOptions(spec: ChartSpec, width: number): uPlot.Options {
       font: axisFont,
       grid: { show: false },
       ticks: { stroke: grid },
-      splits: () => listLabelSplits(spec.labels.length, width),
-      values: (_plot, splits) => splits.map((index) => spec.labels[index] ?? ''),
+      splits: () => listLabelSplits(spec.labels, width),
+      values: (_plot, splits) => splits.map((index) => shortenLabel(spec.labels[index] ?? '')),
     },
     {
       stroke: text,

@@ -358,11 +358,11 @@ function createCacheChart(days: readonly Json[], coldRounds: readonly Json[] | n
 }
 
 /** Top rows of a share list as bars whose width is the cost share (or token share when nothing is priced). */
-function createTopList(id: string, title: string, rows: readonly Json[], nameKey: string): HTMLElement | null {
+function createTopList(id: string, title: string, rows: readonly Json[], nameKey: string, limit = TOP_ROWS): HTMLElement | null {
   if (rows.length === 0) return null;
   const top = [...rows]
     .sort((a, b) => (readNumber(b['cost_usd']) ?? -1) - (readNumber(a['cost_usd']) ?? -1) || (readNumber(b['total_tokens']) ?? 0) - (readNumber(a['total_tokens']) ?? 0))
-    .slice(0, TOP_ROWS);
+    .slice(0, limit);
   const maxCost = Math.max(0, ...top.map((row) => readNumber(row['cost_usd']) ?? 0));
   const maxTokens = Math.max(0, ...top.map((row) => readNumber(row['total_tokens']) ?? 0));
   return createElement('figure', { class: 'top-list', id: `top-${id}`, 'data-top': id, 'data-points': String(top.length) }, [
@@ -582,22 +582,21 @@ function buildReportPage(json: Json): Child[] {
 
 // ---------- cost ----------
 
+/** With --by a,b the JSON nests b's rows under each a row; the table, as in the terminal, lists the innermost rows with every key filled in. */
+function listCostLeaves(rows: readonly Json[], keys: Json): Json[] {
+  return rows.flatMap((row) => {
+    const { rows: inner, ...own } = row;
+    const named = { ...keys, ...own };
+    return Array.isArray(inner) && inner.length ? listCostLeaves(readArray(inner), named) : [named];
+  });
+}
+
 function buildCostPage(json: Json): Child[] {
   const by = Array.isArray(json['by']) ? (json['by'] as unknown[]).map(readText) : ['model'];
-  const rows = readArray(json['rows']);
+  const rows = listCostLeaves(readArray(json['rows']), {});
   const label = (row: Json) => by.map((key) => readText(row[key])).join(' · ');
-  const top = [...rows].sort((a, b) => (readNumber(b['cost_usd']) ?? -1) - (readNumber(a['cost_usd']) ?? -1)).slice(0, 20);
-  const chart = top.length
-    ? createChart({
-        id: 'cost-groups',
-        title: `Cost by ${by.join(', ')} (top ${top.length})`,
-        labels: top.map(label),
-        xLabel: by.join(' · '),
-        series: [{ label: 'cost', kind: 'bar', color: PALETTE[0]!, values: top.map((row) => readNumber(row['cost_usd'])), format: formatCostOrDash }],
-        formatY: formatAxisCost,
-        note: top.some((row) => (readNumber(row['unpriced_tokens']) ?? 0) > 0) ? 'Some groups hold usage with no price: their bars are lower bounds.' : '',
-      })
-    : null;
+  // Group names can be long (a project path and a model): bars with the whole name beside them read better than a cut axis label.
+  const chart = createTopList('groups', `Cost by ${by.join(', ')}`, rows.map((row) => ({ ...row, group: label(row) })), 'group', 20);
   const columns: DatasetColumn[] = [
     ...by.map((key): DatasetColumn => ({ key, header: key, kind: 'text' })),
     { key: 'records', header: 'records', kind: 'integer' },
@@ -613,7 +612,7 @@ function buildCostPage(json: Json): Child[] {
   const totals = readObject(json['totals']);
   return [
     createTotalsTiles(json, totals, null),
-    createSection('charts', 'Cost', [chart]),
+    createSection('charts', 'Cost', [chart, rows.some((row) => (readNumber(row['unpriced_tokens']) ?? 0) > 0) ? createElement('p', { class: 'note' }, ['≥ marks a cost that leaves out usage with no price; ? a cost that is wholly unknown.']) : null]),
     createSection('tables', 'Tables', [
       createSortableTable({ name: 'cost', title: `By ${by.join(', ')}`, columns, rows, footer: [{ [by[0] ?? 'model']: 'total', ...totals }] }),
     ]),
@@ -628,20 +627,41 @@ function buildBudgetPage(json: Json): Child[] {
   const maxCost = readNumber(limits['max_cost_usd']);
   const maxTokens = readNumber(limits['max_tokens']);
   const status = readText(json['status']);
-  const periods = [...new Set(checks.map((check) => readText(check['period'])))].sort();
+  const checked = [...new Set(checks.map((check) => readText(check['period'])))].sort();
+  // Days get every calendar day between the first and the last, so days without spend show as gaps.
+  const periods =
+    limits['period'] === 'day' && checked.length && checked.every((period) => /^\d{4}-\d{2}-\d{2}$/.test(period))
+      ? listCalendarDays(checked[0]!, checked[checked.length - 1]!)
+      : checked;
   const groups = [...new Set(checks.map((check) => readText(check['group'] ?? '')))];
   const metric = maxCost !== null ? 'cost_usd' : 'total_tokens';
   const format = maxCost !== null ? formatCostOrDash : (value: number | null) => (value === null ? '–' : formatCompact(value));
-  const series: ChartSeries[] = groups.slice(0, MAX_STACKED_SERIES).map((group, index) => ({
-    label: group || (maxCost !== null ? 'cost' : 'tokens'),
-    kind: groups.length === 1 ? 'bar' : 'line',
-    color: PALETTE[index % PALETTE.length]!,
-    format,
-    values: periods.map((period) => {
-      const check = checks.find((entry) => readText(entry['period']) === period && readText(entry['group'] ?? '') === group);
-      return check ? readNumber(check[metric]) : null;
-    }),
-  }));
+  const readCheck = (period: string, group: string) =>
+    checks.find((entry) => readText(entry['period']) === period && readText(entry['group'] ?? '') === group);
+  const series: ChartSeries[] =
+    groups.length === 1
+      ? // One group: bars, with the breaching periods in a series of their own, drawn red.
+        (['within', 'breach'] as const).map((kind) => ({
+          label: kind === 'within' ? `${maxCost !== null ? 'cost' : 'tokens'} within the limit` : 'over the limit',
+          kind: 'bar',
+          color: kind === 'within' ? PALETTE[0]! : '#d62728',
+          format,
+          values: periods.map((period) => {
+            const check = readCheck(period, groups[0]!);
+            if (!check || (check['status'] === 'breach') !== (kind === 'breach')) return null;
+            return readNumber(check[metric]);
+          }),
+        }))
+      : groups.slice(0, MAX_STACKED_SERIES).map((group, index) => ({
+          label: group,
+          kind: 'line',
+          color: PALETTE[index % PALETTE.length]!,
+          format,
+          values: periods.map((period) => {
+            const check = readCheck(period, group);
+            return check ? readNumber(check[metric]) : null;
+          }),
+        }));
   const limit = maxCost ?? maxTokens;
   if (limit !== null && periods.length) {
     series.push({ ...limitSeries(periods.length, limit), label: `limit ${format(limit)}`, format: () => format(limit) });
