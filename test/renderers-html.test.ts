@@ -223,6 +223,11 @@ describe.skipIf(!chromiumPresent)('the HTML report in Chromium', () => {
 
   it('shows markup in log text as text, and the totals worked out by hand', async () => {
     const json = await readJson(['report', writeHostileLogs(), '--until', '2026-11-20']);
+    // The per-day keys the charts draw (days[].models, days[].cache), by hand for the first day's one record:
+    // cost 0.0123; cache hit rate = read 1000 / (fresh 200 + read 1000 + write 200) = 1000 / 1400 = 0.714286.
+    const firstDay = (json['days'] as Array<Record<string, Record<string, unknown> & Array<Record<string, unknown>>>>)[0]!;
+    expect(firstDay['models']).toMatchObject([{ model: HOSTILE_MODEL, cost_usd: 0.0123, total_tokens: 1500 }]);
+    expect(firstDay['cache']).toMatchObject({ cache_reported_records: 1, cache_hit_rate: 0.714286, cache_reuse_rate: 0.833333 });
     const { page, problems, dialogs } = await open('hostile', renderHtmlForCommand('report', json), { scheme: 'dark' });
     expect(dialogs).toEqual([]);
     expect(problems).toEqual([]);
