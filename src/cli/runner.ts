@@ -188,6 +188,12 @@ export function registerCommands(
   for (const spec of specs) {
     const parent = spec.parent ? commands.get(spec.parent) : program;
     if (!parent) throw new Error(`command ${spec.name}: parent ${spec.parent} is not registered before it`);
+    // A parent's own flags stop at its subcommand's name: `usage cache clear --json` is clear's flag (refused), not cache's.
+    // (The program must stop at the first command name too, or it would hand cache's flags over mixed up.)
+    if (spec.parent) {
+      program.enablePositionalOptions();
+      parent.enablePositionalOptions();
+    }
     const command = parent.command(spec.name).description(spec.summary);
     const argument = spec.arguments ?? (spec.inputs === 'none' ? undefined : PATHS_ARGUMENT);
     if (argument) command.argument(argument.syntax, argument.description);
