@@ -147,6 +147,34 @@ describe('stderr is safe from log text', () => {
   });
 });
 
+describe('the unknown-price warning', () => {
+  // Eleven models no price data knows, 1 token each more than the one before.
+  const log = writeLog(
+    Array.from({ length: 11 }, (_, index) => ({
+      model: `mystery-${String(index).padStart(2, '0')}`,
+      timestamp: '2026-11-02T03:00:00Z',
+      usage: { input_tokens: index + 1, output_tokens: 0 },
+    })),
+  );
+
+  it('lists ten models, then points at unpriced_models where the command prints it', async () => {
+    const result = await runCli(['cost', log, '--no-cache']);
+    const warnings = result.stderr.split('\n').filter((line) => line.startsWith('warning: '));
+    expect(warnings).toHaveLength(11);
+    // Most tokens first: mystery-10 (11 tokens) … mystery-01 (2 tokens); mystery-00 is the one left over.
+    expect(warnings[0]).toMatch(/"mystery-10"/);
+    expect(warnings[10]).toBe('warning: and 1 more models with unknown cost (listed under unpriced_models in --json).');
+    const json = JSON.parse((await runCli(['cost', log, '--no-cache', '--json'])).stdout);
+    expect(json.unpriced_models).toHaveLength(11);
+  });
+
+  it('points at usage pricing --unknown where the command prints no such key', async () => {
+    const result = await runCli(['daily', log, '--no-cache', '--json']);
+    expect(JSON.parse(result.stdout)).not.toHaveProperty('unpriced_models');
+    expect(result.stderr).toMatch(/and 1 more models with unknown cost \(run `usage pricing --unknown` with the same paths to list them\)\./);
+  });
+});
+
 describe('one label for a missing project', () => {
   it('cost --by project says (no project), like every other command', async () => {
     const log = writeLog([{ model: 'test-alpha', timestamp: '2026-11-02T03:00:00Z', usage: { input_tokens: 100, output_tokens: 10 } }]);

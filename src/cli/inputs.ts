@@ -38,6 +38,8 @@ export interface ResolvedInputs {
   sources: Source[];
   /** Paths that were given or found but cannot be read; reported by the runner, and the run exits 1. */
   problems: DiscoveryProblem[];
+  /** Which default locations were read (for stderr, unless --quiet). */
+  notes: string[];
   zone: string;
   /** Today in the zone. */
   today: CalendarDate;
@@ -83,8 +85,7 @@ export function resolveRange(
 export async function resolveSources(
   paths: readonly string[],
   context: CliContext,
-  quiet = false,
-): Promise<{ sources: Source[]; problems: DiscoveryProblem[] }> {
+): Promise<{ sources: Source[]; problems: DiscoveryProblem[]; notes: string[] }> {
   const environment = { home: context.home, variables: context.env };
   if (paths.length === 0) {
     const found = await findDefaultLocations(environment);
@@ -96,10 +97,8 @@ export async function resolveSources(
         `No usage logs found in the default locations (${looked}). Pass a file or directory, e.g. \`usage report ~/logs\`, or - for stdin.`,
       );
     }
-    if (!quiet) {
-      for (const location of found) context.stderr.write(`Reading ${location.description} logs from ${location.path}\n`);
-    }
-    return discoverFiles(found.map((location) => location.path));
+    const notes = found.map((location) => `Reading ${location.description} logs from ${location.path}`);
+    return { ...(await discoverFiles(found.map((location) => location.path))), notes };
   }
   const sources: Source[] = [];
   const filePaths: string[] = [];
@@ -118,7 +117,7 @@ export async function resolveSources(
     const rest = discovery.problems.length > 1 ? ` (and ${discovery.problems.length - 1} more)` : '';
     throw new UsageError(`Cannot read ${first?.path}: ${first?.message}${rest}.`);
   }
-  return { sources: [...discovery.sources, ...sources], problems: discovery.problems };
+  return { sources: [...discovery.sources, ...sources], problems: discovery.problems, notes: [] };
 }
 
 /** The index folder: --cache-dir, else $XDG_CACHE_HOME/usage, else ~/.cache/usage. */
@@ -188,10 +187,11 @@ export async function resolveInputs(
   );
   // Reading lines needs no prices: validate never loads the price data.
   const pricer = family === 'logs' ? await resolvePricer({ pricing: options.pricing, costMode: options.costMode }, context) : null;
-  const { sources, problems } = await resolveSources(args.length > 0 ? args : (config.paths ?? []), context, options.quiet);
+  const { sources, problems, notes } = await resolveSources(args.length > 0 ? args : (config.paths ?? []), context);
   return {
     sources,
     problems,
+    notes,
     zone,
     today,
     range,

@@ -4,7 +4,7 @@
  *
  *   options (flags → config file → environment → defaults, validated once)
  *   → inputs → analyze (through `request.analyze`) → render stdout
- *   → stderr: unreadable inputs, unknown prices, skipped lines, the command's own lines
+ *   → stderr: default locations read, unreadable inputs, unknown prices, skipped lines, the command's own lines
  *   → exit code (the table in src/core/errors.ts).
  *
  * Everything written to stderr passes through one sanitizer, since file,
@@ -158,6 +158,7 @@ export async function runCommand<Flags extends FlagSet>(
     ...(resolved?.problems ?? []).map((problem) => `warning: skipping ${problem.path}: ${problem.message}`),
     ...summaries.flatMap((summary) => summary.unreadable.map((entry) => `warning: skipped ${entry.path}: ${entry.message}`)),
   ];
+  if (!quiet) lines.push(...(resolved?.notes ?? []));
   lines.push(...unreadable);
   if (resolved?.pricer && result.warnUnpriced !== false) {
     const { describeUnpricedWarnings } = await import('./pricing.js');
