@@ -10,7 +10,7 @@
  * of constants, never reports or renderers.
  */
 import { UsageError } from '../core/errors.js';
-import { DIALECT_NAMES, type DialectName } from '../core/record.js';
+import { DIALECT_NAMES, DIALECTS, type DialectName } from '../dialects/registry.js';
 import { COST_MODES, type CostMode } from '../pricing/types.js';
 import { DEFAULT_COLD_THRESHOLD } from '../reducers/cold-rounds.js';
 import { DEFAULT_START_OF_WEEK, WEEKDAYS, type Weekday } from '../reducers/periods.js';
@@ -131,8 +131,8 @@ export const tz = defineFlag<string>({
 
 export const format = defineFlag<DialectName | undefined>({
   syntax: '--format <dialect>',
-  description: 'read every line as this dialect instead of detecting it',
-  choices: DIALECT_NAMES,
+  // Names and titles come from the dialect registry: a new log source shows up here by itself.
+  description: `read every line as this dialect instead of detecting it: ${DIALECTS.map((dialect) => `${dialect.name} (${dialect.title})`).join(', ')}`,
   parse: parseChoice('--format', DIALECT_NAMES, 'a known dialect'),
 });
 

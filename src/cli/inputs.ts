@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { AnalyzeOptions, TimeRange } from '../core/analyze.js';
 import { UsageError } from '../core/errors.js';
-import type { DialectName } from '../core/record.js';
+import type { DialectName } from '../dialects/registry.js';
 import type { IndexOptions, IngestSummary } from '../ingest/ingest.js';
 import type { RecordPricer } from '../pricing/calculate.js';
 import type { CostMode } from '../pricing/types.js';
@@ -86,7 +86,7 @@ export async function resolveSources(
   paths: readonly string[],
   context: CliContext,
 ): Promise<{ sources: Source[]; problems: DiscoveryProblem[]; notes: string[] }> {
-  const environment = { home: context.home, variables: context.env };
+  const environment = { home: context.home, variables: context.env , platform: context.platform ?? 'linux' };
   if (paths.length === 0) {
     const found = await findDefaultLocations(environment);
     if (found.length === 0) {

@@ -16,7 +16,7 @@ export const command = defineCommand({
   flags: { ...LINE_FLAGS, ...JSON_ONLY_FLAGS },
   examples: ['usage validate ~/.claude/projects', 'usage validate logs/ --json | jq .problems'],
   async run({ options, analyze }) {
-    const { DIALECT_NAMES } = await import('../core/record.js');
+    const { DIALECT_NAMES } = await import('../dialects/registry.js');
     const { JSON_SCHEMA_VERSION } = await import('../reports/serialize.js');
     // Every line is decoded (no prefilter), on one thread, so every problem is listed in input order.
     const { summary } = await analyze(ignoreRecords, { problemLimit: Number.POSITIVE_INFINITY, prefilter: false, workers: 0 });
