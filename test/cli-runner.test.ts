@@ -36,6 +36,12 @@ describe('flags a command does not take', () => {
     expect(result.stderr).not.toMatch(/at .*\.ts:\d+/);
   });
 
+  it('pricing refuses reading flags unless --unknown reads logs', async () => {
+    const result = await runCli(['pricing', 'gpt-5', '--since', 'today', '--strict']);
+    expect(result.code).toBe(EXIT_CODES.usage);
+    expect(result.stderr).toBe('error: --since, --strict only apply to reading logs: use them with --unknown [paths].\n');
+  });
+
   it('cache clear refuses output flags', async () => {
     const result = await runCli(['cache', 'clear', '--json']);
     expect(result.code).toBe(EXIT_CODES.usage);

@@ -31,6 +31,11 @@ export const command = defineCommand({
       // The table is the answer; the runner's warning lines would repeat it.
       return { document, verdict: missing > 0 ? 'no' : 'ok', warnUnpriced: false };
     }
+    const readingFlags = (['since', 'until', 'format', 'strict'] as const).filter((flag) => options[flag]);
+    if (readingFlags.length > 0) {
+      const named = readingFlags.map((flag) => `--${flag}`).join(', ');
+      throw new UsageError(`${named} only apply to reading logs: use them with --unknown [paths].`);
+    }
     if (args.length === 0) {
       throw new UsageError('Name at least one model id, e.g. `usage pricing claude-sonnet-4-5`, or use --unknown [paths].');
     }
