@@ -289,6 +289,16 @@ describe('a real process (needs npm run build)', () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('--version into a closed pipe or a full disk: quiet, or one line and exit 1', () => {
+    const closed = runShell('set -o pipefail; $USAGE --version | true');
+    expect(closed.status).toBe(0);
+    expect(closed.stderr).toBe('');
+    if (!existsSync('/dev/full')) return;
+    const full = runShell('$USAGE --version > /dev/full');
+    expect(full.status).toBe(1);
+    expect(full.stderr).toMatch(/^error: cannot write the output: ENOSPC[^\n]*\n$/);
+  });
+
   it('a closed stderr does not crash the run', () => {
     const result = runShell(`$USAGE report ${LOG} --no-cache --json 2>&- > /dev/null`);
     expect(result.status).toBe(0);
