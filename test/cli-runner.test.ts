@@ -13,7 +13,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type DateExpression, parseDateExpression } from '../src/cli/dates.js';
 import { maxCost, maxTokens, warnAt } from '../src/cli/flags.js';
-import { loadCommandSpecs } from '../src/cli/commands.js';
+import { COMMAND_PATHS, loadCommandSpecs } from '../src/cli/commands.js';
 import { EXIT_CODES, exitCodeForVerdict } from '../src/core/errors.js';
 import { BIN, createHome, fixture, hermeticEnv, runCli } from './helpers/cli.js';
 
@@ -50,6 +50,9 @@ describe('flags a command does not take', () => {
 
   it('every registered flag is declared once per command and every spec has a summary', async () => {
     const specs = await loadCommandSpecs();
+    // A spec's file is its command path, which is how `usage <command>` loads only that spec.
+    expect(specs.map((spec) => (spec.parent ? `${spec.parent}-${spec.name}` : spec.name))).toEqual([...COMMAND_PATHS]);
+    expect((await loadCommandSpecs('cache')).map((spec) => spec.name)).toEqual(['cache', 'clear']);
     for (const spec of specs) {
       expect(spec.summary.length, spec.name).toBeGreaterThan(10);
       const syntaxes = Object.values(spec.flags).map((flag) => /--[\w-]+/.exec(flag.syntax)?.[0]);

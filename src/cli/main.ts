@@ -19,6 +19,7 @@ export function readVersion(): string {
 export async function createProgram(
   context: CliContext,
   onExitCode: (code: number) => void,
+  firstWord?: string,
 ): Promise<Command> {
   const program = new Command('usage')
     .description('Fast, trustworthy analytics over the token-usage logs that LLM agents write.')
@@ -34,7 +35,7 @@ export async function createProgram(
       '\nExit codes: 0 ok, 1 run-time or data error (incl. unreadable input), 2 usage error, 3 budget breached, 4 the answer is no (validate: malformed lines; pricing: a model has no price).',
     )
     .exitOverride();
-  registerCommands(program, await loadCommandSpecs(), async (spec, args, read) => {
+  registerCommands(program, await loadCommandSpecs(firstWord), async (spec, args, read) => {
     onExitCode(await runCommand(spec, args, read, context));
   });
   // Subcommands inherit the output settings and the error handling.
@@ -62,9 +63,13 @@ export async function main(argv: string[], context: CliContext = createProcessCo
 async function runMain(argv: string[], context: CliContext): Promise<number> {
   let exitCode: number = EXIT_CODES.ok;
   try {
-    const program = await createProgram(context, (code) => {
-      exitCode = code;
-    });
+    const program = await createProgram(
+      context,
+      (code) => {
+        exitCode = code;
+      },
+      argv[0],
+    );
     if (argv.length === 0) {
       program.outputHelp();
       return EXIT_CODES.ok;

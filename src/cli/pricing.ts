@@ -1,6 +1,7 @@
 /**
- * Resolves --pricing and --cost-mode into the record pricer, and writes the
- * one-line warnings about records whose cost is unknown at the end of a run.
+ * Resolves --pricing and --cost-mode into the record pricer, and words the
+ * one-line warnings about records whose cost is unknown (the runner writes
+ * them at the end of a run).
  */
 import { isAbsolute, resolve } from 'node:path';
 import { createRecordPricer, type RecordPricer, type UnpricedModel, type UnpricedReason } from '../pricing/calculate.js';
