@@ -38,10 +38,20 @@ export async function createProgram(
   registerCommands(program, await loadCommandSpecs(firstWord), async (spec, args, read) => {
     onExitCode(await runCommand(spec, args, read, context));
   });
-  // Subcommands inherit the output settings and the error handling.
+  // Subcommands inherit the output settings and the error handling; a flag
+  // the command does not take is named together with the command.
+  const configure = (command: Command, path: string): void => {
+    command
+      .configureOutput({
+        ...program.configureOutput(),
+        outputError: (text, write) => write(text.replace(/^error: unknown option '([^']*)'/, `error: usage ${path} does not take $1`)),
+      })
+      .exitOverride()
+      .showHelpAfterError(`(run \`usage ${path} --help\` for its flags)`);
+  };
   for (const command of program.commands) {
-    command.configureOutput(program.configureOutput()).exitOverride().showHelpAfterError('(run with --help for usage)');
-    for (const nested of command.commands) nested.configureOutput(program.configureOutput()).exitOverride();
+    configure(command, command.name());
+    for (const nested of command.commands) configure(nested, `${command.name()} ${nested.name()}`);
   }
   return program;
 }
