@@ -302,6 +302,18 @@ describe('a real process (needs npm run build)', () => {
     expect(full.stderr).toMatch(/^error: cannot write the output: ENOSPC[^\n]*\n$/);
   });
 
+  it('on a terminal: colour unless NO_COLOR, and the exit code comes through', () => {
+    if (spawnSync('script', ['--version']).status !== 0) return;
+    // script(1) runs the command on a pseudo-terminal; -e returns the command's exit code.
+    const command = `$USAGE budget ${LOG} --max-cost 1 --pricing ${PRICES} --no-cache`;
+    const coloured = runShell(`unset NO_COLOR; TERM=xterm script -qec "${command}" /dev/null`);
+    expect(coloured.status).toBe(3);
+    expect(coloured.stdout).toContain('\u001b[');
+    const plain = runShell(`TERM=xterm script -qec "${command}" /dev/null`);
+    expect(plain.status).toBe(3);
+    expect(plain.stdout).not.toContain('\u001b[');
+  });
+
   it('a closed stderr does not crash the run', () => {
     const result = runShell(`$USAGE report ${LOG} --no-cache --json 2>&- > /dev/null`);
     expect(result.status).toBe(0);
