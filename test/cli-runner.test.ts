@@ -6,7 +6,7 @@
  * process shows (a closed pipe, a full disk, a closed stderr).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -181,6 +181,42 @@ describe('the unknown-price warning', () => {
     const result = await runCli(['daily', log, '--no-cache', '--json']);
     expect(JSON.parse(result.stdout)).not.toHaveProperty('unpriced_models');
     expect(result.stderr).toMatch(/and 1 more models with unknown cost \(run `usage pricing --unknown` with the same paths to list them\)\./);
+  });
+});
+
+describe('--html', () => {
+  const readPageData = (page: string) => {
+    const match = /<script type="application\/json" id="usage-data">(.*?)<\/script>/s.exec(page);
+    return JSON.parse(match?.[1] ?? 'null');
+  };
+
+  it('writes the page to a file and still prints the table', async () => {
+    const home = createHome();
+    const result = await runCli(['cost', LOG, '--pricing', PRICES, '--html', 'cost.html', '--no-cache'], { home });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Cost by model/);
+    const page = readFileSync(join(home, 'cost.html'), 'utf8');
+    expect(page.startsWith('<!doctype html>')).toBe(true);
+    // The page embeds the very document --json prints.
+    const json = JSON.parse((await runCli(['cost', LOG, '--pricing', PRICES, '--json', '--no-cache'], { home })).stdout);
+    expect(readPageData(page)).toEqual(json);
+  });
+
+  it('- prints only the page; with a machine format it is refused', async () => {
+    const page = await runCli(['budget', LOG, '--max-cost', '1', '--pricing', PRICES, '--html', '-', '--no-cache']);
+    // $9.40 > $1: the breach still decides the exit code.
+    expect(page.code).toBe(EXIT_CODES.budgetBreach);
+    expect(page.stdout.startsWith('<!doctype html>')).toBe(true);
+    expect(readPageData(page.stdout)).toMatchObject({ kind: 'budget', status: 'breach' });
+    const both = await runCli(['report', LOG, '--html', '-', '--json']);
+    expect(both.code).toBe(EXIT_CODES.usage);
+    expect(both.stderr).toMatch(/^error: --html - prints the page on stdout and cannot be combined with --json/);
+  });
+
+  it('only report, cost and budget take it', async () => {
+    const result = await runCli(['daily', LOG, '--html', 'x.html']);
+    expect(result.code).toBe(EXIT_CODES.usage);
+    expect(result.stderr).toMatch(/^error: usage daily does not take --html/);
   });
 });
 

@@ -187,6 +187,13 @@ export const color = defineFlag<boolean | undefined>({
   negation: 'never use colour (NO_COLOR is honoured too)',
 });
 
+/** Only for commands whose JSON the page can show (src/renderers/html.ts, HTML_KINDS). */
+export const html = defineFlag<string | undefined>({
+  syntax: '--html <file>',
+  description: 'also write the report as one self-contained HTML page (docs/html.md); - writes only the page, to stdout',
+  parse: parseText('--html', 'a file name, or - for stdout'),
+});
+
 // ---- Command-specific ------------------------------------------------------
 
 // Ten years of days is already more than any table can show.

@@ -12,7 +12,7 @@
  */
 import { type Command, Option } from 'commander';
 import type { Analysis, AnalyzeOptions } from '../core/analyze.js';
-import { type ExitCode, exitCodeForVerdict } from '../core/errors.js';
+import { type ExitCode, exitCodeForVerdict, UsageError } from '../core/errors.js';
 import type { IngestSummary } from '../ingest/ingest.js';
 import type { Reducer } from '../reducers/reducer.js';
 import { sanitizeText } from '../renderers/format.js';
@@ -94,6 +94,7 @@ export function resolveOptions<Flags extends FlagSet>(
 }
 
 interface OutputSwitches {
+  html?: string | undefined;
   json?: boolean;
   ndjson?: boolean;
   csv?: boolean;
@@ -101,6 +102,17 @@ interface OutputSwitches {
   color?: boolean | undefined;
   quiet?: boolean;
   config?: string | undefined;
+}
+
+/** Writes a file the user named (`--html FILE`), relative to the working directory; failure is one sentence. */
+async function writeOutputFile(name: string, text: string, context: CliContext): Promise<void> {
+  const { writeFile } = await import('node:fs/promises');
+  const { resolve } = await import('node:path');
+  try {
+    await writeFile(resolve(context.cwd, name), text);
+  } catch (error) {
+    throw new UsageError(`Cannot write ${name}: ${(error as Error).message}.`);
+  }
 }
 
 /** Runs one command from parsed commander values to an exit code. */
@@ -120,6 +132,10 @@ export async function runCommand<Flags extends FlagSet>(
   const switches = options as OutputSwitches;
   const { resolveOutputFormat, renderDocument } = await import('./output.js');
   const format = resolveOutputFormat(switches);
+  const pageToStdout = switches.html === '-';
+  if (pageToStdout && format !== 'table') {
+    throw new UsageError(`--html - prints the page on stdout and cannot be combined with --${format}; write the page to a file instead.`);
+  }
 
   // 2–3. Inputs and analysis, on demand: a command that reads no logs never resolves them.
   let inputs: Promise<ResolvedInputs> | undefined;
@@ -146,8 +162,16 @@ export async function runCommand<Flags extends FlagSet>(
   };
   const result = await spec.run(request);
 
-  // 4. stdout.
-  if (format === 'table' && result.text !== undefined) context.stdout.write(result.text);
+  // 4. stdout (and the HTML page, which shows the document --json would print).
+  if (switches.html !== undefined && result.document) {
+    const { renderHtmlForCommand } = await import('../renderers/html.js');
+    const page = renderHtmlForCommand(spec.name, result.document.json);
+    if (pageToStdout) context.stdout.write(page);
+    else await writeOutputFile(switches.html, page, context);
+  }
+  if (pageToStdout) {
+    // The page is the output.
+  } else if (format === 'table' && result.text !== undefined) context.stdout.write(result.text);
   else if (result.document) context.stdout.write(await renderDocument(result.document, format, context, switches));
 
   // 5. stderr, in one order for every command.

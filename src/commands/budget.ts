@@ -4,7 +4,7 @@
  * verdict in sentences to stderr. Limits come from the flags, else from the
  * config file's `budgets` (read once, by the runner).
  */
-import { budgetBy, LOG_FLAGS, maxCost, maxTokens, OUTPUT_FLAGS, period, warnAt } from '../cli/flags.js';
+import { budgetBy, html, LOG_FLAGS, maxCost, maxTokens, OUTPUT_FLAGS, period, warnAt } from '../cli/flags.js';
 import { defineCommand } from '../cli/spec.js';
 import { UsageError } from '../core/errors.js';
 
@@ -12,7 +12,7 @@ export const command = defineCommand({
   name: 'budget',
   summary: 'check spend against limits; exit 3 when a limit is breached (for CI)',
   inputs: 'logs',
-  flags: { ...LOG_FLAGS, ...OUTPUT_FLAGS, maxCost, maxTokens, period, by: budgetBy, warnAt },
+  flags: { ...LOG_FLAGS, ...OUTPUT_FLAGS, html, maxCost, maxTokens, period, by: budgetBy, warnAt },
   help: 'Exit codes: 0 within limits, 3 a limit was breached (even with unreadable input), 2 bad flags, 1 unreadable data within limits.',
   examples: ['usage budget logs/ --max-cost 25 --period month --warn-at 0.8', 'usage budget logs/ --max-tokens 5000000 --since this-month --by project'],
   async run({ options, analyze, readInputs, context }) {

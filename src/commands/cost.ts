@@ -1,12 +1,12 @@
 /** `usage cost`: tokens and cost grouped by one or more keys, highest cost first. */
-import { costBy, LOG_FLAGS, OUTPUT_FLAGS } from '../cli/flags.js';
+import { costBy, html, LOG_FLAGS, OUTPUT_FLAGS } from '../cli/flags.js';
 import { defineCommand } from '../cli/spec.js';
 
 export const command = defineCommand({
   name: 'cost',
   summary: 'tokens and cost grouped by one or more keys, highest cost first',
   inputs: 'logs',
-  flags: { ...LOG_FLAGS, ...OUTPUT_FLAGS, by: costBy },
+  flags: { ...LOG_FLAGS, ...OUTPUT_FLAGS, html, by: costBy },
   examples: ['usage cost --by model', 'usage cost logs/ --by project,model --since this-month --json'],
   async run({ options, analyze, readInputs }) {
     const { buildCostReport, createCostReducer, createKeyReader } = await import('../reports/cost.js');

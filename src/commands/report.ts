@@ -1,13 +1,13 @@
 /** `usage report`: totals, days and streaks, shares, cache health, and what was skipped. */
-import { LOG_FLAGS, OUTPUT_FLAGS, trendDays } from '../cli/flags.js';
+import { html, LOG_FLAGS, OUTPUT_FLAGS, trendDays } from '../cli/flags.js';
 import { defineCommand } from '../cli/spec.js';
 
 export const command = defineCommand({
   name: 'report',
   summary: 'totals per token kind, days and streaks, shares, cache health, and what was skipped',
   inputs: 'logs',
-  flags: { ...LOG_FLAGS, ...OUTPUT_FLAGS, trendDays },
-  examples: ['usage report ~/.claude/projects --since 2026-11-01', 'usage report logs/ --since 7d', 'usage report logs/ --json | jq .totals.total_tokens'],
+  flags: { ...LOG_FLAGS, ...OUTPUT_FLAGS, html, trendDays },
+  examples: ['usage report ~/.claude/projects --since 2026-11-01', 'usage report logs/ --since 7d', 'usage report logs/ --json | jq .totals.total_tokens', 'usage report logs/ --html report.html'],
   async run({ options, analyze, readInputs }) {
     const { buildReport, createReportReducer } = await import('../reports/report.js');
     const inputs = await readInputs();
