@@ -307,7 +307,12 @@ describe('nested commands', () => {
 function runShell(script: string): { status: number | null; stdout: string; stderr: string } {
   const home = createHome();
   mkdirSync(join(home, 'work'), { recursive: true });
-  return spawnSync('bash', ['-c', script], { encoding: 'utf8', env: { ...hermeticEnv(home), USAGE: `${process.execPath} ${BIN}` } });
+  // Run from the temporary home, so files a script writes (err.txt) stay out of the repository.
+  return spawnSync('bash', ['-c', script], {
+    cwd: join(home, 'work'),
+    encoding: 'utf8',
+    env: { ...hermeticEnv(home), USAGE: `${process.execPath} ${BIN}` },
+  });
 }
 
 describe('a real process (needs npm run build)', () => {
