@@ -42,8 +42,11 @@ export interface FlagDefinition<Value> {
   readonly defaultValue?: Value;
   /** How --help shows the default, when it is not the value itself. */
   readonly defaultText?: string;
-  /** The config file's value, already checked by its schema (docs/config.md). */
-  readonly fromConfig?: (config: UsageConfig) => Value | undefined;
+  /**
+   * The config file's setting for this flag (docs/config.md), used when the
+   * flag is absent; the file's schema has already checked its value.
+   */
+  readonly configKey?: ConfigKey;
   /** Text from the environment, parsed like the flag's own text; below the config file in precedence. */
   readonly fromEnvironment?: (context: CliContext) => string | undefined;
   /** Help for the opposite switch (`--no-color`), when there is one. */
@@ -57,6 +60,16 @@ export type FlagSet = Readonly<Record<string, FlagDefinition<unknown>>>;
 
 /** The typed options object a command receives. */
 export type OptionsOf<Flags extends FlagSet> = { readonly [Key in keyof Flags]: FlagValue<Flags[Key]> };
+
+/** The config file's settings a flag can stand for: top-level ones, and `budgets.*`. */
+export type ConfigKey = Exclude<keyof UsageConfig, 'file' | 'paths' | 'budgets'> | `budgets.${keyof NonNullable<UsageConfig['budgets']>}`;
+
+/** Reads one setting from a parsed config file. */
+export function readConfigSetting(config: UsageConfig, key: ConfigKey): unknown {
+  const [first, second] = key.split('.') as [keyof UsageConfig, string | undefined];
+  const value = config[first];
+  return second === undefined ? value : (value as Record<string, unknown> | undefined)?.[second];
+}
 
 function defineFlag<Value>(definition: FlagDefinition<Value>): FlagDefinition<Value> {
   return definition;
@@ -120,12 +133,12 @@ export const until = defineFlag<DateExpression | undefined>({
 export const tz = defineFlag<string>({
   syntax: '--tz <zone>',
   description: 'IANA time zone for days and date ranges',
-  defaultText: 'the config file, then $TZ, then the system zone',
+  defaultText: '$TZ, then the system zone',
   parse: (text) => {
     if (!isValidTimeZone(text)) throw new UsageError(`--tz "${text}" is not a time zone: use an IANA name such as UTC or Europe/Berlin.`);
     return text;
   },
-  fromConfig: (config) => config.tz,
+  configKey: 'tz',
   fromEnvironment: (context) => context.env['TZ'] || context.systemTimeZone,
 });
 
@@ -144,7 +157,7 @@ export const pricing = defineFlag<string | undefined>({
   syntax: '--pricing <file>',
   description: 'JSON price overrides and additions (schema in docs/pricing.md)',
   parse: parseText('--pricing', 'a file name'),
-  fromConfig: (config) => config.pricing,
+  configKey: 'pricing',
 });
 
 export const costMode = defineFlag<CostMode>({
@@ -153,7 +166,7 @@ export const costMode = defineFlag<CostMode>({
   choices: COST_MODES,
   defaultValue: 'auto',
   parse: parseChoice('--cost-mode', COST_MODES, 'a cost mode'),
-  fromConfig: (config) => config.costMode,
+  configKey: 'costMode',
 });
 
 export const config = defineFlag<string | undefined>({
@@ -294,7 +307,7 @@ export const maxCost = defineFlag<number | undefined>({
   syntax: '--max-cost <usd>',
   description: 'limit on cost per group and period, in US dollars',
   parse: (text) => parseDecimal('--max-cost', text, 'an amount in US dollars, e.g. 25', (value) => value >= 0),
-  fromConfig: (config) => config.budgets?.maxCost,
+  configKey: 'budgets.maxCost',
 });
 
 export const maxTokens = defineFlag<number | undefined>({
@@ -302,7 +315,7 @@ export const maxTokens = defineFlag<number | undefined>({
   description: 'limit on total tokens per group and period',
   parse: (text) =>
     parseDecimal('--max-tokens', text, 'a whole number of tokens, e.g. 5000000', (value) => Number.isSafeInteger(value)),
-  fromConfig: (config) => config.budgets?.maxTokens,
+  configKey: 'budgets.maxTokens',
 });
 
 export const period = defineFlag<BudgetPeriod>({
@@ -311,7 +324,7 @@ export const period = defineFlag<BudgetPeriod>({
   choices: BUDGET_PERIODS,
   defaultValue: 'all',
   parse: parseChoice('--period', BUDGET_PERIODS, 'a budget period'),
-  fromConfig: (config) => config.budgets?.period,
+  configKey: 'budgets.period',
 });
 
 export const budgetBy = defineFlag<BudgetGroup | undefined>({
@@ -319,14 +332,14 @@ export const budgetBy = defineFlag<BudgetGroup | undefined>({
   description: 'check each model or project separately',
   choices: BUDGET_GROUPS,
   parse: parseChoice('--by', BUDGET_GROUPS, 'a budget group'),
-  fromConfig: (config) => config.budgets?.by,
+  configKey: 'budgets.by',
 });
 
 export const warnAt = defineFlag<number | undefined>({
   syntax: '--warn-at <fraction>',
   description: 'warn (without failing) above this fraction of a limit, e.g. 0.8',
   parse: (text) => parseDecimal('--warn-at', text, 'a fraction above 0 and at most 1, e.g. 0.8', (value) => value > 0 && value <= 1),
-  fromConfig: (config) => config.budgets?.warnAt,
+  configKey: 'budgets.warnAt',
 });
 
 export const againstSince = defineFlag<DateExpression | undefined>({

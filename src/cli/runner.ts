@@ -18,7 +18,7 @@ import type { Reducer } from '../reducers/reducer.js';
 import { sanitizeText } from '../renderers/format.js';
 import type { UsageConfig } from './config.js';
 import type { CliContext, Output } from './context.js';
-import type { FlagDefinition, FlagSet, OptionsOf } from './flags.js';
+import { type FlagDefinition, type FlagSet, type OptionsOf, readConfigSetting } from './flags.js';
 import type { ResolvedInputs } from './inputs.js';
 import type { CommandRequest, CommandSpec } from './spec.js';
 
@@ -47,6 +47,7 @@ export function createSafeOutput(output: Output): Output {
 function describeFlag(definition: FlagDefinition<unknown>): string {
   const parts = [definition.description];
   if (definition.choices) parts.push(`(one of: ${definition.choices.join(', ')})`);
+  if (definition.configKey) parts.push(`(config file: ${definition.configKey})`);
   const shown = definition.defaultText ?? (definition.defaultValue === undefined || typeof definition.defaultValue === 'boolean' ? undefined : String(definition.defaultValue));
   if (shown !== undefined) parts.push(`(default: ${shown})`);
   return parts.join(' ');
@@ -82,7 +83,7 @@ export function resolveOptions<Flags extends FlagSet>(
       options[key] = definition.parse && typeof value === 'string' ? definition.parse(value) : value;
       continue;
     }
-    const configured = definition.fromConfig?.(config);
+    const configured = definition.configKey ? readConfigSetting(config, definition.configKey) : undefined;
     if (configured !== undefined) {
       options[key] = configured;
       continue;
