@@ -46,6 +46,7 @@ describe('gemini-cli fixture', () => {
       reasoning: 1272,
       cacheRead: 22809,
       cacheWrite: 0,
+      unattributed: 0,
       total: 54912,
     });
     // Duplicates: g-0001, g-0002, g-0004 copied into the .jsonl on resume, and

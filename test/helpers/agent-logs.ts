@@ -103,6 +103,7 @@ export function sumTokens(records: readonly UsageRecord[]) {
     reasoning: sum((record) => record.reasoningTokens),
     cacheRead: sum((record) => record.cacheReadTokens),
     cacheWrite: sum((record) => record.cacheWriteTokens),
+    unattributed: sum((record) => record.unattributedTokens),
     total: sum((record) => record.totalTokens),
   };
 }
