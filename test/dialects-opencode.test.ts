@@ -59,7 +59,7 @@ function createReader(sql: string): SqliteReader & { queries: string[] } {
       if (!match || !table) throw new Error(`cannot answer ${query}`);
       const columns = (match[1] as string).split(',').map((column) => column.trim());
       const order = (match[3] ?? 'rowid').split(',').map((column) => column.trim());
-      const rows = table.rows.map((row, rowid) => ({ ...row, rowid }));
+      const rows: Row[] = table.rows.map((row, rowid) => ({ ...row, rowid }));
       rows.sort((left, right) => {
         for (const column of order) {
           const a = left[column] as string | number;

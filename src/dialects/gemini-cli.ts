@@ -23,7 +23,7 @@
 import { basename, join, sep } from 'node:path';
 import { createRecord, type UsageRecord } from '../core/record.js';
 import type { DefaultLocation, DialectModule, Environment } from './module.js';
-import { literal, object, optionalCount, optionalText, string, timestampValue, tokenCount } from './schema.js';
+import { literal, object, optionalCount, optionalText, timestampValue, tokenCount } from './schema.js';
 import {
   type FileContext,
   invalid,
