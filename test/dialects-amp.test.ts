@@ -4,6 +4,7 @@
  * legacy thread (usage only in the ledger). Totals worked out by hand.
  */
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { amp } from '../src/dialects/amp.js';
 import { count, readDocumentFile, type Settled, sumTokens } from './helpers/agent-logs.js';
@@ -94,5 +95,30 @@ describe('amp fixture', () => {
     ]);
     expect(amp.fileNames?.test('T-5f1e2d3c-4b5a-4968-8776-5a4b3c2d1e0f.json')).toBe(true);
     expect(amp.fileNames?.test('settings.json')).toBe(false);
+  });
+
+  it('counts each call once however many ledger events repeat message usage', () => {
+    fc.assert(
+      fc.property(fc.array(fc.record({ input: fc.integer({ min: 0, max: 10_000_000 }), output: fc.integer({ min: 0, max: 10_000_000 }), ledger: fc.boolean() }), { maxLength: 8 }), (calls) => {
+        const thread = {
+          id: 'T-p',
+          created: 0,
+          messages: calls.map((call, index) => ({
+            role: 'assistant',
+            messageId: index,
+            usage: { model: 'claude-sonnet-4-5', inputTokens: call.input, outputTokens: call.output, timestamp: '2026-01-01T00:00:00Z' },
+          })),
+          usageLedger: {
+            events: calls.flatMap((call, index) =>
+              call.ledger ? [{ id: `e${index}`, timestamp: '2026-01-01T00:00:00Z', model: 'claude-sonnet-4-5', tokens: { input: call.input, output: call.output }, toMessageId: index }] : [],
+            ),
+          },
+        };
+        const outcomes = [...(amp.readDocument?.(thread, { path: 'T-p.json' }) ?? [])];
+        const total = outcomes.reduce((sum, outcome) => sum + (outcome.kind === 'record' ? outcome.record.totalTokens : 0), 0);
+        expect(total).toBe(calls.reduce((sum, call) => sum + call.input + call.output, 0));
+        expect(outcomes.filter((outcome) => outcome.kind === 'duplicate')).toHaveLength(calls.filter((call) => call.ledger).length);
+      }),
+    );
   });
 });

@@ -5,6 +5,7 @@
  * exporter wrote twice and malformed spans. Totals worked out by hand.
  */
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { copilotCli, readHighResolutionTime } from '../src/dialects/copilot-cli.js';
 import { count, readLines, sumTokens } from './helpers/agent-logs.js';
@@ -87,5 +88,13 @@ describe('copilot-cli fixture', () => {
       { path: '/tmp/otel.jsonl', description: 'GitHub Copilot CLI ($COPILOT_OTEL_FILE_EXPORTER_PATH)' },
       { path: join('/c', 'otel'), description: 'GitHub Copilot CLI ($COPILOT_HOME)' },
     ]);
+  });
+
+  it('reads any [seconds, nanoseconds] pair to the millisecond, never rounding up', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 253_402_300_799 }), fc.integer({ min: 0, max: 999_999_999 }), (seconds, nanoseconds) => {
+        expect(readHighResolutionTime([seconds, nanoseconds])).toBe(seconds * 1000 + Math.floor(nanoseconds / 1_000_000));
+      }),
+    );
   });
 });

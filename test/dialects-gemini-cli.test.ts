@@ -5,6 +5,7 @@
  * Expected totals are worked out by hand in the comments.
  */
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { geminiCli } from '../src/dialects/gemini-cli.js';
 import { count, readDocumentFile, readLines, type Settled, sumTokens } from './helpers/agent-logs.js';
@@ -104,5 +105,21 @@ describe('gemini-cli fixture', () => {
     expect(geminiCli.fileNames?.test('session-2026-11-20T09-00-a1b2c3d4.json')).toBe(true);
     expect(geminiCli.fileNames?.test('checkpoint-mytag.json')).toBe(false);
     expect(geminiCli.fileNames?.test('logs.json')).toBe(false);
+  });
+
+  it('keeps the file\'s own total and a reasoning share no larger than output, for any counts', () => {
+    const parse = geminiCli.createParser?.({ path: 'session-x.jsonl' });
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 10_000_000 }), fc.integer({ min: 0, max: 10_000_000 }), fc.integer({ min: 0, max: 10_000_000 }), fc.integer({ min: 0, max: 10_000_000 }), fc.integer({ min: 0, max: 10_000_000 }), (prompt, candidates, cachedSeed, thoughts, tool) => {
+        const cached = Math.min(cachedSeed, prompt);
+        const total = prompt + candidates + thoughts + tool;
+        const tokens = { input: prompt, output: candidates, cached, thoughts, tool, total };
+        const outcome = parse?.({ id: 'g', timestamp: '2026-11-20T09:00:00Z', type: 'gemini', content: '', tokens, model: 'gemini-2.5-pro' });
+        if (outcome?.kind !== 'record') throw new Error(`expected a record, got ${outcome?.kind}`);
+        expect(outcome.record.totalTokens).toBe(total);
+        expect(outcome.record.cacheReadTokens).toBe(cached);
+        expect(outcome.record.reasoningTokens).toBeLessThanOrEqual(outcome.record.outputTokens);
+      }),
+    );
   });
 });

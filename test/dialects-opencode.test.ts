@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { SqliteReader } from '../src/dialects/module.js';
 import { openCode } from '../src/dialects/opencode.js';
@@ -161,5 +162,36 @@ describe('opencode fixture', () => {
     });
     expect(openCode.fileNames?.test('msg_a02.json')).toBe(true);
     expect(openCode.fileNames?.test('ses_x.json')).toBe(false);
+  });
+
+  it('gives a fork\'s clone the key of the message it copies, and other messages other keys', () => {
+    const message = fc.record({
+      created: fc.integer({ min: 0, max: 4_000_000_000_000 }),
+      input: fc.integer({ min: 0, max: 10_000_000 }),
+      output: fc.integer({ min: 0, max: 10_000_000 }),
+      reasoning: fc.integer({ min: 0, max: 10_000_000 }),
+      read: fc.integer({ min: 0, max: 10_000_000 }),
+      write: fc.integer({ min: 0, max: 10_000_000 }),
+    });
+    fc.assert(
+      fc.property(message, message, (first, second) => {
+        const info = (value: typeof first, id: string, session: string) => ({
+          id,
+          sessionID: session,
+          role: 'assistant',
+          time: { created: value.created },
+          modelID: 'claude-sonnet-4-5',
+          providerID: 'anthropic',
+          tokens: { input: value.input + 1, output: value.output, reasoning: value.reasoning, cache: { read: value.read, write: value.write } },
+        });
+        const key = (value: unknown) => {
+          const outcome = [...(openCode.readDocument?.(value, { path: 'msg.json' }) ?? [])][0];
+          return outcome?.kind === 'record' ? outcome.dedupKey : undefined;
+        };
+        expect(key(info(first, 'msg_a', 'ses_a'))).toBe(key(info(first, 'msg_b', 'ses_b')));
+        const same = JSON.stringify(first) === JSON.stringify(second);
+        expect(key(info(first, 'msg_a', 'ses_a')) === key(info(second, 'msg_c', 'ses_a'))).toBe(same);
+      }),
+    );
   });
 });

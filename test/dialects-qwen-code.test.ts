@@ -4,6 +4,7 @@
  * Expected totals are worked out by hand in the comments.
  */
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { qwenCode } from '../src/dialects/qwen-code.js';
 import { count, readLines, type Settled, sumTokens } from './helpers/agent-logs.js';
@@ -91,5 +92,22 @@ describe('qwen-code fixture', () => {
     expect(qwenCode.locations(environment({ QWEN_HOME: '/q', QWEN_RUNTIME_DIR: '/r' }))).toEqual([
       { path: join('/r', 'projects'), description: 'Qwen Code ($QWEN_RUNTIME_DIR)' },
     ]);
+  });
+
+  it('agrees with totalTokenCount whichever converter wrote it', () => {
+    const parse = qwenCode.createParser?.({ path: 'x.jsonl' });
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 10_000_000 }), fc.integer({ min: 0, max: 10_000_000 }), fc.integer({ min: 0, max: 10_000_000 }), fc.integer({ min: 0, max: 10_000_000 }), fc.boolean(), (prompt, candidates, cachedSeed, thoughtsSeed, beside) => {
+        const cached = Math.min(cachedSeed, prompt);
+        // OpenAI-compatible: thoughts inside candidates; Gemini API: beside them.
+        const thoughts = beside ? Math.max(1, thoughtsSeed) : Math.min(thoughtsSeed, candidates);
+        const total = prompt + candidates + (beside ? thoughts : 0);
+        const usageMetadata = { promptTokenCount: prompt, candidatesTokenCount: candidates, thoughtsTokenCount: thoughts, cachedContentTokenCount: cached, totalTokenCount: total };
+        const outcome = parse?.({ uuid: 'u', sessionId: 's', timestamp: '2026-11-23T08:00:00Z', type: 'assistant', usageMetadata, model: 'qwen3-coder-plus' });
+        if (outcome?.kind !== 'record') throw new Error(`expected a record, got ${outcome?.kind}`);
+        expect(outcome.record.totalTokens).toBe(total);
+        expect(outcome.record.reasoningTokens).toBe(Math.min(thoughts, outcome.record.outputTokens));
+      }),
+    );
   });
 });
