@@ -53,6 +53,7 @@ describe('amp fixture', () => {
       provider: 'anthropic',
       session: 'T-5f1e2d3c-4b5a-4968-8776-5a4b3c2d1e0f',
       project: 'billing',
+      projectPath: '/home/dev/billing',
       timestamp: Date.parse('2026-11-27T13:00:09.743Z'),
       recordedCostUsd: 0.0712,
       cacheReported: true,

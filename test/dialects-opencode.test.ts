@@ -117,6 +117,7 @@ describe('opencode fixture', () => {
       provider: 'anthropic',
       session: SESSION_A,
       project: 'shop',
+      projectPath: '/home/dev/shop',
       requestId: 'msg_a02',
       timestamp: Date.parse('2026-11-25T08:00:01.500Z'),
       recordedCostUsd: 0.0123,
@@ -148,7 +149,7 @@ describe('opencode fixture', () => {
     const reader = createReader(sql);
     const outcomes = [...(openCode.readDatabase?.(reader, { path: 'opencode.db' }) ?? [])];
     const record = outcomes.find((outcome) => outcome.kind === 'record');
-    expect(record).toMatchObject({ record: { project: 'checkout', requestId: 'msg_a02' } });
+    expect(record).toMatchObject({ record: { project: 'checkout', projectPath: '/srv/checkout', requestId: 'msg_a02' } });
   });
 
   it('looks in ~/.local/share/opencode, or under $XDG_DATA_HOME', () => {

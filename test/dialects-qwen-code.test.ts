@@ -60,6 +60,7 @@ describe('qwen-code fixture', () => {
       provider: 'alibaba',
       session: '3f2a9c1e-7b4d-4e8a-9c6f-1d2e3f4a5b6c',
       project: '-home-dev-api',
+      projectPath: '/home/dev/api',
       timestamp: Date.parse('2026-11-23T08:00:06.412Z'),
       cacheReported: true,
     });

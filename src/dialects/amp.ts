@@ -51,19 +51,25 @@ interface Thread {
   id: string | null;
   created: number | null;
   project: string | null;
+  projectPath: string | null;
 }
 
 function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The first workspace tree's name, when the thread records one (`env.initial.trees`). */
-function readProject(document: JsonObject): string | null {
+/** The first workspace tree's name and folder, when the thread records one (`env.initial.trees`). */
+function readProject(document: JsonObject): { project: string | null; projectPath: string | null } {
   const initial = isObject(document['env']) ? document['env']['initial'] : undefined;
   const trees = isObject(initial) ? initial['trees'] : undefined;
   const first = Array.isArray(trees) ? trees[0] : undefined;
-  const name = isObject(first) ? first['displayName'] : undefined;
-  return typeof name === 'string' && name !== '' ? name : null;
+  if (!isObject(first)) return { project: null, projectPath: null };
+  const name = first['displayName'];
+  const uri = first['uri'];
+  return {
+    project: typeof name === 'string' && name !== '' ? name : null,
+    projectPath: typeof uri === 'string' && uri.startsWith('file://') ? decodeURIComponent(uri.slice('file://'.length)) : null,
+  };
 }
 
 /** Amp credits are read as US dollars (docs/record.md#amp); 0 is "none recorded". */
@@ -92,6 +98,7 @@ function readMessageUsage(message: JsonObject, thread: Thread, ledgerTime: unkno
       model: usage.model ?? '',
       session: thread.id,
       project: thread.project,
+      projectPath: thread.projectPath,
       recordedCostUsd: readCredits(usage.credits),
       cacheReported: usage.cacheReadInputTokens != null || usage.cacheCreationInputTokens != null,
     },
@@ -116,6 +123,7 @@ function readLedgerEvent(value: unknown, index: number, thread: Thread): ParseOu
       model: event.model,
       session: thread.id,
       project: thread.project,
+      projectPath: thread.projectPath,
       recordedCostUsd: readCredits(event.credits),
       cacheReported: event.tokens.cacheReadInputTokens != null || event.tokens.cacheCreationInputTokens != null,
     },
@@ -145,7 +153,7 @@ function* readAmpThread(document: unknown, _file: FileContext): Iterable<ParseOu
   const thread: Thread = {
     id: checked.value.id ?? null,
     created: created != null && Number.isFinite(readTimestamp(created)) ? created : null,
-    project: readProject(document),
+    ...readProject(document),
   };
   const messages = Array.isArray(document['messages']) ? document['messages'] : [];
   const ledger = isObject(document['usageLedger']) ? document['usageLedger']['events'] : undefined;
@@ -200,7 +208,7 @@ export const amp: DialectModule<'amp'> = {
     (Array.isArray(value['messages']) || isObject(value['usageLedger'])) &&
     ('created' in value || 'usageLedger' in value || 'v' in value),
   readDocument: readAmpThread,
-  docs: 'amp',
-  fixture: 'amp',
+  docs: 'record.md#amp',
+  fixture: 'fixtures/logs/amp',
 };
 

@@ -154,6 +154,6 @@ export const copilotCli: DialectModule<'copilot-cli'> = {
     );
   },
   createParser: createCopilotParser,
-  docs: 'copilot-cli',
-  fixture: 'copilot',
+  docs: 'record.md#copilot-cli',
+  fixture: 'fixtures/logs/copilot',
 };

@@ -221,6 +221,6 @@ export const geminiCli: DialectModule<'gemini-cli'> = {
       GEMINI_MESSAGE_TYPES.has(value['type'])),
   createParser: createGeminiParser,
   readDocument: readGeminiDocument,
-  docs: 'gemini-cli',
-  fixture: 'gemini',
+  docs: 'record.md#gemini-cli',
+  fixture: 'fixtures/logs/gemini',
 };

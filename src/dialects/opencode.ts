@@ -77,6 +77,7 @@ export function readOpenCodeMessage(value: unknown, row: RowContext): ParseOutco
   if (!Number.isFinite(created) || created < 0) {
     return invalid('invalid_timestamp', `time.created: cannot read ${JSON.stringify(created)} as a time`);
   }
+  const folder = line.path?.root ?? line.path?.cwd ?? row.directory;
   const provider = line.providerID ?? '';
   const model = line.modelID ?? '';
   const record = createRecord(
@@ -86,7 +87,8 @@ export function readOpenCodeMessage(value: unknown, row: RowContext): ParseOutco
       model,
       provider: provider === '' ? null : provider,
       session: row.session ?? line.sessionID,
-      project: lastSegment(line.path?.root ?? line.path?.cwd ?? row.directory),
+      project: lastSegment(folder),
+      projectPath: folder,
       requestId: row.id ?? line.id,
       // OpenCode writes 0 for a model it has no price for: that is "no
       // recorded cost", not "free".
@@ -176,9 +178,15 @@ export const openCode: DialectModule<'opencode'> = {
   fileNames: /^(?:opencode\.db|msg_[^/\\]+\.json)$/,
   locations: locateOpenCode,
   markers: [],
-  detect: (value) => typeof value['role'] === 'string' && typeof value['time'] === 'object' && ('modelID' in value || 'providerID' in value || 'sessionID' in value),
+  // A message file; or, for a database file name another module also claims,
+  // the list of its tables.
+  detect: (value) => {
+    const tables = value['tables'];
+    if (Array.isArray(tables)) return tables.includes('message') && tables.includes('session');
+    return typeof value['role'] === 'string' && typeof value['time'] === 'object' && ('modelID' in value || 'sessionID' in value);
+  },
   readDatabase: readOpenCodeDatabase,
   readDocument: readOpenCodeFile,
-  docs: 'opencode',
-  fixture: 'opencode',
+  docs: 'record.md#opencode',
+  fixture: 'fixtures/logs/opencode',
 };

@@ -94,6 +94,7 @@ function createQwenParser(file: FileContext): LineParser {
         model: line.model ?? '',
         session: line.sessionId ?? fileSession,
         project: project ?? (line.cwd ? basename(line.cwd) : null),
+        projectPath: line.cwd,
         cacheReported: usage.cachedContentTokenCount != null,
       },
       { inputTokens, outputTokens, reasoningTokens: thoughts, cacheReadTokens: cached, unattributedTokens },
@@ -130,6 +131,6 @@ export const qwenCode: DialectModule<'qwen-code'> = {
     return typeof message === 'object' && message !== null && Array.isArray((message as JsonObject)['parts']);
   },
   createParser: createQwenParser,
-  docs: 'qwen-code',
-  fixture: 'qwen',
+  docs: 'record.md#qwen-code',
+  fixture: 'fixtures/logs/qwen',
 };
