@@ -6,9 +6,33 @@
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { UsageRecord } from '../src/core/record.js';
 import { amp } from '../src/dialects/amp.js';
+import { ingest, type IngestSummary } from '../src/ingest/ingest.js';
+import { discoverFiles } from '../src/sources/discover.js';
 import { count, readDocumentFile, type Settled, sumTokens } from './helpers/agent-logs.js';
 import { fixture } from './helpers/cli.js';
+
+
+async function ingestFolder(path: string): Promise<{ records: UsageRecord[]; summary: IngestSummary }> {
+  const { sources, problems } = await discoverFiles([path]);
+  expect(problems).toEqual([]);
+  const records: UsageRecord[] = [];
+  const summary = await ingest(sources, (record) => records.push(record), { problemLimit: Number.POSITIVE_INFINITY });
+  return { records, summary };
+}
+
+function accounting(summary: IngestSummary) {
+  return {
+    files: summary.files,
+    lines: summary.lines,
+    records: summary.records,
+    skipped: summary.skipped.reasons,
+    noUsage: summary.noUsageLines,
+    duplicates: summary.duplicateLines,
+    unreadable: summary.unreadable.length,
+  };
+}
 
 const THREADS = fixture('logs', 'amp', '.local', 'share', 'amp', 'threads');
 const CURRENT = join(THREADS, 'T-5f1e2d3c-4b5a-4968-8776-5a4b3c2d1e0f.json');
@@ -121,5 +145,21 @@ describe('amp fixture', () => {
         expect(outcomes.filter((outcome) => outcome.kind === 'duplicate')).toHaveLength(calls.filter((call) => call.ledger).length);
       }),
     );
+  });
+
+  it('reads the fixture home end to end through discovery and ingest: the same totals as the document reader above', async () => {
+    const { records, summary } = await ingestFolder(fixture('logs', 'amp'));
+    expect(sumTokens(records)).toEqual({ records: 4, input: 3150, output: 1080, reasoning: 0, cacheRead: 25371, cacheWrite: 6904, unattributed: 0, total: 36505 });
+    expect(accounting(summary)).toEqual({
+      files: 2,
+      // entries: current thread 6 messages + 1 ledger event; legacy 4 messages + 3 events = 14
+      lines: 14,
+      records: 4,
+      skipped: { negative_or_non_integer_tokens: 1, invalid_timestamp: 1 },
+      noUsage: 7,
+      duplicates: 1,
+      unreadable: 0,
+    });
+    expect(new Set(records.map((record) => `${record.dialect}/${record.agent}`))).toEqual(new Set(['amp/amp']));
   });
 });

@@ -7,9 +7,33 @@
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { UsageRecord } from '../src/core/record.js';
 import { copilotCli, readHighResolutionTime } from '../src/dialects/copilot-cli.js';
+import { ingest, type IngestSummary } from '../src/ingest/ingest.js';
+import { discoverFiles } from '../src/sources/discover.js';
 import { count, readLines, sumTokens } from './helpers/agent-logs.js';
 import { fixture } from './helpers/cli.js';
+
+
+async function ingestFolder(path: string): Promise<{ records: UsageRecord[]; summary: IngestSummary }> {
+  const { sources, problems } = await discoverFiles([path]);
+  expect(problems).toEqual([]);
+  const records: UsageRecord[] = [];
+  const summary = await ingest(sources, (record) => records.push(record), { problemLimit: Number.POSITIVE_INFINITY });
+  return { records, summary };
+}
+
+function accounting(summary: IngestSummary) {
+  return {
+    files: summary.files,
+    lines: summary.lines,
+    records: summary.records,
+    skipped: summary.skipped.reasons,
+    noUsage: summary.noUsageLines,
+    duplicates: summary.duplicateLines,
+    unreadable: summary.unreadable.length,
+  };
+}
 
 const EXPORT = fixture('logs', 'copilot', '.copilot', 'otel', 'copilot-otel.jsonl');
 
@@ -96,5 +120,20 @@ describe('copilot-cli fixture', () => {
         expect(readHighResolutionTime([seconds, nanoseconds])).toBe(seconds * 1000 + Math.floor(nanoseconds / 1_000_000));
       }),
     );
+  });
+
+  it('reads the fixture home end to end through discovery and ingest: no invoke_agent span reaches the provider dialect', async () => {
+    const { records, summary } = await ingestFolder(fixture('logs', 'copilot'));
+    expect(sumTokens(records)).toEqual({ records: 4, input: 24129, output: 881, reasoning: 448, cacheRead: 12123, cacheWrite: 1200, unattributed: 0, total: 38333 });
+    expect(accounting(summary)).toEqual({
+      files: 1,
+      lines: 14,
+      records: 4,
+      skipped: { negative_or_non_integer_tokens: 1, invalid_timestamp: 1, invalid_json: 1 },
+      noUsage: 6,
+      duplicates: 1,
+      unreadable: 0,
+    });
+    expect(new Set(records.map((record) => `${record.dialect}/${record.agent}`))).toEqual(new Set(['copilot-cli/copilot-cli']));
   });
 });

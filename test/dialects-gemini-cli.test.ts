@@ -7,9 +7,33 @@
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { UsageRecord } from '../src/core/record.js';
 import { geminiCli } from '../src/dialects/gemini-cli.js';
+import { ingest, type IngestSummary } from '../src/ingest/ingest.js';
+import { discoverFiles } from '../src/sources/discover.js';
 import { count, readDocumentFile, readLines, type Settled, sumTokens } from './helpers/agent-logs.js';
 import { fixture } from './helpers/cli.js';
+
+
+async function ingestFolder(path: string): Promise<{ records: UsageRecord[]; summary: IngestSummary }> {
+  const { sources, problems } = await discoverFiles([path]);
+  expect(problems).toEqual([]);
+  const records: UsageRecord[] = [];
+  const summary = await ingest(sources, (record) => records.push(record), { problemLimit: Number.POSITIVE_INFINITY });
+  return { records, summary };
+}
+
+function accounting(summary: IngestSummary) {
+  return {
+    files: summary.files,
+    lines: summary.lines,
+    records: summary.records,
+    skipped: summary.skipped.reasons,
+    noUsage: summary.noUsageLines,
+    duplicates: summary.duplicateLines,
+    unreadable: summary.unreadable.length,
+  };
+}
 
 const TMP = fixture('logs', 'gemini', '.gemini', 'tmp');
 const HASH = '3c5e7a9b1d2f4a6c8e0b2d4f6a8c0e2b4d6f8a0c2e4b6d8f0a2c4e6b8d0f2a4c';
@@ -121,5 +145,21 @@ describe('gemini-cli fixture', () => {
         expect(outcome.record.reasoningTokens).toBeLessThanOrEqual(outcome.record.outputTokens);
       }),
     );
+  });
+
+  it('reads the fixture home end to end through discovery and ingest: the same totals and line accounting as the readers above', async () => {
+    const { records, summary } = await ingestFolder(fixture('logs', 'gemini'));
+    expect(sumTokens(records)).toEqual({ records: 6, input: 30068, output: 2035, reasoning: 1272, cacheRead: 22809, cacheWrite: 0, unattributed: 0, total: 54912 });
+    expect(accounting(summary)).toEqual({
+      files: 4,
+      // entries: document 6 messages; migrated .jsonl 17 lines; native 6; sub-agent 3 = 32
+      lines: 32,
+      records: 6,
+      skipped: { negative_or_non_integer_tokens: 2, invalid_json: 1, invalid_timestamp: 1 },
+      noUsage: 18,
+      duplicates: 4,
+      unreadable: 0,
+    });
+    expect(new Set(records.map((record) => `${record.dialect}/${record.agent}`))).toEqual(new Set(['gemini-cli/gemini-cli']));
   });
 });

@@ -9,10 +9,34 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { UsageRecord } from '../src/core/record.js';
 import type { SqliteReader } from '../src/dialects/module.js';
 import { openCode } from '../src/dialects/opencode.js';
+import { ingest, type IngestSummary } from '../src/ingest/ingest.js';
+import { discoverFiles } from '../src/sources/discover.js';
 import { count, readDatabaseWith, readDocumentFile, type Settled, sumTokens } from './helpers/agent-logs.js';
 import { fixture } from './helpers/cli.js';
+
+
+async function ingestFolder(path: string): Promise<{ records: UsageRecord[]; summary: IngestSummary }> {
+  const { sources, problems } = await discoverFiles([path]);
+  expect(problems).toEqual([]);
+  const records: UsageRecord[] = [];
+  const summary = await ingest(sources, (record) => records.push(record), { problemLimit: Number.POSITIVE_INFINITY });
+  return { records, summary };
+}
+
+function accounting(summary: IngestSummary) {
+  return {
+    files: summary.files,
+    lines: summary.lines,
+    records: summary.records,
+    skipped: summary.skipped.reasons,
+    noUsage: summary.noUsageLines,
+    duplicates: summary.duplicateLines,
+    unreadable: summary.unreadable.length,
+  };
+}
 
 const SHARE = fixture('logs', 'opencode', '.local', 'share', 'opencode');
 const SQL = fixture('logs', 'opencode', 'opencode.db.sql');
@@ -194,5 +218,16 @@ describe('opencode fixture', () => {
         expect(key(info(first, 'msg_a', 'ses_a')) === key(info(second, 'msg_c', 'ses_a'))).toBe(same);
       }),
     );
+  });
+
+  it('reads the pre-1.2 message files end to end through discovery and ingest', async () => {
+    const { records, summary } = await ingestFolder(join(SHARE, 'storage', 'message'));
+    // msg_a02 (the pre-migration copy, alone here): in 12 · out 310 · read 8000 · write 2000 → 10322
+    // msg_c21: in 3000 · out 100+60 = 160 (60) · read 1000 → 4160
+    // input 3012; output 470; reasoning 60; read 9000; write 2000; total 14482
+    expect(sumTokens(records)).toEqual({ records: 2, input: 3012, output: 470, reasoning: 60, cacheRead: 9000, cacheWrite: 2000, unattributed: 0, total: 14482 });
+    // msg_c20 is a user message; msg_c22 has output −3.
+    expect(accounting(summary)).toEqual({ files: 4, lines: 4, records: 2, skipped: { negative_or_non_integer_tokens: 1 }, noUsage: 1, duplicates: 0, unreadable: 0 });
+    expect(new Set(records.map((record) => record.agent))).toEqual(new Set(['opencode']));
   });
 });

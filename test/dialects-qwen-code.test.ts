@@ -6,9 +6,33 @@
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { UsageRecord } from '../src/core/record.js';
 import { qwenCode } from '../src/dialects/qwen-code.js';
+import { ingest, type IngestSummary } from '../src/ingest/ingest.js';
+import { discoverFiles } from '../src/sources/discover.js';
 import { count, readLines, type Settled, sumTokens } from './helpers/agent-logs.js';
 import { fixture } from './helpers/cli.js';
+
+
+async function ingestFolder(path: string): Promise<{ records: UsageRecord[]; summary: IngestSummary }> {
+  const { sources, problems } = await discoverFiles([path]);
+  expect(problems).toEqual([]);
+  const records: UsageRecord[] = [];
+  const summary = await ingest(sources, (record) => records.push(record), { problemLimit: Number.POSITIVE_INFINITY });
+  return { records, summary };
+}
+
+function accounting(summary: IngestSummary) {
+  return {
+    files: summary.files,
+    lines: summary.lines,
+    records: summary.records,
+    skipped: summary.skipped.reasons,
+    noUsage: summary.noUsageLines,
+    duplicates: summary.duplicateLines,
+    unreadable: summary.unreadable.length,
+  };
+}
 
 const CHATS = fixture('logs', 'qwen', '.qwen', 'projects', '-home-dev-api', 'chats');
 const SESSION = join(CHATS, '3f2a9c1e-7b4d-4e8a-9c6f-1d2e3f4a5b6c.jsonl');
@@ -110,5 +134,12 @@ describe('qwen-code fixture', () => {
         expect(outcome.record.reasoningTokens).toBe(Math.min(thoughts, outcome.record.outputTokens));
       }),
     );
+  });
+
+  it('reads the fixture home end to end through discovery and ingest: every line detected as Qwen Code, none lost to the Claude Code reader', async () => {
+    const { records, summary } = await ingestFolder(fixture('logs', 'qwen'));
+    expect(sumTokens(records)).toEqual({ records: 7, input: 19222, output: 531, reasoning: 149, cacheRead: 6364, cacheWrite: 0, unattributed: 500, total: 26617 });
+    expect(accounting(summary)).toEqual({ files: 2, lines: 11 + 7, records: 7, skipped: { schema: 1, invalid_json: 1 }, noUsage: 7, duplicates: 2, unreadable: 0 });
+    expect(new Set(records.map((record) => `${record.dialect}/${record.agent}`))).toEqual(new Set(['qwen-code/qwen-code']));
   });
 });
