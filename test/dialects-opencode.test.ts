@@ -230,4 +230,18 @@ describe('opencode fixture', () => {
     expect(accounting(summary)).toEqual({ files: 4, lines: 4, records: 2, skipped: { negative_or_non_integer_tokens: 1 }, noUsage: 1, duplicates: 0, unreadable: 0 });
     expect(new Set(records.map((record) => record.agent))).toEqual(new Set(['opencode']));
   });
+
+  it('reads the model and provider when a version nests them under `model`', () => {
+    const data = {
+      role: 'assistant',
+      time: { created: 1_795_593_600_000 },
+      model: { providerID: 'w3', modelID: 'MiniMax-M2.5' },
+      tokens: { input: 10, output: 2, reasoning: 0, cache: { read: 0, write: 0 } },
+    };
+    const outcome = [...(openCode.readDocument?.(data, { path: 'msg_x.json' }) ?? [])][0];
+    expect(outcome).toMatchObject({ kind: 'record', record: { model: 'MiniMax-M2.5', provider: 'w3', totalTokens: 12 } });
+    const byId = { ...data, model: { providerID: 'anthropic', id: 'claude-sonnet-4-5' } };
+    const other = [...(openCode.readDocument?.(byId, { path: 'msg_y.json' }) ?? [])][0];
+    expect(other).toMatchObject({ kind: 'record', record: { model: 'claude-sonnet-4-5', provider: 'anthropic' } });
+  });
 });

@@ -29,6 +29,8 @@ export const openCodeAssistantSchema = object({
   role: literal('assistant'),
   modelID: optionalText,
   providerID: optionalText,
+  // Some versions nest the model instead: {providerID, modelID} or {providerID, id}.
+  model: nullish(object({ id: optionalText, modelID: optionalText, providerID: optionalText })),
   cost: costValue,
   time: object({ created: number, completed: nullish(number) }),
   tokens: object({
@@ -78,8 +80,8 @@ export function readOpenCodeMessage(value: unknown, row: RowContext): ParseOutco
     return invalid('invalid_timestamp', `time.created: cannot read ${JSON.stringify(created)} as a time`);
   }
   const folder = line.path?.root ?? line.path?.cwd ?? row.directory;
-  const provider = line.providerID ?? '';
-  const model = line.modelID ?? '';
+  const provider = line.providerID ?? line.model?.providerID ?? '';
+  const model = line.modelID ?? line.model?.modelID ?? line.model?.id ?? '';
   const record = createRecord(
     {
       dialect: 'opencode',
@@ -183,7 +185,7 @@ export const openCode: DialectModule<'opencode'> = {
   detect: (value) => {
     const tables = value['tables'];
     if (Array.isArray(tables)) return tables.includes('message') && tables.includes('session');
-    return typeof value['role'] === 'string' && typeof value['time'] === 'object' && ('modelID' in value || 'sessionID' in value);
+    return typeof value['role'] === 'string' && typeof value['time'] === 'object' && ('modelID' in value || 'sessionID' in value || 'model' in value);
   },
   readDatabase: readOpenCodeDatabase,
   readDocument: readOpenCodeFile,
