@@ -108,6 +108,8 @@ describe('qwen-code fixture', () => {
   it('claims Qwen lines that Claude Code lines never look like', () => {
     expect(qwenCode.detect({ type: 'user', uuid: 'u', message: { role: 'user', parts: [] } })).toBe(true);
     expect(qwenCode.detect({ type: 'user', uuid: 'u', message: { role: 'user', content: 'hi' } })).toBe(false);
+    // A raw Gemini API response is not a Qwen record.
+    expect(qwenCode.detect({ candidates: [], usageMetadata: { promptTokenCount: 1 } })).toBe(false);
   });
 
   it('looks in ~/.qwen/projects, or under $QWEN_RUNTIME_DIR / $QWEN_HOME', () => {

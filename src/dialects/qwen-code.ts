@@ -126,6 +126,8 @@ export const qwenCode: DialectModule<'qwen-code'> = {
   // metadata, a system payload, or a message in Gemini's Content shape
   // (`parts`, where Claude has `content`). This module must be asked first.
   detect: (value) => {
+    // Every record has a uuid; raw Gemini API responses (usageMetadata, no uuid) are not Qwen's.
+    if (typeof value['uuid'] !== 'string') return false;
     if ('usageMetadata' in value || 'systemPayload' in value) return true;
     const message = value['message'];
     return typeof message === 'object' && message !== null && Array.isArray((message as JsonObject)['parts']);
