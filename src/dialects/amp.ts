@@ -77,10 +77,13 @@ function readCredits(credits: number | null | undefined): number | null {
   return credits != null && credits > 0 ? credits : null;
 }
 
+/** Validated on the message, so a problem names `usage.<field>`. */
+const ampMessageSchema = object({ usage: ampMessageUsageSchema });
+
 function readMessageUsage(message: JsonObject, thread: Thread, ledgerTime: unknown): ParseOutcome {
-  const checked = validate(ampMessageUsageSchema, message['usage']);
+  const checked = validate(ampMessageSchema, message);
   if (!checked.ok) return checked.outcome;
-  const usage = checked.value;
+  const usage = checked.value.usage;
   const time = requireTimestamp(usage.timestamp ?? ledgerTime ?? thread.created, 'usage.timestamp');
   if (!time.ok) return time.outcome;
   const cacheRead = usage.cacheReadInputTokens ?? 0;

@@ -32,6 +32,8 @@ export const chatAttributesSchema = object({
   'session.id': optionalText,
 });
 
+const chatSpanSchema = object({ attributes: chatAttributesSchema });
+
 const NANOSECONDS_PER_SECOND = 1_000_000_000;
 
 /**
@@ -71,9 +73,10 @@ function readSpan(value: JsonObject): ParseOutcome {
   if (found['gen_ai.usage.input_tokens'] === undefined && found['gen_ai.usage.output_tokens'] === undefined) {
     return { kind: 'no_usage' };
   }
-  const checked = validate(chatAttributesSchema, found);
+  // Validated on the span, so a problem names `attributes.<key>`.
+  const checked = validate(chatSpanSchema, value);
   if (!checked.ok) return checked.outcome;
-  const line = checked.value;
+  const line = checked.value.attributes;
   const field = value['endTime'] !== undefined ? 'endTime' : 'startTime';
   const timestamp = readHighResolutionTime(value[field]);
   if (Number.isNaN(timestamp)) {
