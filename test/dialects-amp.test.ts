@@ -85,7 +85,7 @@ describe('amp fixture', () => {
     expect(records[2]).toMatchObject({
       session: 'T-0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d',
       project: null,
-      timestamp: Date.parse('2025-11-23T10:00:00.000Z'),
+      timestamp: Date.parse('2026-11-24T10:00:00.000Z'),
       recordedCostUsd: 0.0004,
       cacheReported: false,
     });

@@ -37,8 +37,8 @@ function accounting(summary: IngestSummary) {
 
 const TMP = fixture('logs', 'gemini', '.gemini', 'tmp');
 const HASH = '3c5e7a9b1d2f4a6c8e0b2d4f6a8c0e2b4d6f8a0c2e4b6d8f0a2c4e6b8d0f2a4c';
-const DOCUMENT = join(TMP, 'webapp', 'chats', 'session-2026-11-20T09-00-a1b2c3d4.json');
-const MIGRATED = join(TMP, 'webapp', 'chats', 'session-2026-11-20T09-00-a1b2c3d4.jsonl');
+const DOCUMENT = join(TMP, 'webapp', 'chats', 'session-2026-11-21T09-00-a1b2c3d4.json');
+const MIGRATED = join(TMP, 'webapp', 'chats', 'session-2026-11-21T09-00-a1b2c3d4.jsonl');
 const NATIVE = join(TMP, HASH, 'chats', 'session-2026-11-21T14-30-f0e1d2c3.jsonl');
 const SUBAGENT = join(TMP, HASH, 'chats', 'f0e1d2c3-b4a5-4697-8879-6a5b4c3d2e1f', '7d6c5b4a-3921-4f8e-a7d6-c5b4a3928170.jsonl');
 
@@ -95,7 +95,7 @@ describe('gemini-cli fixture', () => {
       provider: 'google',
       session: 'a1b2c3d4-5e6f-4a70-8b91-c2d3e4f5a6b7',
       project: 'webapp',
-      timestamp: Date.parse('2026-11-20T09:00:14.480Z'),
+      timestamp: Date.parse('2026-11-21T09:00:14.480Z'),
       cacheReported: true,
     });
     // The resumed part keeps the session id; the sub-agent has its own and
@@ -107,7 +107,7 @@ describe('gemini-cli fixture', () => {
 
   it('never counts the messages a $set repeats, even without the lines before it', () => {
     const parser = geminiCli.createParser?.({ path: 'session.jsonl' });
-    const outcome = parser?.({ $set: { messages: [{ id: 'x', type: 'gemini', timestamp: '2026-11-20T09:00:00Z', tokens: { input: 5, output: 5 } }] } });
+    const outcome = parser?.({ $set: { messages: [{ id: 'x', type: 'gemini', timestamp: '2026-11-21T09:00:00Z', tokens: { input: 5, output: 5 } }] } });
     expect(outcome).toEqual({ kind: 'no_usage' });
   });
 
@@ -126,7 +126,7 @@ describe('gemini-cli fixture', () => {
   });
 
   it('reads only session documents by name', () => {
-    expect(geminiCli.fileNames?.test('session-2026-11-20T09-00-a1b2c3d4.json')).toBe(true);
+    expect(geminiCli.fileNames?.test('session-2026-11-21T09-00-a1b2c3d4.json')).toBe(true);
     expect(geminiCli.fileNames?.test('checkpoint-mytag.json')).toBe(false);
     expect(geminiCli.fileNames?.test('logs.json')).toBe(false);
   });
@@ -138,7 +138,7 @@ describe('gemini-cli fixture', () => {
         const cached = Math.min(cachedSeed, prompt);
         const total = prompt + candidates + thoughts + tool;
         const tokens = { input: prompt, output: candidates, cached, thoughts, tool, total };
-        const outcome = parse?.({ id: 'g', timestamp: '2026-11-20T09:00:00Z', type: 'gemini', content: '', tokens, model: 'gemini-2.5-pro' });
+        const outcome = parse?.({ id: 'g', timestamp: '2026-11-21T09:00:00Z', type: 'gemini', content: '', tokens, model: 'gemini-2.5-pro' });
         if (outcome?.kind !== 'record') throw new Error(`expected a record, got ${outcome?.kind}`);
         expect(outcome.record.totalTokens).toBe(total);
         expect(outcome.record.cacheReadTokens).toBe(cached);
