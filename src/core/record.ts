@@ -22,6 +22,16 @@ export const DIALECT_NAMES = [
   'claude',
   'codex',
   'provider',
+  'goose',
+  'pi',
+  'openclaw',
+  'kimi-cli',
+  'droid',
+  'cline',
+  'roo-code',
+  'kilo-code',
+  'kernex-db',
+  'thane-db',
 ] as const;
 
 export type DialectName = (typeof DIALECT_NAMES)[number];
