@@ -1,0 +1,75 @@
+/**
+ * Cline task files (src/dialects/cline.ts, mapping shared with Roo Code and
+ * Kilo Code in src/dialects/vscode-tasks.ts) against totals worked out by
+ * hand from fixtures/logs/cline.
+ */
+import { describe, expect, it } from 'vitest';
+import { cline } from '../src/dialects/cline.js';
+import { kiloCode } from '../src/dialects/kilo-code.js';
+import { rooCode } from '../src/dialects/roo-code.js';
+import { readTaskMessages } from '../src/dialects/vscode-tasks.js';
+import { fixture } from './helpers/cli.js';
+import { runModule, sumRecordedCost, sumTokens } from './helpers/dialect-module.js';
+
+describe('cline', () => {
+  it('counts finished requests and the deleted-requests total, skipping one still running and one cut off', async () => {
+    const run = await runModule(cline, fixture('logs', 'cline'));
+    // Usage messages in order: 1 (3 in, 410 out, 14200 write, 0 read), 2 (6, 250,
+    // 900, 14200), 3 still running (no counts: no usage), 4 cut-off text (invalid
+    // JSON), 5 deleted_api_reqs (12, 800, 2000, 30000).
+    // input 3 + 6 + 12 = 21; output 410 + 250 + 800 = 1460;
+    // cache write 14200 + 900 + 2000 = 17100; cache read 0 + 14200 + 30000 = 44200;
+    // total 21 + 1460 + 17100 + 44200 = 62781.
+    expect(sumTokens(run.records)).toEqual({
+      records: 3,
+      input: 21,
+      output: 1460,
+      reasoning: 0,
+      cacheRead: 44200,
+      cacheWrite: 17100,
+      unattributed: 0,
+      total: 62781,
+    });
+    expect(run.noUsage).toBe(1);
+    expect(run.invalid.map((problem) => [problem.reason, problem.entry])).toEqual([['invalid_json', 4]]);
+    // 0.059409 + 0.011403 + 0.028536 = 0.099348.
+    expect(sumRecordedCost(run.records)).toBe(0.099348);
+    expect(run.records.map((record) => record.model)).toEqual([
+      'claude-sonnet-4-5-20250929',
+      'claude-sonnet-4-5-20250929',
+      'unknown',
+    ]);
+    expect(run.records[0]?.session).toBe('1772600000000');
+    expect(run.records[0]?.timestamp).toBe(1772600000500);
+  });
+
+  it('keys each request on task and ts, so a rewritten document repeats no request', () => {
+    const request = (ts: number, tokensIn: number) => ({
+      ts,
+      type: 'say',
+      say: 'api_req_started',
+      text: JSON.stringify({ tokensIn, tokensOut: 1 }),
+    });
+    const keys = (document: unknown[]) =>
+      Array.from(readTaskMessages('cline', document, { path: '/g/tasks/T1/ui_messages.json' })).map((outcome) =>
+        outcome.kind === 'record' ? outcome.dedupKey : outcome.kind,
+      );
+    const before = [request(100, 5)];
+    const after = [...before, request(200, 7)];
+    expect(keys(before)).toEqual(['cline:T1:100']);
+    expect(keys(after)).toEqual(['cline:T1:100', 'cline:T1:200']);
+  });
+
+  it('finds the tasks of every editor on Linux, macOS and Windows', () => {
+    const linux = cline.locations({ home: '/home/u', platform: 'linux', variables: {} }).map((location) => location.path);
+    expect(linux).toContain('/home/u/.config/Code/User/globalStorage/saoudrizwan.claude-dev/tasks');
+    expect(linux).toContain('/home/u/.config/Cursor/User/globalStorage/saoudrizwan.claude-dev/tasks');
+    expect(linux).toContain('/home/u/.cline/data/tasks');
+    const xdg = cline.locations({ home: '/home/u', platform: 'linux', variables: { XDG_CONFIG_HOME: '/cfg' } });
+    expect(xdg[0]?.path).toBe('/cfg/Code/User/globalStorage/saoudrizwan.claude-dev/tasks');
+    const mac = rooCode.locations({ home: '/Users/u', platform: 'darwin', variables: {} });
+    expect(mac[0]?.path).toBe('/Users/u/Library/Application Support/Code/User/globalStorage/rooveterinaryinc.roo-cline/tasks');
+    const windows = kiloCode.locations({ home: 'C:/Users/u', platform: 'win32', variables: { APPDATA: '/appdata' } });
+    expect(windows[0]?.path).toBe('/appdata/Code/User/globalStorage/kilocode.kilo-code/tasks');
+  });
+});
