@@ -39,8 +39,8 @@ describe('cline', () => {
       'claude-sonnet-4-5-20250929',
       'unknown',
     ]);
-    expect(run.records[0]?.session).toBe('1772600000000');
-    expect(run.records[0]?.timestamp).toBe(1772600000500);
+    expect(run.records[0]?.session).toBe('1795582400000');
+    expect(run.records[0]?.timestamp).toBe(1795582400500);
   });
 
   it('keys each request on task and ts, so a rewritten document repeats no request', () => {

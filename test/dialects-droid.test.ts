@@ -41,11 +41,11 @@ describe('droid', () => {
     expect(parent?.project).toBe('-home-dev-shop');
     expect(parent?.model).toBe('claude-sonnet-4-5-20250929');
     expect(parent?.provider).toBe('anthropic');
-    expect(parent?.timestamp).toBe(Date.parse('2026-03-04T14:00:00.000Z'));
+    expect(parent?.timestamp).toBe(Date.parse('2026-11-25T14:00:00.000Z'));
   });
 
   it('gives a rewritten sidecar the same key, so a second read of the session counts once', () => {
-    const settings = { providerLockTimestamp: '2026-03-04T14:00:00Z', tokenUsage: { inputTokens: 1, outputTokens: 1 } };
+    const settings = { providerLockTimestamp: '2026-11-25T14:00:00Z', tokenUsage: { inputTokens: 1, outputTokens: 1 } };
     const keys = [settings, { ...settings, tokenUsage: { inputTokens: 5, outputTokens: 9 } }].map((document) => {
       const [outcome] = Array.from(droid.readDocument?.(document, { path: '/s/-p/abc.settings.json' }) ?? []);
       return outcome?.kind === 'record' ? outcome.dedupKey : undefined;

@@ -12,13 +12,13 @@ const DATABASE = fixture('logs', 'goose', 'sessions', 'sessions.db');
 describe('goose', () => {
   it("counts each session's running totals once, never its last turn on top", async () => {
     const run = await runModule(goose, DATABASE);
-    // 20260305_1: accumulated input 152000 includes 120000 read + 18000 written,
+    // 20261126_1: accumulated input 152000 includes 120000 read + 18000 written,
     //   so fresh 152000 - 120000 - 18000 = 14000; output 6100; total 158100 = input + output.
     //   Its last-turn columns (30200 in, 410 out) are already inside the totals.
-    // 20260305_2: 40000 in, 2000 out, no cache columns.
-    // 20260306_1: 10000 in, 1500 out, total 12300: 12300 - 10000 - 1500 = 800 thinking,
+    // 20261126_2: 40000 in, 2000 out, no cache columns.
+    // 20261127_1: 10000 in, 1500 out, total 12300: 12300 - 10000 - 1500 = 800 thinking,
     //   counted as output (1500 + 800 = 2300) and as reasoning.
-    // 20260306_2: never used (no usage). 20260307_1: output "lots" (skipped).
+    // 20261127_2: never used (no usage). 20261128_1: output "lots" (skipped).
     // input 14000 + 40000 + 10000 = 64000; output 6100 + 2000 + 2300 = 10400;
     // total 64000 + 10400 + 120000 + 18000 = 212400.
     expect(sumTokens(run.records)).toEqual({
@@ -38,13 +38,13 @@ describe('goose', () => {
 
   it('names model, provider, session, project and the time of the last update', async () => {
     const run = await runModule(goose, DATABASE);
-    expect(run.records.map((record) => [record.session, record.model, record.provider, record.project])).toEqual([
-      ['20260305_1', 'claude-sonnet-4-5', 'anthropic', '/home/dev/shop'],
-      ['20260305_2', 'gpt-4o', 'openai', '/home/dev/shop'],
-      ['20260306_1', 'gemini-2.5-pro', 'google', '/home/dev/api'],
+    expect(run.records.map((record) => [record.session, record.model, record.provider, record.project, record.projectPath])).toEqual([
+      ['20261126_1', 'claude-sonnet-4-5', 'anthropic', 'shop', '/home/dev/shop'],
+      ['20261126_2', 'gpt-4o', 'openai', 'shop', '/home/dev/shop'],
+      ['20261127_1', 'gemini-2.5-pro', 'google', 'api', '/home/dev/api'],
     ]);
-    // SQLite's zoneless "2026-03-05 10:42:00" is UTC.
-    expect(run.records[0]?.timestamp).toBe(Date.parse('2026-03-05T10:42:00Z'));
+    // SQLite's zoneless "2026-11-26 10:42:00" is UTC.
+    expect(run.records[0]?.timestamp).toBe(Date.parse('2026-11-26T10:42:00Z'));
     expect(run.records.map((record) => record.cacheReported)).toEqual([true, false, false]);
   });
 

@@ -30,8 +30,8 @@ describe('kernex-db', () => {
     // kernex's 0.0 for unpriced models is no recorded cost: only row 1's 0.0105 counts.
     expect(sumRecordedCost(run.records)).toBe(0.0105);
     expect(run.records.every((record) => record.dialect === 'kernex-db')).toBe(true);
-    // INTEGER unix seconds 1772700000 = 1772700000000 ms.
-    expect(run.records[0]?.timestamp).toBe(1772700000000);
+    // INTEGER unix seconds 1795682400 = 1795682400000 ms.
+    expect(run.records[0]?.timestamp).toBe(1795682400000);
     expect([run.records[0]?.sender, run.records[0]?.session]).toEqual(['user-1', 'sess-cache']);
   });
 });

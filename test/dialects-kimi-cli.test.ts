@@ -37,8 +37,8 @@ describe('kimi-cli', () => {
     const [first, , sub] = run.records;
     expect(first?.session).toBe('7c0e2d4a-1b3f-4e5a-8c9d-0a1b2c3d4e5f');
     expect(first?.project).toBe('3f2a9c0e5b7d41e8a6c4b2d0e9f8a7b6');
-    // 1772530004.512 s = 1772530004512 ms.
-    expect(first?.timestamp).toBe(1772530004512);
+    // 1795512404.512 s = 1795512404512 ms.
+    expect(first?.timestamp).toBe(1795512404512);
     expect(first?.model).toBe('unknown');
     expect([first?.source, sub?.source]).toEqual([null, 'coder-1']);
   });

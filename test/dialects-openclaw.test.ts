@@ -31,7 +31,7 @@ describe('openclaw', () => {
     // 0.0085 + 0.00285 = 0.01135.
     expect(sumRecordedCost(run.records)).toBe(0.01135);
     expect(run.records.every((record) => record.dialect === 'openclaw' && record.provider === 'openai')).toBe(true);
-    expect(run.records[0]?.project).toBe('/home/dev/.openclaw/workspace');
+    expect([run.records[0]?.project, run.records[0]?.projectPath]).toEqual(['workspace', '/home/dev/.openclaw/workspace']);
   });
 
   it('reads only *.jsonl transcripts: the repair backup and the session index are not logs', () => {

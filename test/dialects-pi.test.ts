@@ -39,14 +39,16 @@ describe('pi', () => {
 
   it('takes the session from the header and the project from its cwd', async () => {
     const run = await runModule(pi, FOLDER);
-    expect(new Set(run.records.map((record) => record.project))).toEqual(new Set(['/home/dev/shop']));
+    expect(new Set(run.records.map((record) => [record.project, record.projectPath].join(' ')))).toEqual(
+      new Set(['shop /home/dev/shop']),
+    );
     expect(run.records.map((record) => record.session)).toEqual([
       '5f0c6a1e-2b7d-4c1a-9e3f-7a8b9c0d1e2f',
       '5f0c6a1e-2b7d-4c1a-9e3f-7a8b9c0d1e2f',
       '9d8e7f6a-5b4c-4d3e-8f2a-1b0c9d8e7f6a',
     ]);
     expect(run.records.every((record) => record.dialect === 'pi' && record.model === 'claude-sonnet-4-5')).toBe(true);
-    expect(run.records[0]?.timestamp).toBe(Date.parse('2026-03-02T09:15:11.000Z'));
+    expect(run.records[0]?.timestamp).toBe(Date.parse('2026-11-23T09:15:11.000Z'));
   });
 
   it('resumes a file with the session and project it had read', () => {
@@ -60,12 +62,40 @@ describe('pi', () => {
       timestamp: '2026-01-01T00:00:05Z',
       message: { role: 'assistant', model: 'm', usage: { input: 1, output: 2, cacheRead: 0, cacheWrite: 0, totalTokens: 3 } },
     });
-    expect(outcome?.kind === 'record' && [outcome.record.session, outcome.record.project]).toEqual(['S', '/home/a']);
+    expect(outcome?.kind === 'record' && [outcome.record.session, outcome.record.project, outcome.record.projectPath]).toEqual([
+      'S',
+      'a',
+      '/home/a',
+    ]);
+  });
+
+  it('hands a file laid out the OpenClaw way to OpenClaw', () => {
+    const line = {
+      type: 'message',
+      id: 'm1',
+      parentId: null,
+      timestamp: '2026-01-01T00:00:05Z',
+      message: { role: 'assistant', model: 'm', usage: { input: 1, output: 2 } },
+    };
+    const read = (path: string) => {
+      const outcome = pi.createParser?.({ path })(line);
+      return outcome?.kind === 'record' ? [outcome.record.dialect, outcome.record.agent] : [];
+    };
+    expect(read('/srv/state/agents/main/sessions/abc.jsonl')).toEqual(['openclaw', 'openclaw']);
+    expect(read('/home/u/.pi/agent/sessions/--home-u--/2026_abc.jsonl')).toEqual(['pi', 'pi']);
+  });
+
+  it('honours PI_CODING_AGENT_DIR', () => {
+    const base = { home: '/home/u', platform: 'linux' };
+    expect(pi.locations({ ...base, variables: { PI_CODING_AGENT_DIR: '/opt/pi' } })[0]?.path).toBe('/opt/pi/sessions');
+    expect(pi.locations({ ...base, variables: {} })[0]?.path).toBe('/home/u/.pi/agent/sessions');
   });
 
   it('recognises its lines but not Claude Code lines', () => {
     expect(isPiSessionLine({ type: 'session', id: 'x', cwd: '/' })).toBe(true);
     expect(isPiSessionLine({ type: 'message', id: 'a', parentId: null, message: { role: 'user' } })).toBe(true);
+    expect(isPiSessionLine({ type: 'model_change', id: 'b', parentId: 'a', provider: 'x', modelId: 'y' })).toBe(true);
+    expect(isPiSessionLine({ type: 'user', uuid: 'u', parentUuid: null, message: { role: 'user' } })).toBe(false);
     expect(isPiSessionLine({ type: 'assistant', uuid: 'u', sessionId: 's', message: { role: 'assistant' } })).toBe(false);
   });
 

@@ -36,7 +36,7 @@ describe('thane-db', () => {
       resource: 'edge',
       role: 'scheduled',
       task: 'email_poll',
-      timestamp: Date.parse('2026-03-07T09:00:00Z'),
+      timestamp: Date.parse('2026-11-28T09:00:00Z'),
     });
   });
 

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { analyze, leaveUnpriced } from '../src/core/analyze.js';
 import type { UsageRecord } from '../src/core/record.js';
-import { findDialect } from '../src/dialects/index.js';
+import { findDialect } from '../src/dialects/registry.js';
 import { resolveJcodeLayout } from '../src/dialects/jcode.js';
 import { type JsonObject, type ParseOutcome, readTimestamp } from '../src/dialects/types.js';
 import { ingest, type IngestOptions, type IngestSummary } from '../src/ingest/ingest.js';
@@ -68,7 +68,7 @@ function accounting(summary: IngestSummary) {
 }
 
 function parseLine(dialect: Parameters<typeof findDialect>[0], value: JsonObject, path = 'test.jsonl'): ParseOutcome {
-  return findDialect(dialect).createParser({ path })(value);
+  return findDialect(dialect).createParser!({ path })(value);
 }
 
 function recordOf(outcome: ParseOutcome): UsageRecord {
@@ -231,7 +231,7 @@ describe('codex fixture', () => {
   });
 
   it('restarts the running totals when a concatenated stream names a new session', () => {
-    const parser = findDialect('codex').createParser({ path: '-' });
+    const parser = findDialect('codex').createParser!({ path: '-' });
     const count = (input: number, cached: number, output: number) => ({
       timestamp: '2026-11-14T10:00:00Z',
       type: 'event_msg',

@@ -5,75 +5,43 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createRecord, DIALECT_NAMES, type UsageRecord } from '../src/core/record.js';
+import { CONTEXT_FIELDS, type FieldDeclaration, RECORD_FIELDS } from '../src/core/fields.js';
+import { type ContextSnapshot, createRecord, type UsageRecord } from '../src/core/record.js';
+import { DIALECT_NAMES } from '../src/dialects/registry.js';
 import { Deduplicator } from '../src/ingest/ingest.js';
 import { hashKey, packRecords, RecordStore, readPackedRow, unpackRecords } from '../src/ingest/pack.js';
 
-const text = fc.option(fc.string({ maxLength: 12 }), { nil: null });
 const count = fc.integer({ min: 0, max: 2 ** 40 });
 
-const recordArbitrary: fc.Arbitrary<UsageRecord> = fc
-  .record({
-    dialect: fc.constantFrom(...DIALECT_NAMES),
-    timestamp: fc.option(fc.integer({ min: 0, max: 4e12 }), { nil: null }),
-    model: fc.string({ minLength: 1, maxLength: 20 }),
-    provider: text,
-    session: text,
-    project: text,
-    requestId: text,
-    source: text,
-    calls: fc.integer({ min: 1, max: 50 }),
-    cacheReported: fc.boolean(),
-    recordedCostUsd: fc.option(fc.double({ min: -5, max: 50, noNaN: true }), { nil: null }),
-    input: count,
-    output: count,
-    reasoning: count,
-    cacheRead: count,
-    write5m: count,
-    write1h: count,
-    context: fc.option(
-      fc.record({
-        systemTokens: count,
-        summaryTokens: count,
-        windowTokens: count,
-        promptTokens: count,
-        maxContextTokens: count,
-        budgetLimit: count,
-        cachedToolOutputs: count,
-        cachedToolTokensSaved: count,
-        truncationOccurred: fc.boolean(),
-        segmentsRemoved: count,
-        messageCount: count,
-      }),
-      { nil: null },
-    ),
-  })
-  .map((fields) =>
-    createRecord(
-      {
-        dialect: fields.dialect,
-        timestamp: fields.timestamp,
-        model: fields.model,
-        provider: fields.provider,
-        session: fields.session,
-        project: fields.project,
-        requestId: fields.requestId,
-        source: fields.source,
-        calls: fields.calls,
-        cacheReported: fields.cacheReported,
-        recordedCostUsd: fields.recordedCostUsd,
-        context: fields.context,
-      },
-      {
-        inputTokens: fields.input,
-        outputTokens: fields.output,
-        reasoningTokens: fields.reasoning,
-        cacheReadTokens: fields.cacheRead,
-        cacheWrite5mTokens: fields.write5m,
-        cacheWrite1hTokens: fields.write1h,
-      },
-    ),
-  );
+const contextArbitrary: fc.Arbitrary<ContextSnapshot> = fc.record(
+  Object.fromEntries(CONTEXT_FIELDS.map((field) => [field.name, field.name === 'truncationOccurred' ? fc.boolean() : count])),
+) as fc.Arbitrary<ContextSnapshot>;
+
+/** A value for every declared field, by its kind: swapping two fields in the packed layout cannot pass. */
+function arbitraryFor(field: FieldDeclaration): fc.Arbitrary<unknown> {
+  switch (field.kind) {
+    case 'dialect':
+      return fc.constantFrom(...DIALECT_NAMES);
+    case 'text':
+      return fc.string({ minLength: 1, maxLength: 20 });
+    case 'optionalText':
+      return fc.option(fc.string({ maxLength: 12 }), { nil: null });
+    case 'instant':
+      return fc.option(fc.integer({ min: 0, max: 4e12 }), { nil: null });
+    case 'count':
+      return count;
+    case 'money':
+      return fc.option(fc.double({ min: -5, max: 50, noNaN: true }), { nil: null });
+    case 'flag':
+      return fc.boolean();
+    case 'context':
+      return fc.option(contextArbitrary, { nil: null });
+  }
+}
+
+const recordArbitrary = fc.record(
+  Object.fromEntries((RECORD_FIELDS as readonly FieldDeclaration[]).map((field) => [field.name, arbitraryFor(field)])),
+) as unknown as fc.Arbitrary<UsageRecord>;
 
 describe('packRecords / unpackRecords', () => {
   it('gives back every record, its line and its key', () => {

@@ -7,8 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DataError } from '../src/core/errors.js';
-import { openSqliteReader } from '../src/sources/sqlite.js';
+import { openSqliteReader, SQLITE_UNREADABLE } from '../src/sources/sqlite.js';
 
 // The writer: commits three rows (10 + 20 + 30 tokens) that stay in the WAL
 // (automatic checkpoints off), then holds an uncommitted fourth row open in a
@@ -129,19 +128,20 @@ describe('openSqliteReader', () => {
     expect(sumTokens(path)).toEqual({ rows: 3, tokens: 60 });
   });
 
-  it('turns a corrupt file into one DataError naming the file, leaving no copy behind', () => {
+  it('turns a corrupt file into one read error (a string code, never a crash), leaving no copy behind', () => {
     const path = join(folder, 'corrupt.db');
     writeFileSync(path, 'SQLite format 3\0 but nothing after the header is a database');
-    expect(() => openSqliteReader(path)).toThrow(DataError);
-    expect(() => openSqliteReader(path)).toThrow(/corrupt\.db: cannot read as an SQLite database/);
+    expect(() => openSqliteReader(path)).toThrow(
+      expect.objectContaining({ code: SQLITE_UNREADABLE, message: expect.stringMatching(/^not a readable SQLite database \(/) }),
+    );
     expect(readdirSync(process.env['TMPDIR'] as string)).toEqual([]);
   });
 
-  it('turns a missing file into a DataError', () => {
-    expect(() => openSqliteReader(join(folder, 'absent.db'))).toThrow(/absent\.db: cannot read as an SQLite database/);
+  it('keeps the file-system code of a missing file', () => {
+    expect(() => openSqliteReader(join(folder, 'absent.db'))).toThrow(expect.objectContaining({ code: 'ENOENT' }));
   });
 
-  it('turns a bad query into a DataError, not an engine crash', () => {
+  it('turns a bad query into a read error, not an engine crash', () => {
     const path = join(folder, 'plain.db');
     const make = spawn('python3', [
       '-c',
@@ -151,7 +151,7 @@ describe('openSqliteReader', () => {
     return new Promise<void>((resolve) => {
       make.on('exit', () => {
         const reader = openSqliteReader(path);
-        expect(() => Array.from(reader.iterate('SELECT nothing FROM t'))).toThrow(DataError);
+        expect(() => Array.from(reader.iterate('SELECT nothing FROM t'))).toThrow(expect.objectContaining({ code: SQLITE_UNREADABLE }));
         expect(reader.columns('t')).toEqual(['x']);
         reader.close();
         resolve();

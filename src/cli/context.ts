@@ -25,6 +25,8 @@ export interface CliContext {
   cores: number;
   /** This program's version (names the index format too). */
   version: string;
+  /** process.platform: where agents keep their data (macOS and Windows application folders). Linux when absent. */
+  platform?: string;
 }
 
 function wrap(stream: NodeJS.WriteStream): Output {
@@ -62,6 +64,7 @@ export function createProcessContext(version: string): CliContext {
     },
     cores: os.availableParallelism(),
     version,
+    platform: process.platform,
   };
 }
 

@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { AnalyzeOptions, TimeRange } from '../core/analyze.js';
 import { UsageError } from '../core/errors.js';
-import { DIALECT_NAMES, type DialectName } from '../core/record.js';
+import { DIALECT_NAMES, type DialectName } from '../dialects/registry.js';
 import type { IndexOptions, IngestSummary } from '../ingest/ingest.js';
 import { discoverFiles, findDefaultLocations, listDefaultLocations, type Source } from '../sources/discover.js';
 import { addDays, isValidTimeZone, parseCalendarDate, startOfDay, type CalendarDate } from '../time/zone.js';
@@ -79,7 +79,7 @@ export function resolveRange(
 
 /** Paths → sources. With no paths, the default log locations that exist. */
 export async function resolveSources(paths: readonly string[], context: CliContext, quiet = false): Promise<Source[]> {
-  const environment = { home: context.home, variables: context.env };
+  const environment = { home: context.home, variables: context.env, platform: context.platform ?? 'linux' };
   if (paths.length === 0) {
     const found = await findDefaultLocations(environment);
     if (found.length === 0) {

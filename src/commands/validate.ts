@@ -1,6 +1,6 @@
 import type { CliContext } from '../cli/context.js';
 import { checkReadable, type InputFlags, resolveSources, resolveFormat } from '../cli/inputs.js';
-import { DIALECT_NAMES } from '../core/record.js';
+import { DIALECT_NAMES } from '../dialects/registry.js';
 import { ingest } from '../ingest/ingest.js';
 import { renderJson } from '../renderers/json.js';
 import { sanitizeText } from '../renderers/format.js';

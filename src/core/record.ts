@@ -13,79 +13,37 @@
  * - `totalTokens` = input + output + cache read + cache write + unattributed.
  */
 
-export const DIALECT_NAMES = [
-  'bamboo',
-  'jcode',
-  'lash',
-  'kernex',
-  'thane',
-  'claude',
-  'codex',
-  'provider',
-  'goose',
-  'pi',
-  'openclaw',
-  'kimi-cli',
-  'droid',
-  'cline',
-  'roo-code',
-  'kilo-code',
-  'kernex-db',
-  'thane-db',
-] as const;
+import type { DialectName } from '../dialects/registry.js';
+import type { ContextFieldName, RECORD_FIELDS } from './fields.js';
 
-export type DialectName = (typeof DIALECT_NAMES)[number];
+export type { DialectName } from '../dialects/registry.js';
 
-export interface ContextSnapshot {
-  systemTokens: number;
-  summaryTokens: number;
-  windowTokens: number;
-  /** The prompt-side estimate of the whole context (bamboo's `total_tokens`). */
-  promptTokens: number;
-  maxContextTokens: number;
-  budgetLimit: number;
-  cachedToolOutputs: number;
-  cachedToolTokensSaved: number;
-  truncationOccurred: boolean;
-  segmentsRemoved: number;
-  messageCount: number;
-}
+/** The prompt-side context snapshot (bamboo); its fields are declared in ./fields.ts. */
+export type ContextSnapshot = { [F in ContextFieldName]: F extends 'truncationOccurred' ? boolean : number };
 
-export interface UsageRecord {
+interface FieldTypes {
   dialect: DialectName;
-  /** Epoch milliseconds, or null when the source records no time (kernex rows). */
-  timestamp: number | null;
-  model: string;
-  provider: string;
-  upstreamModel: string | null;
-  resource: string | null;
-  session: string | null;
-  project: string | null;
-  conversation: string | null;
-  requestId: string | null;
-  role: string | null;
-  task: string | null;
-  source: string | null;
-  sender: string | null;
-
-  inputTokens: number;
-  outputTokens: number;
-  reasoningTokens: number;
-  cacheReadTokens: number;
-  cacheWriteTokens: number;
-  cacheWrite5mTokens: number;
-  cacheWrite1hTokens: number;
-  unattributedTokens: number;
-  totalTokens: number;
-
-  /** API calls this record stands for (jcode aggregates a turn's calls). */
-  calls: number;
-  /** True when the source reports prompt-cache counts at all. */
-  cacheReported: boolean;
-  /** Cost the source itself wrote down, in USD; null when it wrote none. */
-  recordedCostUsd: number | null;
+  text: string;
+  optionalText: string | null;
+  instant: number | null;
+  count: number;
+  money: number | null;
+  flag: boolean;
   context: ContextSnapshot | null;
 }
+
+/**
+ * The canonical record, typed from its declaration in ./fields.ts (docs/record.md
+ * describes each field). Notable: `timestamp` is null when the source records
+ * no time (kernex rows); `agent` is the agent that wrote the log (stamped by
+ * the scanner from the dialect module unless the record names its own);
+ * `project` is the short project name and `projectPath` the full working
+ * directory where the log records one; `calls` is the API calls the record
+ * stands for (jcode aggregates a turn); `cacheReported` says whether the
+ * source reports prompt-cache counts at all; `recordedCostUsd` is a cost the
+ * source wrote down.
+ */
+export type UsageRecord = { [F in (typeof RECORD_FIELDS)[number] as F['name']]: FieldTypes[F['kind']] };
 
 export interface TokenCounts {
   inputTokens: number;
@@ -97,10 +55,14 @@ export interface TokenCounts {
   /** All cache writes; defaults to 5m + 1h. Anything above that sum is unattributed. */
   cacheWriteTokens?: number;
   unattributedTokens?: number;
+  /** Server-side web searches the call made (billed per request, not per token). */
+  webSearchRequests?: number;
 }
 
 export interface RecordIdentity {
   dialect: DialectName;
+  /** Only for sources that name their agent (an export); otherwise the scanner stamps the dialect's agent. */
+  agent?: string | undefined;
   timestamp: number | null;
   model: string;
   provider?: string | null | undefined;
@@ -108,12 +70,20 @@ export interface RecordIdentity {
   resource?: string | null | undefined;
   session?: string | null | undefined;
   project?: string | null | undefined;
+  projectPath?: string | null | undefined;
   conversation?: string | null | undefined;
   requestId?: string | null | undefined;
   role?: string | null | undefined;
   task?: string | null | undefined;
   source?: string | null | undefined;
   sender?: string | null | undefined;
+  machine?: string | null | undefined;
+  /** Claude's `usage.speed` ("fast" is billed at a premium). */
+  speed?: string | null | undefined;
+  /** OpenAI's `service_tier` (priority, flex, …). */
+  serviceTier?: string | null | undefined;
+  /** Anthropic's `inference_geo` (e.g. "us"). */
+  inferenceGeo?: string | null | undefined;
   calls?: number | undefined;
   cacheReported: boolean;
   recordedCostUsd?: number | null | undefined;
@@ -136,8 +106,10 @@ export function createRecord(identity: RecordIdentity, tokens: TokenCounts): Usa
   const cacheReadTokens = tokens.cacheReadTokens ?? 0;
   const unattributedTokens = tokens.unattributedTokens ?? 0;
   const model = identity.model.trim() === '' ? UNKNOWN_MODEL : identity.model;
+  // Keys in the order of RECORD_FIELDS (./fields.ts): one hidden class for every record.
   return {
     dialect: identity.dialect,
+    agent: identity.agent ?? '',
     timestamp: identity.timestamp,
     model,
     provider: identity.provider || inferProvider(identity.upstreamModel || model),
@@ -145,12 +117,17 @@ export function createRecord(identity: RecordIdentity, tokens: TokenCounts): Usa
     resource: identity.resource || null,
     session: identity.session || null,
     project: identity.project || null,
+    projectPath: identity.projectPath || null,
     conversation: identity.conversation || null,
     requestId: identity.requestId || null,
     role: identity.role || null,
     task: identity.task || null,
     source: identity.source || null,
     sender: identity.sender || null,
+    machine: identity.machine || null,
+    speed: identity.speed || null,
+    serviceTier: identity.serviceTier || null,
+    inferenceGeo: identity.inferenceGeo || null,
     inputTokens: tokens.inputTokens,
     outputTokens: tokens.outputTokens,
     // Reasoning is a subset of output; a source claiming more is clamped so it
@@ -163,6 +140,7 @@ export function createRecord(identity: RecordIdentity, tokens: TokenCounts): Usa
     unattributedTokens,
     totalTokens:
       tokens.inputTokens + tokens.outputTokens + cacheReadTokens + cacheWriteTokens + unattributedTokens,
+    webSearchRequests: tokens.webSearchRequests ?? 0,
     calls: identity.calls ?? 1,
     cacheReported: identity.cacheReported,
     recordedCostUsd: identity.recordedCostUsd ?? null,

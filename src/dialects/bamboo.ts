@@ -6,7 +6,8 @@
  */
 import { createRecord } from '../core/record.js';
 import { boolean, nullish, object, optionalCount, optionalText, string, timestampValue, tokenCount } from './schema.js';
-import { type Dialect, requireTimestamp, validate } from './types.js';
+import { requireTimestamp, validate } from './types.js';
+import type { DialectModule } from './module.js';
 
 export const bambooSchema = object({
   ts: timestampValue,
@@ -31,8 +32,15 @@ export const bambooSchema = object({
   segments_removed: optionalCount,
 });
 
-export const bamboo: Dialect = {
+export const bamboo: DialectModule<'bamboo'> = {
   name: 'bamboo',
+  agent: 'bamboo',
+  title: 'bamboo',
+  reader: 'jsonl',
+  locations: () => [],
+  markers: ['okens"'],
+  docs: 'record.md#bamboo',
+  fixture: 'fixtures/logs/bamboo',
   description: "bamboo's per-call token-usage.jsonl with its prompt-side budget snapshot",
   detect: (value) =>
     'thinking_tokens' in value ||

@@ -5,10 +5,11 @@
  * each repeating the response's usage, so lines are de-duplicated on
  * `message.id` + `requestId` (globally, keeping the largest copy) by ingest.
  */
-import { basename, dirname, sep } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { createRecord } from '../core/record.js';
 import { costValue, nullish, object, optionalCount, optionalText, timestampValue, tokenCount } from './schema.js';
-import { type Dialect, type FileContext, type JsonObject, requireTimestamp, validate } from './types.js';
+import { type FileContext, type JsonObject, requireTimestamp, validate } from './types.js';
+import type { DefaultLocation, DialectModule, Environment } from './module.js';
 
 export const assistantSchema = object({
   timestamp: timestampValue,
@@ -35,6 +36,22 @@ export const assistantSchema = object({
 });
 
 const SYNTHETIC_MODEL = '<synthetic>';
+
+/**
+ * `$CLAUDE_CONFIG_DIR` (a comma-separated list) first, then the XDG config
+ * folder newer versions use, then `~/.claude`.
+ */
+function listClaudeLocations({ home, variables }: Environment): DefaultLocation[] {
+  const locations: DefaultLocation[] = [];
+  for (const entry of (variables['CLAUDE_CONFIG_DIR'] ?? '').split(',')) {
+    const directory = entry.trim();
+    if (directory !== '') locations.push({ path: join(resolve(directory), 'projects'), description: 'Claude Code ($CLAUDE_CONFIG_DIR)' });
+  }
+  const xdgConfig = variables['XDG_CONFIG_HOME'] || join(home, '.config');
+  locations.push({ path: join(xdgConfig, 'claude', 'projects'), description: 'Claude Code' });
+  locations.push({ path: join(home, '.claude', 'projects'), description: 'Claude Code' });
+  return locations;
+}
 const CLAUDE_LINE_KEYS = ['uuid', 'sessionId', 'parentUuid', 'leafUuid', 'messageId', 'isSidechain'];
 
 /**
@@ -57,8 +74,15 @@ function readSessionFromFile(path: string): string | null {
   return basename(path).replace(/\.(?:jsonl|ndjson)(?:\.gz)?$/i, '');
 }
 
-export const claude: Dialect = {
+export const claude: DialectModule<'claude'> = {
   name: 'claude',
+  agent: 'claude-code',
+  title: 'Claude Code',
+  reader: 'jsonl',
+  locations: listClaudeLocations,
+  markers: ['okens"', 'usage"'],
+  docs: 'record.md#claude-code',
+  fixture: 'fixtures/logs/claude',
   description: 'Claude Code transcripts: assistant lines carry usage, de-duplicated on message id + request id',
   detect: (value) =>
     typeof value['type'] === 'string' &&

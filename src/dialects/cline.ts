@@ -25,6 +25,6 @@ export const cline: DialectModule<'cline'> = {
   markers: [],
   detect: (value) => isTaskDocument(value),
   readDocument: (document, file) => readTaskMessages('cline', document, file),
-  docs: 'cline-roo-code-kilo-code',
-  fixture: 'cline',
+  docs: 'record.md#cline-roo-code-and-kilo-code',
+  fixture: 'fixtures/logs/cline',
 };

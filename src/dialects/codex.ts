@@ -8,10 +8,11 @@
  * starts the running totals again from zero.
  * OpenAI counts cached input inside `input_tokens`; it is subtracted.
  */
-import { basename } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { createRecord } from '../core/record.js';
 import { literal, nullish, object, optionalCount, string, timestampValue, tokenCount } from './schema.js';
-import { type Dialect, type JsonObject, type LineParser, requireTimestamp, validate } from './types.js';
+import { type JsonObject, type LineParser, requireTimestamp, validate } from './types.js';
+import type { DefaultLocation, DialectModule, Environment } from './module.js';
 
 const totalsSchema = object({
   input_tokens: tokenCount,
@@ -61,6 +62,17 @@ function readSavedState(value: unknown): CodexState | undefined {
   };
 }
 
+/** `$CODEX_HOME` (else `~/.codex`): live sessions, then sessions Codex archived. */
+function listCodexLocations({ home, variables }: Environment): DefaultLocation[] {
+  const codexHome = variables['CODEX_HOME'];
+  const base = codexHome ? resolve(codexHome) : join(home, '.codex');
+  const description = codexHome ? 'Codex ($CODEX_HOME)' : 'Codex';
+  return [
+    { path: join(base, 'sessions'), description },
+    { path: join(base, 'archived_sessions'), description: `${description}, archived` },
+  ];
+}
+
 const CODEX_LINE_TYPES = new Set(['session_meta', 'turn_context', 'event_msg', 'response_item', 'compacted']);
 
 function readSessionFromFile(path: string): string | null {
@@ -74,8 +86,15 @@ function readText(value: unknown): string | null {
   return typeof value === 'string' && value !== '' ? value : null;
 }
 
-export const codex: Dialect = {
+export const codex: DialectModule<'codex'> = {
   name: 'codex',
+  agent: 'codex',
+  title: 'Codex',
+  reader: 'jsonl',
+  locations: listCodexLocations,
+  markers: ['okens"', '_count"', '_context"', '_meta"'],
+  docs: 'record.md#codex',
+  fixture: 'fixtures/logs/codex',
   description: 'Codex rollout logs: cumulative token_count events, model from turn_context',
   detect: (value) =>
     typeof value['type'] === 'string' && CODEX_LINE_TYPES.has(value['type']) && typeof value['payload'] === 'object',

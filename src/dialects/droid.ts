@@ -116,6 +116,6 @@ export const droid: DialectModule<'droid'> = {
   markers: [],
   detect: (value) => typeof value['tokenUsage'] === 'object' && ('providerLock' in value || 'model' in value),
   readDocument: readDroidSettings,
-  docs: 'droid',
-  fixture: 'droid',
+  docs: 'record.md#droid-factory',
+  fixture: 'fixtures/logs/droid',
 };

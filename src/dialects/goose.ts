@@ -21,7 +21,7 @@
  * `~/.local/share/goose` (Linux and macOS), `%APPDATA%\Block\goose\data`
  * (Windows); older macOS builds used `~/Library/Application Support/Block/goose`.
  */
-import { isAbsolute, join } from 'node:path';
+import { basename, isAbsolute, join } from 'node:path';
 import { createRecord } from '../core/record.js';
 import type { DialectModule, SqliteReader } from './module.js';
 import { costValue, nullish, object, optionalText, timestampValue, tokenCount } from './schema.js';
@@ -86,7 +86,8 @@ function readSessionRow(row: Record<string, unknown>): ParseOutcome {
       model: readModelName(session.model_config_json),
       provider: session.provider_name,
       session: session.id,
-      project: session.working_dir,
+      project: session.working_dir ? basename(session.working_dir) : null,
+      projectPath: session.working_dir,
       recordedCostUsd: session.accumulated_cost != null && session.accumulated_cost > 0 ? session.accumulated_cost : null,
       cacheReported: session.accumulated_cache_read_tokens != null || session.accumulated_cache_write_tokens != null,
     },
@@ -142,8 +143,9 @@ export const goose: DialectModule<'goose'> = {
     return locations;
   },
   markers: [],
-  detect: () => false,
+  // Several modules claim *.db names: the scanner asks with { tables: [...] } which one the database is.
+  detect: (value) => Array.isArray(value['tables']) && value['tables'].includes('sessions'),
   readDatabase: readGooseDatabase,
-  docs: 'goose',
-  fixture: 'goose',
+  docs: 'record.md#goose',
+  fixture: 'fixtures/logs/goose',
 };

@@ -4,9 +4,11 @@
  * style) is not written down, so it is decided per line from `total`; see
  * `resolveJcodeLayout` and docs/record.md.
  */
+import { join } from 'node:path';
 import { createRecord } from '../core/record.js';
 import { nullish, number, object, optionalCount, optionalText, tokenCount } from './schema.js';
-import { type Dialect, requireTimestamp, validate } from './types.js';
+import { requireTimestamp, validate } from './types.js';
+import type { DialectModule } from './module.js';
 
 export const jcodeSchema = object({
   ts: nullish(number),
@@ -69,8 +71,15 @@ export function resolveJcodeLayout(counts: JcodeCounts): JcodeLayout {
   return { cacheInsidePrompt: cache <= counts.prompt, reasoningBesideCompletion: false };
 }
 
-export const jcode: Dialect = {
+export const jcode: DialectModule<'jcode'> = {
   name: 'jcode',
+  agent: 'jcode',
+  title: 'jcode',
+  reader: 'jsonl',
+  locations: ({ home }) => [{ path: join(home, '.jcode', 'usage', 'events.jsonl'), description: 'jcode' }],
+  markers: ['prompt"'],
+  docs: 'record.md#jcode',
+  fixture: 'fixtures/logs/jcode',
   description: "jcode's ~/.jcode/usage/events.jsonl, one line per agent turn",
   detect: (value) => 'prompt' in value && 'completion' in value,
   createParser: () => (value) => {

@@ -36,7 +36,8 @@ export function* readKernexDatabase(database: SqliteReader, file: FileContext): 
   const present = new Set(database.columns(TABLE));
   if (!present.has('tokens') || !present.has('model')) return;
   const selected = COLUMNS.map((column) => (present.has(column) ? `"${column}"` : `NULL AS "${column}"`));
-  const parse = kernex.createParser(file);
+  const parse = kernex.createParser?.(file);
+  if (parse === undefined) return;
   for (const row of database.iterate(`SELECT rowid AS "row id", ${selected.join(', ')} FROM "${TABLE}" ORDER BY rowid`)) {
     const outcome = parse(row);
     if (outcome.kind !== 'record') {
@@ -56,8 +57,9 @@ export const kernexDb: DialectModule<'kernex-db'> = {
   fileNames: /\.(?:db|sqlite|sqlite3)$/i,
   locations: () => [],
   markers: [],
-  detect: () => false,
+  // Several modules claim *.db names: the scanner asks with { tables: [...] } which one the database is.
+  detect: (value) => Array.isArray(value['tables']) && value['tables'].includes('token_usage'),
   readDatabase: readKernexDatabase,
-  docs: 'kernex-db',
-  fixture: 'kernex-db',
+  docs: 'record.md#kernex-database',
+  fixture: 'fixtures/logs/kernex-db',
 };

@@ -7,7 +7,8 @@
  */
 import { createRecord } from '../core/record.js';
 import { costValue, object, optionalCount, optionalText, string, timestampValue, tokenCount } from './schema.js';
-import { type Dialect, requireTimestamp, validate } from './types.js';
+import { requireTimestamp, validate } from './types.js';
+import type { DialectModule } from './module.js';
 
 export const kernexSchema = object({
   sender_id: optionalText,
@@ -23,8 +24,15 @@ export const kernexSchema = object({
   created_at: timestampValue,
 });
 
-export const kernex: Dialect = {
+export const kernex: DialectModule<'kernex'> = {
   name: 'kernex',
+  agent: 'kernex',
+  title: 'kernex',
+  reader: 'jsonl',
+  locations: () => [],
+  markers: ['okens"'],
+  docs: 'record.md#kernex',
+  fixture: 'fixtures/logs/kernex',
   description: 'kernex token_usage rows as JSONL: an authoritative `tokens` total and a nullable breakdown',
   detect: (value) => 'sender_id' in value || ('tokens' in value && typeof value['tokens'] === 'number'),
   createParser: () => (value) => {

@@ -16,6 +16,6 @@ export const kiloCode: DialectModule<'kilo-code'> = {
   markers: [],
   detect: (value) => isTaskDocument(value),
   readDocument: (document, file) => readTaskMessages('kilo-code', document, file),
-  docs: 'cline-roo-code-kilo-code',
-  fixture: 'kilo-code',
+  docs: 'record.md#cline-roo-code-and-kilo-code',
+  fixture: 'fixtures/logs/kilo-code',
 };

@@ -117,11 +117,13 @@ export const kimiCli: DialectModule<'kimi-cli'> = {
     return [{ path: join(environment.home, '.kimi', 'sessions'), description: 'Kimi CLI' }];
   },
   markers: ['input_other"'],
+  // The metadata header is claimed too, so that it is a line without usage rather than an unknown one.
   detect: (value) => {
+    if (value['type'] === 'metadata') return 'protocol_version' in value;
     const message = asObject(value['message']);
     return message !== undefined && typeof message['type'] === 'string' && 'payload' in message && 'timestamp' in value;
   },
   createParser: (file) => createKimiParser(file),
-  docs: 'kimi-cli',
-  fixture: 'kimi-cli',
+  docs: 'record.md#kimi-cli',
+  fixture: 'fixtures/logs/kimi-cli',
 };

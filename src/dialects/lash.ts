@@ -5,7 +5,8 @@
  */
 import { createRecord } from '../core/record.js';
 import { costValue, nullish, object, optionalCount, optionalText, string, timestampValue } from './schema.js';
-import { type Dialect, type JsonObject, requireTimestamp, validate } from './types.js';
+import { type JsonObject, requireTimestamp, validate } from './types.js';
+import type { DialectModule } from './module.js';
 
 const bucketsShape = {
   input_tokens: optionalCount,
@@ -33,8 +34,15 @@ function hasLashBuckets(value: JsonObject): boolean {
   return 'cache_write_input_tokens' in buckets || 'reasoning_output_tokens' in buckets || 'input_tokens' in buckets;
 }
 
-export const lash: Dialect = {
+export const lash: DialectModule<'lash'> = {
   name: 'lash',
+  agent: 'lash',
+  title: 'lash',
+  reader: 'jsonl',
+  locations: () => [],
+  markers: ['okens"', 'usage"'],
+  docs: 'record.md#lash',
+  fixture: 'fixtures/logs/lash',
   description: 'lash usage ledger entries, source × model, buckets flat or under `usage`',
   detect: (value) => typeof value['source'] === 'string' && hasLashBuckets(value),
   createParser: () => (value) => {

@@ -64,7 +64,11 @@ export interface DialectModule<Name extends string = string> {
    * unparsed; test/registry.test.ts proves no fixture line is lost that way.
    */
   markers: readonly string[];
-  /** A cheap test on a parsed line (jsonl) or document (document) that it belongs to this dialect. */
+  /**
+   * A cheap test that a value belongs to this dialect: a parsed line (jsonl),
+   * a parsed document (document), or `{ tables: [names…] }` for a database
+   * whose file name more than one sqlite module claims.
+   */
   detect(value: JsonObject): boolean;
   /** jsonl: a parser for one file's lines, holding per-file state (running totals, the project). */
   createParser?(file: FileContext, savedState?: unknown): LineParser;

@@ -28,6 +28,6 @@ export const openclaw: DialectModule<'openclaw'> = {
   // The lines cannot be told from pi's: which of the two reads a file is decided by where it was found.
   detect: isPiSessionLine,
   createParser: (file, savedState) => createPiParser('openclaw', file, savedState),
-  docs: 'openclaw',
-  fixture: 'openclaw',
+  docs: 'record.md#openclaw',
+  fixture: 'fixtures/logs/openclaw',
 };

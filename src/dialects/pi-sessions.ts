@@ -43,25 +43,39 @@ export const piUsageSchema = object({
 export const PI_MARKERS = ['totalTokens"', 'cwd"'] as const;
 
 /**
- * pi's entries: a `session` header or an entry with an `id`, a `parentId` and
- * a `type` (message, model_change, compaction, ...). Claude Code lines have a
- * `type` too but never these names, and carry `uuid`/`sessionId` instead.
+ * pi's entries: a `session` header, or an entry with an `id`, a `parentId`
+ * and a `type` (message, model_change, thinking_level_change, compaction,
+ * branch_summary, custom, label, session_info). Claude Code lines have a
+ * `type` too but link entries with `parentUuid` and carry a `uuid`.
  */
 export function isPiSessionLine(value: JsonObject): boolean {
   const type = value['type'];
   if (type === 'session') return typeof value['id'] === 'string' && 'cwd' in value;
-  return type === 'message' && 'parentId' in value && typeof value['message'] === 'object' && !('uuid' in value);
+  return typeof type === 'string' && typeof value['id'] === 'string' && 'parentId' in value && !('uuid' in value);
+}
+
+/**
+ * OpenClaw keeps transcripts in `agents/<agent id>/sessions/<id>.jsonl`, pi
+ * in `sessions/<encoded cwd>/<time>_<id>.jsonl`. The lines are the same, so
+ * the first module to recognise them (pi) hands a file laid out the
+ * OpenClaw way to OpenClaw, wherever its state folder was moved.
+ */
+export function isOpenClawPath(path: string): boolean {
+  const parts = path.split(/[\\/]/);
+  return parts.length >= 4 && parts[parts.length - 2] === 'sessions' && parts[parts.length - 4] === 'agents';
 }
 
 interface PiFileState {
   session: string | null;
+  /** The working directory, or the session folder until the header names it. */
   project: string | null;
+  projectPath: string | null;
 }
 
 function readSavedState(value: unknown): PiFileState | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const state = value as Partial<PiFileState>;
-  return { session: state.session ?? null, project: state.project ?? null };
+  return { session: state.session ?? null, project: state.project ?? null, projectPath: state.projectPath ?? null };
 }
 
 /**
@@ -86,15 +100,20 @@ function readProjectFromFolder(path: string): string | null {
   return folder === '' || folder === '.' ? null : folder;
 }
 
-export function createPiParser(dialect: DialectName, file: FileContext, savedState?: unknown): LineParser {
+export function createPiParser(module: 'pi' | 'openclaw', file: FileContext, savedState?: unknown): LineParser {
+  const dialect: DialectName = module === 'pi' && isOpenClawPath(file.path) ? 'openclaw' : module;
   const state: PiFileState = readSavedState(savedState) ?? {
     session: readSessionFromFileName(file.path),
     project: readProjectFromFolder(file.path),
+    projectPath: null,
   };
   const parse: LineParser = (value) => {
     if (value['type'] === 'session') {
       if (typeof value['id'] === 'string' && value['id'] !== '') state.session = value['id'];
-      if (typeof value['cwd'] === 'string' && value['cwd'] !== '') state.project = value['cwd'];
+      if (typeof value['cwd'] === 'string' && value['cwd'] !== '') {
+        state.project = value['cwd'];
+        state.projectPath = value['cwd'];
+      }
       return { kind: 'no_usage' };
     }
     const message = value['message'];
@@ -124,8 +143,11 @@ export function createPiParser(dialect: DialectName, file: FileContext, savedSta
           timestamp: time.value,
           model: line.message.model ?? '',
           provider: line.message.provider,
+          // The scanner stamps the reading module's agent; a file handed over to OpenClaw names its own.
+          agent: dialect,
           session: state.session,
-          project: state.project,
+          project: state.project === null ? null : basename(state.project),
+          projectPath: state.projectPath,
           requestId: line.message.responseId,
           // pi writes 0 when it has no price for the model: that is "not recorded", not free.
           recordedCostUsd: recordedCost != null && recordedCost > 0 ? recordedCost : null,

@@ -22,6 +22,6 @@ export const pi: DialectModule<'pi'> = {
   markers: PI_MARKERS,
   detect: isPiSessionLine,
   createParser: (file, savedState) => createPiParser('pi', file, savedState),
-  docs: 'pi',
-  fixture: 'pi',
+  docs: 'record.md#pi',
+  fixture: 'fixtures/logs/pi',
 };

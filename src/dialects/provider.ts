@@ -6,7 +6,8 @@
  */
 import { createRecord, type UsageRecord } from '../core/record.js';
 import { costValue, nullish, object, optionalCount, optionalText, timestampValue, tokenCount } from './schema.js';
-import { type Dialect, type JsonObject, type ParseOutcome, requireTimestamp, validate } from './types.js';
+import { type JsonObject, type ParseOutcome, requireTimestamp, validate } from './types.js';
+import type { DialectModule } from './module.js';
 
 const openAiChatUsage = object({
   prompt_tokens: tokenCount,
@@ -246,8 +247,15 @@ function unwrap(value: JsonObject): JsonObject {
   return value;
 }
 
-export const provider: Dialect = {
+export const provider: DialectModule<'provider'> = {
   name: 'provider',
+  agent: 'provider',
+  title: 'provider API objects',
+  reader: 'jsonl',
+  locations: () => [],
+  markers: ['okens"', 'usage"'],
+  docs: 'record.md#provider',
+  fixture: 'fixtures/logs/provider',
   description: 'raw provider usage: OpenAI chat/responses, Anthropic messages, OpenTelemetry GenAI attributes',
   detect: (value) => {
     if (isObject(unwrap(value)['usage'])) return true;

@@ -17,6 +17,6 @@ export const rooCode: DialectModule<'roo-code'> = {
   markers: [],
   detect: (value) => isTaskDocument(value),
   readDocument: (document, file) => readTaskMessages('roo-code', document, file),
-  docs: 'cline-roo-code-kilo-code',
-  fixture: 'roo-code',
+  docs: 'record.md#cline-roo-code-and-kilo-code',
+  fixture: 'fixtures/logs/roo-code',
 };

@@ -40,7 +40,8 @@ export function* readThaneDatabase(database: SqliteReader, file: FileContext): I
   const present = new Set(database.columns(TABLE));
   if (!present.has('input_tokens') || !present.has('role')) return;
   const selected = COLUMNS.map((column) => (present.has(column) ? `"${column}"` : `NULL AS "${column}"`));
-  const parse = thane.createParser(file);
+  const parse = thane.createParser?.(file);
+  if (parse === undefined) return;
   for (const row of database.iterate(`SELECT ${selected.join(', ')} FROM "${TABLE}" ORDER BY "timestamp", rowid`)) {
     const outcome = parse(row);
     if (outcome.kind !== 'record') {
@@ -67,8 +68,9 @@ export const thaneDb: DialectModule<'thane-db'> = {
   fileNames: /\.(?:db|sqlite|sqlite3)$/i,
   locations: () => [],
   markers: [],
-  detect: () => false,
+  // Several modules claim *.db names: the scanner asks with { tables: [...] } which one the database is.
+  detect: (value) => Array.isArray(value['tables']) && value['tables'].includes('usage_records'),
   readDatabase: readThaneDatabase,
-  docs: 'thane-db',
-  fixture: 'thane-db',
+  docs: 'record.md#thane-database',
+  fixture: 'fixtures/logs/thane-db',
 };

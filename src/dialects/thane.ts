@@ -6,7 +6,8 @@
  */
 import { createRecord } from '../core/record.js';
 import { costValue, object, optionalCount, optionalText, string, timestampValue, tokenCount } from './schema.js';
-import { type Dialect, type JsonObject, requireTimestamp, validate } from './types.js';
+import { type JsonObject, requireTimestamp, validate } from './types.js';
+import type { DialectModule } from './module.js';
 
 const GO_TO_SNAKE: Readonly<Record<string, string>> = {
   ID: 'id',
@@ -67,8 +68,15 @@ function toSnakeCase(value: JsonObject): JsonObject {
   return renamed;
 }
 
-export const thane: Dialect = {
+export const thane: DialectModule<'thane'> = {
   name: 'thane',
+  agent: 'thane',
+  title: 'thane',
+  reader: 'jsonl',
+  locations: () => [],
+  markers: ['okens"'],
+  docs: 'record.md#thane',
+  fixture: 'fixtures/logs/thane',
   description: 'thane usage records, Go field names or snake_case, with role, task, resource and upstream model',
   detect: (value) =>
     'InputTokens' in value ||

@@ -1,4 +1,4 @@
-import type { DialectName, UsageRecord } from '../core/record.js';
+import type { UsageRecord } from '../core/record.js';
 import { fastParse, REJECTED, type Spec } from './schema.js';
 
 /** Why a line was not turned into a record. Stable: these appear in JSON output. */
@@ -44,22 +44,6 @@ export interface LineParser {
    * index reads only appended bytes). Only stateful dialects (Codex) have it.
    */
   saveState?: () => unknown;
-}
-
-export interface Dialect {
-  name: DialectName;
-  /** One sentence for `usage validate` and docs. */
-  description: string;
-  /**
-   * A cheap test on the parsed object's keys. Detection runs in the order of
-   * the registry, so a dialect only needs to beat the ones after it.
-   */
-  detect(value: JsonObject): boolean;
-  /**
-   * A parser holds per-file state (Codex's running totals, Claude's project).
-   * `savedState` is what its `saveState` returned at the point reading resumes.
-   */
-  createParser(file: FileContext, savedState?: unknown): LineParser;
 }
 
 export type Validation<T> = { ok: true; value: T } | { ok: false; outcome: ParseOutcome };

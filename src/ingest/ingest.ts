@@ -5,7 +5,9 @@
  * (files read before are not read again, grown files only from where they
  * stopped), global de-duplication, and the summary of what was read.
  */
+import { createHash } from 'node:crypto';
 import { type Stats, statSync } from 'node:fs';
+import { basename } from 'node:path';
 import { stat } from 'node:fs/promises';
 import { DataError } from '../core/errors.js';
 import type { DialectName, UsageRecord } from '../core/record.js';
@@ -14,7 +16,8 @@ import type { Source } from '../sources/discover.js';
 import { isCompressed } from '../sources/open.js';
 import { sampleFile } from '../store/fingerprint.js';
 import { closeIndex, IndexCorruptError, type IndexEntry, IndexWriter, type LoadedIndex, loadIndex, readSection, type SectionRef } from '../store/index-file.js';
-import { doubleLength, type OrderedRecord, orderOf, type PackedKeyedRow, type PackedRecords, packRecords, RecordStore, readPackedRow, unpackRecords } from './pack.js';
+import { readerForFileName } from '../dialects/registry.js';
+import { doubleLength, type OrderedRecord, orderOf, PACKED_LAYOUT, type PackedKeyedRow, type PackedRecords, packRecords, RecordStore, readPackedRow, unpackRecords } from './pack.js';
 import type { PoolJob } from './pool.js';
 import type { FileScan, ScannedRecord, ScanOptions, ScanStart } from './scan.js';
 import { copyScanTally, createScanTally, type LineProblem, mergeScanTally, type ScanTally } from './tally.js';
@@ -141,6 +144,13 @@ export class Deduplicator {
 }
 
 const RACY_WINDOW_MS = 2000;
+
+let cachedLayoutHash: string | undefined;
+
+function layoutHash(): string {
+  cachedLayoutHash ??= createHash('sha1').update(PACKED_LAYOUT).digest('hex').slice(0, 16);
+  return cachedLayoutHash;
+}
 const SECTION_BATCH = 8192;
 
 interface FilePlan {
@@ -158,6 +168,32 @@ function fingerprintOf(options: ScanOptions): string {
   return JSON.stringify({ format: options.format ?? null, prefilter: options.prefilter === true });
 }
 
+/**
+ * Files the index can only take or re-read whole: gzip streams, JSON
+ * documents and databases (the index entry's `compressed` flag marks them).
+ */
+function isReadWhole(path: string): boolean {
+  return isCompressed(path) || (readerForFileName(basename(path)) ?? 'jsonl') !== 'jsonl';
+}
+
+/**
+ * A file's stat for the index. An SQLite database in WAL mode takes new rows
+ * into its `-wal` file first, leaving the database file untouched for a
+ * while, so the write-ahead log's size and time count as the database's.
+ */
+function statForIndex(path: string): Stats {
+  const info = statSync(path);
+  if (readerForFileName(basename(path)) !== 'sqlite') return info;
+  try {
+    const log = statSync(`${path}-wal`);
+    info.size += log.size;
+    info.mtimeMs = Math.max(info.mtimeMs, log.mtimeMs);
+  } catch {
+    // No write-ahead log: the database file is the whole state.
+  }
+  return info;
+}
+
 /** Decides, from the index and a fresh stat, how much of a file must be read. */
 function planFile(path: string, index: number, entry: IndexEntry | undefined, fingerprint: string): FilePlan {
   const scannedAt = Date.now();
@@ -165,7 +201,7 @@ function planFile(path: string, index: number, entry: IndexEntry | undefined, fi
   // awaited stat each cost a thread-pool round trip (~0.1 ms) on a warm run.
   let info: Stats | null = null;
   try {
-    info = statSync(path);
+    info = statForIndex(path);
   } catch {
     // Gone or unreadable: planned as a scan, which reports why.
   }
@@ -248,8 +284,9 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
   };
   const acceptPacked = (entry: PackedKeyedRow): void => deduplicator.offerPacked(entry);
 
-  // The index: what earlier runs read.
-  const indexOptions = options.index;
+  // The index: what earlier runs read, trusted only when written with the same
+  // record layout and dialect registry as this build's.
+  const indexOptions = options.index && { ...options.index, tool: `${options.index.tool} layout:${layoutHash()}` };
   let loaded: LoadedIndex | undefined;
   let indexDamaged = false;
   if (indexOptions) {
@@ -321,7 +358,7 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
         fingerprint,
         ...plan.identity,
         scannedAt: plan.scannedAt,
-        compressed: isCompressed(plan.path),
+        compressed: isReadWhole(plan.path),
         consumed: scan.consumed,
         completeLines: scan.completeLines,
         sample: scan.sample,

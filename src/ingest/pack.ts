@@ -5,63 +5,40 @@
  * transfer instead of cloning thousands of objects), and the on-disk index
  * stores them the same way.
  */
-import { type ContextSnapshot, DIALECT_NAMES, type DialectName, type UsageRecord } from '../core/record.js';
+import { CONTEXT_FIELDS, compileFunction, type FieldDeclaration, RECORD_FIELDS } from '../core/fields.js';
+import type { ContextSnapshot, UsageRecord } from '../core/record.js';
+import { DIALECT_NAMES } from '../dialects/registry.js';
 
-// The order of these lists is the packed layout: packRecords and
-// unpackRecords spell the fields out in the same order.
-const TEXT_FIELDS = [
-  'model',
-  'provider',
-  'upstreamModel',
-  'resource',
-  'session',
-  'project',
-  'conversation',
-  'requestId',
-  'role',
-  'task',
-  'source',
-  'sender',
-] as const;
+// The packed layout, derived from the field declaration (src/core/fields.ts):
+// numbers (instants, money, counts) in one Float64Array row, text fields as
+// indices into the batch's text table in one Uint32Array row after a header
+// (dialect and flags), the line number and the key hash.
+const FIELDS: readonly FieldDeclaration[] = RECORD_FIELDS;
+const FLOAT_FIELDS = FIELDS.filter((field) => field.kind === 'instant' || field.kind === 'money' || field.kind === 'count');
+const TEXT_FIELDS = FIELDS.filter((field) => field.kind === 'text' || field.kind === 'optionalText');
+const FLAG_FIELDS = FIELDS.filter((field) => field.kind === 'flag');
+const CONTEXT_NUMBERS = CONTEXT_FIELDS.filter((field) => field.name !== 'truncationOccurred');
 
-const COUNT_FIELDS = [
-  'inputTokens',
-  'outputTokens',
-  'reasoningTokens',
-  'cacheReadTokens',
-  'cacheWriteTokens',
-  'cacheWrite5mTokens',
-  'cacheWrite1hTokens',
-  'unattributedTokens',
-  'totalTokens',
-  'calls',
-] as const;
-
-const CONTEXT_FIELDS = [
-  'systemTokens',
-  'summaryTokens',
-  'windowTokens',
-  'promptTokens',
-  'maxContextTokens',
-  'budgetLimit',
-  'cachedToolOutputs',
-  'cachedToolTokensSaved',
-  'segmentsRemoved',
-  'messageCount',
-] as const;
-
-// Floats per record: timestamp, recorded cost, then the counts (which may pass 2^32).
-const FLOAT_STRIDE = 2 + COUNT_FIELDS.length;
-// Integers per record: dialect and flags, line, key hash (two halves), text indices.
+const FLOAT_STRIDE = FLOAT_FIELDS.length;
+// Integers per record: header, line, key hash (two halves), text indices.
 const INT_STRIDE = 4 + TEXT_FIELDS.length;
-const FLAG_CACHE_REPORTED = 1 << 8;
-const FLAG_HAS_CONTEXT = 1 << 9;
-const FLAG_TRUNCATED = 1 << 10;
-const FLAG_HAS_KEY = 1 << 11;
+const CONTEXT_STRIDE = CONTEXT_NUMBERS.length;
+// The header: the dialect's registry position in the low byte, then one bit per flag.
+const DIALECT_MASK = 0xff;
+const flagBit = (position: number): number => 1 << (8 + position);
+const FLAG_BITS = new Map(FLAG_FIELDS.map((field, position) => [field.name, flagBit(position)]));
+const FLAG_HAS_CONTEXT = flagBit(FLAG_FIELDS.length);
+const FLAG_TRUNCATED = flagBit(FLAG_FIELDS.length + 1);
+const FLAG_HAS_KEY = flagBit(FLAG_FIELDS.length + 2);
 const NO_TEXT = 0xffffffff;
+const TOTAL_TOKENS_AT = FLOAT_FIELDS.findIndex((field) => field.name === 'totalTokens');
+if (DIALECT_NAMES.length > DIALECT_MASK || FLAG_HAS_KEY > 2 ** 31) throw new Error('the packed header has no room for the declared dialects and flags');
 
 /** Bytes per record in each packed array (contexts: per record that has one), for checking stored sections. */
-export const PACKED_BYTES = { floats: FLOAT_STRIDE * 8, ints: INT_STRIDE * 4, context: CONTEXT_FIELDS.length * 8 } as const;
+export const PACKED_BYTES = { floats: FLOAT_STRIDE * 8, ints: INT_STRIDE * 4, context: CONTEXT_STRIDE * 8 } as const;
+
+/** Names the layout, so that an index written with another field list or dialect registry is not read. */
+export const PACKED_LAYOUT = JSON.stringify([FIELDS.map((field) => `${field.name}:${field.kind}`), CONTEXT_FIELDS.map((field) => field.name), DIALECT_NAMES]);
 
 /** A record plus where it came from: the order decides ties between copies. */
 export interface OrderedRecord {
@@ -136,115 +113,85 @@ class TextTable {
 const TEXT_COUNT = TEXT_FIELDS.length;
 
 /*
- * The field lists are spelled out below rather than looped over by name:
- * keyed reads and writes by name cost several times more on the hot path.
+ * The field-by-field functions below are generated from the declaration
+ * (see compileFunction): straight-line code without keyed access, and a
+ * record literal in declaration order, so that unpacked records share one
+ * hidden class with freshly parsed ones. Objects filled field by field from
+ * the name lists went to dictionary mode, and unpacking plus every reducer
+ * after it ran several times slower.
  */
 
-function writeNumbers(floats: Float64Array, row: number, record: UsageRecord): void {
-  let f = row * FLOAT_STRIDE;
-  floats[f++] = record.timestamp ?? Number.NaN;
-  floats[f++] = record.recordedCostUsd ?? Number.NaN;
-  floats[f++] = record.inputTokens;
-  floats[f++] = record.outputTokens;
-  floats[f++] = record.reasoningTokens;
-  floats[f++] = record.cacheReadTokens;
-  floats[f++] = record.cacheWriteTokens;
-  floats[f++] = record.cacheWrite5mTokens;
-  floats[f++] = record.cacheWrite1hTokens;
-  floats[f++] = record.unattributedTokens;
-  floats[f++] = record.totalTokens;
-  floats[f] = record.calls;
-}
+const writeNumbers = compileFunction<(floats: Float64Array, row: number, record: UsageRecord) => void>(
+  'writeNumbers',
+  ['floats', 'row', 'record'],
+  [
+    `const f = row * ${FLOAT_STRIDE};`,
+    ...FLOAT_FIELDS.map((field, at) => `floats[f + ${at}] = record.${field.name}${field.kind === 'count' ? '' : ' ?? Number.NaN'};`),
+  ].join('\n'),
+);
 
-function headerOf(record: UsageRecord, hasKey: boolean): number {
-  return (
-    DIALECT_NAMES.indexOf(record.dialect) |
-    (record.cacheReported ? FLAG_CACHE_REPORTED : 0) |
-    (record.context ? FLAG_HAS_CONTEXT : 0) |
-    (record.context?.truncationOccurred ? FLAG_TRUNCATED : 0) |
-    (hasKey ? FLAG_HAS_KEY : 0)
-  );
-}
+const DIALECT_POSITION = new Map<string, number>(DIALECT_NAMES.map((name, position) => [name, position]));
+
+const headerOf = compileFunction<(record: UsageRecord, hasKey: boolean) => number>(
+  'headerOf',
+  ['record', 'hasKey'],
+  `return DIALECT_POSITION.get(record.dialect) | ${FLAG_FIELDS.map((field) => `(record.${field.name} ? ${FLAG_BITS.get(field.name)} : 0)`).join(' | ') || '0'} | (record.context ? ${FLAG_HAS_CONTEXT} : 0) | (record.context?.truncationOccurred ? ${FLAG_TRUNCATED} : 0) | (hasKey ? ${FLAG_HAS_KEY} : 0);`,
+  { DIALECT_POSITION },
+);
 
 /** The text fields, in TEXT_FIELDS order, into `target` from `at`. */
-function copyTexts(record: UsageRecord, target: Array<string | null>, at: number): void {
-  target[at] = record.model;
-  target[at + 1] = record.provider;
-  target[at + 2] = record.upstreamModel;
-  target[at + 3] = record.resource;
-  target[at + 4] = record.session;
-  target[at + 5] = record.project;
-  target[at + 6] = record.conversation;
-  target[at + 7] = record.requestId;
-  target[at + 8] = record.role;
-  target[at + 9] = record.task;
-  target[at + 10] = record.source;
-  target[at + 11] = record.sender;
+const copyTexts = compileFunction<(record: UsageRecord, target: Array<string | null>, at: number) => void>(
+  'copyTexts',
+  ['record', 'target', 'at'],
+  TEXT_FIELDS.map((field, position) => `target[at + ${position}] = record.${field.name};`).join('\n'),
+);
+
+const writeContext = compileFunction<(contexts: Float64Array, at: number, context: ContextSnapshot) => void>(
+  'writeContext',
+  ['contexts', 'at', 'context'],
+  [`const c = at * ${CONTEXT_STRIDE};`, ...CONTEXT_NUMBERS.map((field, position) => `contexts[c + ${position}] = context.${field.name};`)].join('\n'),
+);
+
+const readContext = compileFunction<(contexts: Float64Array, at: number, truncated: boolean) => ContextSnapshot>(
+  'readContext',
+  ['contexts', 'at', 'truncated'],
+  [
+    `const c = at * ${CONTEXT_STRIDE};`,
+    `return { ${CONTEXT_FIELDS.map((field) => `${field.name}: ${field.name === 'truncationOccurred' ? 'truncated' : `contexts[c + ${CONTEXT_NUMBERS.indexOf(field as (typeof CONTEXT_NUMBERS)[number])}]`}`).join(', ')} };`,
+  ].join('\n'),
+);
+
+function readExpression(field: FieldDeclaration): string {
+  switch (field.kind) {
+    case 'dialect':
+      return `DIALECT_NAMES[header & ${DIALECT_MASK}]`;
+    case 'text':
+      return `texts[at + ${TEXT_FIELDS.indexOf(field)}]`;
+    case 'optionalText':
+      return `texts[at + ${TEXT_FIELDS.indexOf(field)}] ?? null`;
+    case 'count':
+      return `floats[f + ${FLOAT_FIELDS.indexOf(field)}]`;
+    case 'instant':
+    case 'money':
+      return `nullIfNaN(floats[f + ${FLOAT_FIELDS.indexOf(field)}])`;
+    case 'flag':
+      return `(header & ${FLAG_BITS.get(field.name)}) !== 0`;
+    case 'context':
+      return 'context';
+  }
 }
 
-function writeContext(contexts: Float64Array, at: number, context: ContextSnapshot): void {
-  let c = at * CONTEXT_FIELDS.length;
-  for (const field of CONTEXT_FIELDS) contexts[c++] = context[field];
-}
+const nullIfNaN = (value: number): number | null => (Number.isNaN(value) ? null : value);
 
-function readContext(contexts: Float64Array, at: number, truncated: boolean): ContextSnapshot {
-  const c = at * CONTEXT_FIELDS.length;
-  return {
-    systemTokens: contexts[c] as number,
-    summaryTokens: contexts[c + 1] as number,
-    windowTokens: contexts[c + 2] as number,
-    promptTokens: contexts[c + 3] as number,
-    maxContextTokens: contexts[c + 4] as number,
-    budgetLimit: contexts[c + 5] as number,
-    cachedToolOutputs: contexts[c + 6] as number,
-    cachedToolTokensSaved: contexts[c + 7] as number,
-    truncationOccurred: truncated,
-    segmentsRemoved: contexts[c + 8] as number,
-    messageCount: contexts[c + 9] as number,
-  };
-}
-
-/**
- * Reads the record at `row`, its texts from `texts[at…]`. Built as a literal
- * in createRecord's field order, so it shares one hidden class with freshly
- * parsed records: objects filled field by field from the name lists went to
- * dictionary mode, and unpacking plus every reducer after it ran several
- * times slower.
- */
-function readRow(floats: Float64Array, row: number, header: number, texts: ReadonlyArray<string | null>, at: number, context: ContextSnapshot | null): UsageRecord {
-  const f = row * FLOAT_STRIDE;
-  const timestamp = floats[f] as number;
-  const recordedCost = floats[f + 1] as number;
-  return {
-    dialect: DIALECT_NAMES[header & 0xff] as DialectName,
-    timestamp: Number.isNaN(timestamp) ? null : timestamp,
-    model: texts[at] as string,
-    provider: texts[at + 1] as string,
-    upstreamModel: texts[at + 2] ?? null,
-    resource: texts[at + 3] ?? null,
-    session: texts[at + 4] ?? null,
-    project: texts[at + 5] ?? null,
-    conversation: texts[at + 6] ?? null,
-    requestId: texts[at + 7] ?? null,
-    role: texts[at + 8] ?? null,
-    task: texts[at + 9] ?? null,
-    source: texts[at + 10] ?? null,
-    sender: texts[at + 11] ?? null,
-    inputTokens: floats[f + 2] as number,
-    outputTokens: floats[f + 3] as number,
-    reasoningTokens: floats[f + 4] as number,
-    cacheReadTokens: floats[f + 5] as number,
-    cacheWriteTokens: floats[f + 6] as number,
-    cacheWrite5mTokens: floats[f + 7] as number,
-    cacheWrite1hTokens: floats[f + 8] as number,
-    unattributedTokens: floats[f + 9] as number,
-    totalTokens: floats[f + 10] as number,
-    calls: floats[f + 11] as number,
-    cacheReported: (header & FLAG_CACHE_REPORTED) !== 0,
-    recordedCostUsd: Number.isNaN(recordedCost) ? null : recordedCost,
-    context,
-  };
-}
+/** Reads the record at `row`, its texts from `texts[at…]`. */
+const readRow = compileFunction<
+  (floats: Float64Array, row: number, header: number, texts: ReadonlyArray<string | null>, at: number, context: ContextSnapshot | null) => UsageRecord
+>(
+  'readRow',
+  ['floats', 'row', 'header', 'texts', 'at', 'context'],
+  [`const f = row * ${FLOAT_STRIDE};`, `return { ${FIELDS.map((field) => `${field.name}: ${readExpression(field)}`).join(',\n')} };`].join('\n'),
+  { DIALECT_NAMES, nullIfNaN },
+);
 
 export function packRecords(entries: ReadonlyArray<{ record: UsageRecord; line: number; dedupKey?: string | undefined }>): PackedRecords {
   const floats = new Float64Array(entries.length * FLOAT_STRIDE);
@@ -263,7 +210,7 @@ export function packRecords(entries: ReadonlyArray<{ record: UsageRecord; line: 
     for (let field = 0; field < TEXT_COUNT; field++) ints[i + 4 + field] = table.intern(scratch[field] ?? null);
     if (record.context) contextCount++;
   });
-  const contexts = new Float64Array(contextCount * CONTEXT_FIELDS.length);
+  const contexts = new Float64Array(contextCount * CONTEXT_STRIDE);
   let contextRow = 0;
   for (const { record } of entries) if (record.context) writeContext(contexts, contextRow++, record.context);
   return { count: entries.length, floats, ints, contexts, texts: table.texts };
@@ -338,7 +285,7 @@ export function unpackRecords(
     if (onKeyed !== undefined && header & FLAG_HAS_KEY) {
       if (header & FLAG_HAS_CONTEXT) contextRow++;
       const dedupKey = joinKeyHalves(ints[i + 2] as number, ints[i + 3] as number);
-      onKeyed({ packed, row, order, dedupKey, totalTokens: floats[row * FLOAT_STRIDE + 10] as number });
+      onKeyed({ packed, row, order, dedupKey, totalTokens: floats[row * FLOAT_STRIDE + TOTAL_TOKENS_AT] as number });
       continue;
     }
     readTexts(packed, row, scratch);

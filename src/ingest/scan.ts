@@ -6,8 +6,21 @@
  */
 import { DataError } from '../core/errors.js';
 import type { DialectName, UsageRecord } from '../core/record.js';
-import { detectDialect, findDialect, judgeRejected, type Dialect, type LineParser, type SkipReason } from '../dialects/index.js';
-import type { JsonObject } from '../dialects/types.js';
+import { statSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { ReaderKind } from '../dialects/module.js';
+import {
+  type Dialect,
+  detectDialect,
+  findDialect,
+  judgeRejected,
+  type LineParser,
+  listDialectsForFileName,
+  readerForFileName,
+  type SkipReason,
+  USAGE_MARKERS,
+} from '../dialects/registry.js';
+import type { JsonObject, ParseOutcome } from '../dialects/types.js';
 import { readLines } from '../lines/read-lines.js';
 import { describeFsError, type Source } from '../sources/discover.js';
 import { describeSource, openSource } from '../sources/open.js';
@@ -35,23 +48,17 @@ export interface ScanOptions {
 }
 
 /**
- * Byte markers of every field that can carry usage in any dialect. Each ends
- * with the closing quote of a key, so that text inside a JSON string (where
- * quotes are escaped) cannot match, and stops before the colon, so that
- * spacing (`"usage": {`) does not matter. A marker may match more than it
- * names (`okens"` is every `*_tokens` and `*Tokens` key, and OpenTelemetry's
- * `gen_ai.usage.*_tokens`): a false match only costs a parse.
- * Ordered by how often they decide a line, most often first: a line that
- * holds usage stops at the first marker, one that holds none pays for all.
+ * Byte markers of every field that can carry usage, from every JSON-lines
+ * dialect module (its `markers`). Each ends with the closing quote of a key,
+ * so that text inside a JSON string (where quotes are escaped) cannot match,
+ * and stops before the colon, so that spacing (`"usage": {`) does not matter.
+ * A marker may match more than it names (`okens"` is every `*_tokens` and
+ * `*Tokens` key): a false match only costs a parse. In registry order, so the
+ * most common decide first: a line that holds usage stops at the first
+ * marker, one that holds none pays for all. test/registry.test.ts proves that
+ * no fixture line of any dialect is dropped by them.
  */
-const USAGE_MARKERS = [
-  'okens"', // every token count but jcode's and Codex's state lines
-  'usage"', // a usage object, even one with no *_tokens key (to count it malformed)
-  'prompt"', // jcode
-  '_count"', // Codex token_count events
-  '_context"', // Codex turn_context (the model)
-  '_meta"', // Codex session_meta (the session)
-].map((marker) => Buffer.from(marker));
+const MARKER_BYTES = USAGE_MARKERS.map((marker) => Buffer.from(marker));
 
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
@@ -65,7 +72,7 @@ const CLOSE_BRACE = 0x7d;
 export function couldHoldUsage(buffer: Buffer, start: number, end: number): boolean {
   if (buffer[start] !== OPEN_BRACE || buffer[end - 1] !== CLOSE_BRACE) return true;
   const line = buffer.subarray(start, end);
-  for (const marker of USAGE_MARKERS) {
+  for (const marker of MARKER_BYTES) {
     if (line.indexOf(marker) !== -1) return true;
   }
   return false;
@@ -101,6 +108,58 @@ export interface FileScan {
   sample: string;
 }
 
+type RecordHandler = (entry: ScannedRecord, settled: boolean) => void;
+
+/**
+ * What every reader does with a dialect's verdict on one line, document entry
+ * or database row: records go to `onRecord` (stamped with the module's agent
+ * unless the record names its own), everything else is counted by why.
+ */
+function createOutcomeHandler(tally: ScanTally, options: ScanOptions, file: string, onRecord: RecordHandler) {
+  const problemLimit = options.problemLimit ?? 100;
+  const skip = (lineNumber: number, reason: SkipReason, detail: string, dialect: DialectName | 'unknown'): void => {
+    if (options.strict) throw new DataError(`${file}:${lineNumber}: ${reason} (${detail})`);
+    tally.skippedLines++;
+    tally.skippedReasons[reason] = (tally.skippedReasons[reason] ?? 0) + 1;
+    tally.skippedByDialect[dialect] = (tally.skippedByDialect[dialect] ?? 0) + 1;
+    if (tally.problems.length < problemLimit) tally.problems.push({ file, line: lineNumber, reason, detail });
+  };
+  const handle = (outcome: ParseOutcome, dialect: Dialect, lineNumber: number, terminated: boolean): void | Promise<void> => {
+    switch (outcome.kind) {
+      case 'record':
+        if (outcome.record.agent === '') outcome.record.agent = dialect.agent;
+        onRecord(
+          outcome.dedupKey === undefined
+            ? { record: outcome.record, line: lineNumber }
+            : { record: outcome.record, line: lineNumber, dedupKey: hashKey(outcome.dedupKey) },
+          terminated,
+        );
+        return;
+      case 'no_usage':
+        tally.noUsageLines++;
+        return;
+      case 'duplicate':
+        tally.duplicateLines++;
+        return;
+      case 'invalid':
+        skip(lineNumber, outcome.reason, outcome.detail, dialect.name);
+        return;
+      case 'check':
+        // The slow path, for values that failed the fast check only: zod
+        // (loaded now) gives the verdict, and the next line waits for it.
+        return judgeRejected(outcome).then((verdict) => skip(lineNumber, verdict.reason, verdict.detail, dialect.name));
+    }
+  };
+  return { skip, handle };
+}
+
+/** How a source is read: as the forced dialect reads, else by its file name (JSON lines when nothing claims it). */
+function chooseReader(source: Source, forced: Dialect | undefined): ReaderKind {
+  if (forced) return forced.reader;
+  if (source.kind !== 'file') return 'jsonl';
+  return readerForFileName(basename(source.path)) ?? 'jsonl';
+}
+
 /**
  * `onRecord` receives each record with `settled` false only for the record
  * of an unfinished last line: it counts now, but a later run will read that
@@ -109,9 +168,12 @@ export interface FileScan {
 export async function scanSource(
   source: Source,
   options: ScanOptions,
-  onRecord: (entry: ScannedRecord, settled: boolean) => void,
+  onRecord: RecordHandler,
   start?: ScanStart,
 ): Promise<FileScan> {
+  const forced = options.format ? findDialect(options.format) : undefined;
+  const reader = chooseReader(source, forced);
+  if (reader !== 'jsonl' && source.kind === 'file') return scanWhole(source.path, reader, forced, options, onRecord);
   const file = describeSource(source);
   const tally = createScanTally();
   let settled: ScanTally | null = null;
@@ -135,8 +197,6 @@ export async function scanSource(
   }
   // A resumed file was already counted by the run that read its beginning.
   if (start === undefined) tally.files++;
-  const forced = options.format ? findDialect(options.format) : undefined;
-  const problemLimit = options.problemLimit ?? 100;
   const prefilter = options.prefilter === true;
   const parsers = new Map<Dialect, LineParser>();
   const saveStates = (): Partial<Record<DialectName, unknown>> => {
@@ -147,14 +207,7 @@ export async function scanSource(
     for (const [dialect, parser] of parsers) if (parser.saveState) saved[dialect.name] = parser.saveState();
     return saved;
   };
-
-  const skip = (lineNumber: number, reason: SkipReason, detail: string, dialect: DialectName | 'unknown'): void => {
-    if (options.strict) throw new DataError(`${file}:${lineNumber}: ${reason} (${detail})`);
-    tally.skippedLines++;
-    tally.skippedReasons[reason] = (tally.skippedReasons[reason] ?? 0) + 1;
-    tally.skippedByDialect[dialect] = (tally.skippedByDialect[dialect] ?? 0) + 1;
-    if (tally.problems.length < problemLimit) tally.problems.push({ file, line: lineNumber, reason, detail });
-  };
+  const { skip, handle } = createOutcomeHandler(tally, options, file, onRecord);
 
   try {
     const stats = await readLines(
@@ -193,33 +246,11 @@ export async function scanSource(
         }
         let parser = parsers.get(dialect);
         if (parser === undefined) {
+          if (!dialect.createParser) throw new Error(`dialect ${dialect.name} reads ${dialect.reader}, not JSON lines`);
           parser = dialect.createParser({ path: file }, start?.states[dialect.name]);
           parsers.set(dialect, parser);
         }
-        const outcome = parser(value as JsonObject);
-        switch (outcome.kind) {
-          case 'record':
-            onRecord(
-              outcome.dedupKey === undefined
-                ? { record: outcome.record, line: lineNumber }
-                : { record: outcome.record, line: lineNumber, dedupKey: hashKey(outcome.dedupKey) },
-              terminated,
-            );
-            return;
-          case 'no_usage':
-            tally.noUsageLines++;
-            return;
-          case 'duplicate':
-            tally.duplicateLines++;
-            return;
-          case 'invalid':
-            skip(lineNumber, outcome.reason, outcome.detail, dialect.name);
-            return;
-          case 'check':
-            // The slow path, for lines that failed the fast check only: zod
-            // (loaded now) gives the verdict, and the next line waits for it.
-            return judgeRejected(outcome).then((verdict) => skip(lineNumber, verdict.reason, verdict.detail, dialect.name));
-        }
+        return handle(parser(value as JsonObject), dialect, lineNumber, terminated);
       },
       { lineOffset: start?.lineOffset ?? 0, atFileStart: offset === 0 },
     );
@@ -242,6 +273,95 @@ export async function scanSource(
     if (error instanceof DataError || !isReadError(error)) throw error;
     tally.unreadable.push({ path: file, message: describeFsError(error) });
     return result(false, offset, start?.lineOffset ?? 0);
+  }
+}
+
+/**
+ * The largest JSON document read whole. Documents (a Gemini session, a Cline
+ * task) are parsed in one piece, the one place a file is held whole; a
+ * larger one is reported unreadable rather than allowed to exhaust memory.
+ */
+export const DOCUMENT_SIZE_LIMIT = 512 * 1024 * 1024;
+
+/**
+ * Reads a source that is not JSON lines, whole: one JSON document, or one
+ * SQLite database. Its entries (document) or rows (database) are numbered
+ * from 1 in problems, like lines. Such a source is never resumed: when it
+ * changes, the index has it read again.
+ */
+async function scanWhole(path: string, reader: Exclude<ReaderKind, 'jsonl'>, forced: Dialect | undefined, options: ScanOptions, onRecord: RecordHandler): Promise<FileScan> {
+  const tally = createScanTally();
+  const result = (readable: boolean, size: number, entries: number, sample = ''): FileScan => ({
+    readable,
+    tally,
+    settled: tally,
+    consumed: size,
+    completeLines: entries,
+    states: {},
+    sample,
+  });
+  const { skip, handle } = createOutcomeHandler(tally, options, path, onRecord);
+  const name = basename(path);
+  const candidates = forced ? [forced] : listDialectsForFileName(name, reader);
+  let size = 0;
+  let entries = 0;
+  const consume = async (outcomes: Iterable<ParseOutcome>, dialect: Dialect): Promise<void> => {
+    for (const outcome of outcomes) {
+      entries++;
+      const pending = handle(outcome, dialect, entries, true);
+      if (pending !== undefined) await pending;
+    }
+  };
+  try {
+    size = statSync(path).size;
+    if (reader === 'document') {
+      if (size > DOCUMENT_SIZE_LIMIT) {
+        tally.unreadable.push({ path, message: `a JSON document of ${size} bytes is larger than the ${DOCUMENT_SIZE_LIMIT}-byte limit` });
+        return result(false, 0, 0);
+      }
+      const { readFileSync } = await import('node:fs');
+      const text = readFileSync(path, 'utf8');
+      tally.files++;
+      tally.bytes += size;
+      let document: unknown;
+      try {
+        document = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+      } catch (error) {
+        tally.lines++;
+        skip(1, 'invalid_json', (error as Error).message, forced?.name ?? 'unknown');
+        return result(true, size, 1);
+      }
+      const dialect =
+        candidates.length === 1 ? candidates[0] : candidates.find((each) => each.detect(document as JsonObject));
+      if (!dialect?.readDocument) {
+        tally.lines++;
+        skip(1, 'unknown_dialect', 'no known log dialect reads this document', 'unknown');
+        return result(true, size, 1);
+      }
+      await consume(dialect.readDocument(document, { path }), dialect);
+    } else {
+      const { openSqliteReader } = await import('../sources/sqlite.js');
+      const database = openSqliteReader(path);
+      try {
+        tally.files++;
+        tally.bytes += size;
+        const tables = { tables: database.tables() } as unknown as JsonObject;
+        const dialect = candidates.length === 1 ? candidates[0] : candidates.find((each) => each.detect(tables));
+        if (!dialect?.readDatabase) {
+          tally.unreadable.push({ path, message: 'no known agent database has these tables' });
+          return result(false, size, 0);
+        }
+        await consume(dialect.readDatabase(database, { path }), dialect);
+      } finally {
+        database.close();
+      }
+    }
+    tally.lines += entries;
+    return result(true, size, entries, options.sample ? (sampleFile(path, size) ?? '') : '');
+  } catch (error) {
+    if (error instanceof DataError || !isReadError(error)) throw error;
+    tally.unreadable.push({ path, message: describeFsError(error) });
+    return result(false, size, entries);
   }
 }
 

@@ -4,7 +4,9 @@
  * through symlinks is walked once, so a symlink loop cannot hang the walk.
  */
 import { type Dirent, readdirSync, realpathSync, type Stats, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import type { DefaultLocation, Environment } from '../dialects/module.js';
+import { listDefaultLocations, readerForFileName } from '../dialects/registry.js';
 
 export type Source =
   | { kind: 'file'; path: string; size?: number | undefined }
@@ -20,10 +22,9 @@ export interface Discovery {
   problems: DiscoveryProblem[];
 }
 
-const LOG_FILE_PATTERN = /\.(?:jsonl|jsonl\.gz|ndjson|ndjson\.gz)$/i;
-
+/** JSON lines by extension; documents and databases only under the names their dialect modules claim. */
 export function isLogFileName(name: string): boolean {
-  return LOG_FILE_PATTERN.test(name);
+  return readerForFileName(name) !== undefined;
 }
 
 /** statSync, with a failure as a value. */
@@ -123,46 +124,8 @@ export function describeFsError(error: unknown): string {
   }
 }
 
-export interface Environment {
-  home: string;
-  variables: Readonly<Record<string, string | undefined>>;
-}
-
-export interface DefaultLocation {
-  path: string;
-  description: string;
-}
-
-/**
- * The places agents write usage logs by default, in the order they are read.
- * Documented in README.md ("Where usage looks by default").
- */
-export function listDefaultLocations(environment: Environment): DefaultLocation[] {
-  const { home, variables } = environment;
-  const locations: DefaultLocation[] = [];
-  const claudeDirectories = (variables['CLAUDE_CONFIG_DIR'] ?? '')
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter((entry) => entry !== '');
-  for (const directory of claudeDirectories) {
-    locations.push({ path: join(resolve(directory), 'projects'), description: 'Claude Code ($CLAUDE_CONFIG_DIR)' });
-  }
-  const xdgConfig = variables['XDG_CONFIG_HOME'] || join(home, '.config');
-  locations.push({ path: join(xdgConfig, 'claude', 'projects'), description: 'Claude Code' });
-  locations.push({ path: join(home, '.claude', 'projects'), description: 'Claude Code' });
-  const codexHome = variables['CODEX_HOME'];
-  locations.push({
-    path: codexHome ? join(resolve(codexHome), 'sessions') : join(home, '.codex', 'sessions'),
-    description: codexHome ? 'Codex ($CODEX_HOME)' : 'Codex',
-  });
-  locations.push({ path: join(home, '.jcode', 'usage', 'events.jsonl'), description: 'jcode' });
-  const seen = new Set<string>();
-  return locations.filter((location) => {
-    if (seen.has(location.path)) return false;
-    seen.add(location.path);
-    return true;
-  });
-}
+export type { DefaultLocation, Environment } from '../dialects/module.js';
+export { listDefaultLocations } from '../dialects/registry.js';
 
 /** The default locations that exist on this machine. */
 export async function findDefaultLocations(environment: Environment): Promise<DefaultLocation[]> {

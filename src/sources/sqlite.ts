@@ -20,7 +20,6 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SqliteReader } from '../dialects/module.js';
-import { DataError } from '../core/errors.js';
 
 type SqliteValue = number | bigint | string | Uint8Array | null;
 
@@ -92,15 +91,26 @@ function toPlainValue(value: SqliteValue): unknown {
   return typeof value === 'bigint' ? Number(value) : value;
 }
 
-function describeFailure(path: string, error: unknown): string {
+/** The code every failure of the engine carries, so readers report it like a file-system error. */
+export const SQLITE_UNREADABLE = 'SQLITE_UNREADABLE';
+
+/**
+ * A file-system failure (missing file, permission, a lock that stops the
+ * copy) keeps its own code; an engine failure (not a database, corrupt
+ * pages, a bad query) becomes one error with SQLITE_UNREADABLE. Either way
+ * it is a read error with a string `code`: the scan lists the database as
+ * unreadable with this message and goes on, never a crash.
+ */
+function toReadError(error: unknown): Error {
+  if (error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string') return error;
   const reason = error instanceof Error ? error.message : String(error);
-  return `${path}: cannot read as an SQLite database (${reason})`;
+  return Object.assign(new Error(`not a readable SQLite database (${reason})`), { code: SQLITE_UNREADABLE });
 }
 
 /**
- * Opens `path` for reading through a private copy. Throws a DataError (one
- * sentence naming the file and why) when the file is missing, locked against
- * copying, or not a readable database; the caller reports it as unreadable.
+ * Opens `path` for reading through a private copy. Throws a read error (see
+ * toReadError) when the file is missing, locked against copying, or not a
+ * readable database, and the same when a query fails part-way.
  */
 export function openSqliteReader(path: string): SqliteReader & { close(): void } {
   let folder: string | undefined;
@@ -125,10 +135,10 @@ export function openSqliteReader(path: string): SqliteReader & { close(): void }
     database.exec('SELECT count(*) FROM sqlite_master');
   } catch (error) {
     release();
-    throw new DataError(describeFailure(path, error));
+    throw toReadError(error);
   }
   const open = (): WasmDatabase => {
-    if (database === undefined) throw new DataError(`${path}: the database was already closed`);
+    if (database === undefined) throw toReadError(new Error('the database was already closed'));
     return database;
   };
   function* iterate(sql: string, ...parameters: unknown[]): Generator<Record<string, unknown>> {
@@ -136,7 +146,7 @@ export function openSqliteReader(path: string): SqliteReader & { close(): void }
     try {
       statement = open().prepare(sql);
     } catch (error) {
-      throw new DataError(describeFailure(path, error));
+      throw toReadError(error);
     }
     try {
       const rows = statement.iterate(parameters);
@@ -145,7 +155,7 @@ export function openSqliteReader(path: string): SqliteReader & { close(): void }
         try {
           next = rows.next();
         } catch (error) {
-          throw new DataError(describeFailure(path, error));
+          throw toReadError(error);
         }
         if (next.done) return;
         const row: Record<string, unknown> = {};

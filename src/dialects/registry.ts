@@ -1,0 +1,131 @@
+/**
+ * Every log source `usage` reads, one line each. The order is the detection
+ * order (a line or document goes to the first module whose `detect` accepts
+ * it, so the most distinctive shapes come first and the generic provider
+ * shapes last) and the packed encoding of `dialect` (the index names the
+ * list it was written with, so reordering only rebuilds it). Help text,
+ * `--format` choices, default locations, JSON names, prefilter markers and
+ * file-name patterns all derive from this list: adding a log source is its
+ * module (./module.ts), its fixture and one line here.
+ */
+import { bamboo } from './bamboo.js';
+import { claude } from './claude.js';
+import { cline } from './cline.js';
+import { codex } from './codex.js';
+import { droid } from './droid.js';
+import { goose } from './goose.js';
+import { jcode } from './jcode.js';
+import { kernex } from './kernex.js';
+import { kernexDb } from './kernex-db.js';
+import { kiloCode } from './kilo-code.js';
+import { kimiCli } from './kimi-cli.js';
+import { lash } from './lash.js';
+import type { DefaultLocation, DialectModule, Environment, ReaderKind } from './module.js';
+import { openclaw } from './openclaw.js';
+import { pi } from './pi.js';
+import { provider } from './provider.js';
+import { rooCode } from './roo-code.js';
+import { thane } from './thane.js';
+import { thaneDb } from './thane-db.js';
+import type { JsonObject } from './types.js';
+
+export const DIALECTS = [
+  // pi's lines (shared by OpenClaw) also satisfy Claude's loose test, so they are recognised first.
+  pi,
+  openclaw,
+  claude,
+  codex,
+  kimiCli,
+  bamboo,
+  thane,
+  lash,
+  kernex,
+  jcode,
+  provider,
+  droid,
+  cline,
+  rooCode,
+  kiloCode,
+  goose,
+  kernexDb,
+  thaneDb,
+] as const;
+
+export type DialectName = (typeof DIALECTS)[number]['name'];
+export type Dialect = DialectModule<DialectName>;
+
+export const DIALECT_NAMES: readonly DialectName[] = DIALECTS.map((dialect) => dialect.name);
+
+const BY_NAME = new Map<string, Dialect>(DIALECTS.map((dialect) => [dialect.name, dialect]));
+
+export function findDialect(name: DialectName): Dialect {
+  const dialect = BY_NAME.get(name);
+  if (!dialect) throw new Error(`no dialect named ${name}`);
+  return dialect;
+}
+
+export function isDialectName(name: string): name is DialectName {
+  return BY_NAME.has(name);
+}
+
+const BY_READER = new Map<ReaderKind, Dialect[]>();
+for (const dialect of DIALECTS as readonly Dialect[]) {
+  const list = BY_READER.get(dialect.reader) ?? [];
+  list.push(dialect);
+  BY_READER.set(dialect.reader, list);
+}
+
+/** The modules that read one kind of source, in detection order. */
+export function listDialects(reader: ReaderKind): readonly Dialect[] {
+  return BY_READER.get(reader) ?? [];
+}
+
+/** The first JSON-lines (or, with `reader`, document) dialect that recognises a value. */
+export function detectDialect(value: JsonObject, reader: ReaderKind = 'jsonl'): Dialect | undefined {
+  for (const dialect of listDialects(reader)) {
+    if (dialect.detect(value)) return dialect;
+  }
+  return undefined;
+}
+
+/** Every module's prefilter markers, each once, in registry order (the most common decide first). */
+export const USAGE_MARKERS: readonly string[] = [...new Set(listDialects('jsonl').flatMap((dialect) => dialect.markers))];
+
+const JSON_LINES_FILE = /\.(?:jsonl|ndjson)(?:\.gz)?$/i;
+
+/**
+ * The reader for a file found in a walked folder, or undefined when it is
+ * not a log: JSON lines by extension, documents and databases only by the
+ * names their modules claim.
+ */
+export function readerForFileName(name: string): ReaderKind | undefined {
+  for (const dialect of DIALECTS as readonly Dialect[]) {
+    if (dialect.reader !== 'jsonl' && dialect.fileNames?.test(name)) return dialect.reader;
+  }
+  return JSON_LINES_FILE.test(name) ? 'jsonl' : undefined;
+}
+
+/** The modules whose file names claim `name` (documents and databases), in detection order. */
+export function listDialectsForFileName(name: string, reader: ReaderKind): readonly Dialect[] {
+  return listDialects(reader).filter((dialect) => dialect.fileNames?.test(name) ?? reader === 'jsonl');
+}
+
+/**
+ * The places agents write usage by default, in registry order, each path
+ * once. Documented in README.md ("Where usage looks by default").
+ */
+export function listDefaultLocations(environment: Environment): Array<DefaultLocation & { dialect: DialectName }> {
+  const seen = new Set<string>();
+  const locations: Array<DefaultLocation & { dialect: DialectName }> = [];
+  for (const dialect of DIALECTS as readonly Dialect[]) {
+    for (const location of dialect.locations(environment)) {
+      if (seen.has(location.path)) continue;
+      seen.add(location.path);
+      locations.push({ ...location, dialect: dialect.name });
+    }
+  }
+  return locations;
+}
+
+export type { JsonObject, LineParser, ParseOutcome, SkipReason } from './types.js';
+export { judgeRejected, SKIP_REASONS } from './types.js';
