@@ -73,3 +73,18 @@ describe('cline', () => {
     expect(windows[0]?.path).toBe('/appdata/Code/User/globalStorage/kilocode.kilo-code/tasks');
   });
 });
+
+describe('which extension wrote a task file', () => {
+  it('is read from the extension id in its path, whichever module reads it', () => {
+    const document = [{ ts: 5, type: 'say', say: 'api_req_started', text: JSON.stringify({ tokensIn: 1, tokensOut: 1 }) }];
+    const read = (path: string) =>
+      Array.from(cline.readDocument?.(document, { path }) ?? []).map((outcome) =>
+        outcome.kind === 'record' ? [outcome.record.dialect, outcome.record.agent] : [],
+      );
+    const storage = '/home/u/.config/Code/User/globalStorage';
+    expect(read(`${storage}/rooveterinaryinc.roo-cline/tasks/t/ui_messages.json`)).toEqual([['roo-code', 'roo-code']]);
+    expect(read(`${storage}/kilocode.kilo-code/tasks/t/ui_messages.json`)).toEqual([['kilo-code', 'kilo-code']]);
+    expect(read(`${storage}/saoudrizwan.claude-dev/tasks/t/ui_messages.json`)).toEqual([['cline', 'cline']]);
+    expect(read('/elsewhere/tasks/t/ui_messages.json')).toEqual([['cline', 'cline']]);
+  });
+});

@@ -21,7 +21,7 @@
  * One mapping, three thin modules (cline.ts, roo-code.ts, kilo-code.ts).
  */
 import { basename, dirname, join } from 'node:path';
-import { createRecord, type DialectName, UNKNOWN_MODEL } from '../core/record.js';
+import { createRecord, UNKNOWN_MODEL } from '../core/record.js';
 import type { DefaultLocation, Environment } from './module.js';
 import { costValue, nullish, object, optionalText, tokenCount } from './schema.js';
 import { type FileContext, invalid, type JsonObject, type ParseOutcome, requireTimestamp, validate } from './types.js';
@@ -65,7 +65,7 @@ function readMessageModel(message: JsonObject): { model: string | undefined; pro
   };
 }
 
-function readEntry(dialect: DialectName, task: string | null, message: unknown): ParseOutcome {
+function readEntry(dialect: TaskDialect, task: string | null, message: unknown): ParseOutcome {
   const entry = asObject(message);
   if (entry === undefined) return invalid('not_an_object', 'a task message is a JSON object');
   const text = entry['text'];
@@ -93,6 +93,8 @@ function readEntry(dialect: DialectName, task: string | null, message: unknown):
   const record = createRecord(
     {
       dialect,
+      // A file handed over by its path names its own agent; the scanner would stamp the reading module's.
+      agent: dialect,
       timestamp: time.value,
       model: request.modelId ?? tagged.model ?? UNKNOWN_MODEL,
       provider: request.providerId ?? tagged.provider,
@@ -119,7 +121,8 @@ function readEntry(dialect: DialectName, task: string | null, message: unknown):
  * `say` message of the two usage kinds (other messages are not entries, so
  * problems are numbered among the requests).
  */
-export function* readTaskMessages(dialect: DialectName, document: unknown, file: FileContext): Iterable<ParseOutcome> {
+export function* readTaskMessages(module: TaskDialect, document: unknown, file: FileContext): Iterable<ParseOutcome> {
+  const dialect = readDialectFromPath(file.path) ?? module;
   if (!Array.isArray(document)) {
     yield invalid('not_an_object', 'ui_messages.json is a JSON array of messages');
     return;
@@ -130,6 +133,26 @@ export function* readTaskMessages(dialect: DialectName, document: unknown, file:
     if (entry !== undefined && (entry['type'] !== 'say' || !USAGE_MESSAGES.has(String(entry['say'])))) continue;
     yield readEntry(dialect, task, message);
   }
+}
+
+export type TaskDialect = 'cline' | 'roo-code' | 'kilo-code';
+
+/** The three extensions write the same file; its folder in global storage says which wrote it. */
+const EXTENSION_DIALECTS: ReadonlyArray<readonly [string, TaskDialect]> = [
+  ['saoudrizwan.claude-dev', 'cline'],
+  ['rooveterinaryinc.roo-cline', 'roo-code'],
+  ['kilocode.kilo-code', 'kilo-code'],
+];
+
+/**
+ * The first module whose file name matches reads every `ui_messages.json`,
+ * so the extension id in the path decides whose task it is; a file outside
+ * an editor's global storage stays with the module that read it.
+ */
+function readDialectFromPath(path: string): TaskDialect | undefined {
+  const parts = path.toLowerCase().split(/[\\/]/);
+  for (const [extension, dialect] of EXTENSION_DIALECTS) if (parts.includes(extension)) return dialect;
+  return undefined;
 }
 
 /** A task document: an array whose messages have `ts` and `type` ask/say. */
