@@ -3,6 +3,7 @@
  * Kilo Code in src/dialects/vscode-tasks.ts) against totals worked out by
  * hand from fixtures/logs/cline.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cline } from '../src/dialects/cline.js';
 import { kiloCode } from '../src/dialects/kilo-code.js';
@@ -86,5 +87,26 @@ describe('which extension wrote a task file', () => {
     expect(read(`${storage}/kilocode.kilo-code/tasks/t/ui_messages.json`)).toEqual([['kilo-code', 'kilo-code']]);
     expect(read(`${storage}/saoudrizwan.claude-dev/tasks/t/ui_messages.json`)).toEqual([['cline', 'cline']]);
     expect(read('/elsewhere/tasks/t/ui_messages.json')).toEqual([['cline', 'cline']]);
+  });
+});
+
+describe('the task mapping (property)', () => {
+  it('never gives negative fresh input and always sums its buckets to the total', () => {
+    const count = fc.integer({ min: 0, max: 5_000_000 });
+    fc.assert(
+      fc.property(count, count, count, count, fc.constantFrom('anthropic', 'openai', undefined), (tokensIn, tokensOut, cacheReads, cacheWrites, apiProtocol) => {
+        const text = JSON.stringify({ tokensIn, tokensOut, cacheReads, cacheWrites, apiProtocol });
+        const [outcome] = Array.from(readTaskMessages('cline', [{ ts: 1, type: 'say', say: 'api_req_started', text }], { path: '/t/x/ui_messages.json' }));
+        if (tokensIn + tokensOut + cacheReads + cacheWrites === 0) return outcome?.kind === 'no_usage';
+        if (outcome?.kind !== 'record') return false;
+        const record = outcome.record;
+        const fresh = apiProtocol === 'openai' ? Math.max(0, tokensIn - cacheReads - cacheWrites) : tokensIn;
+        return (
+          record.inputTokens === fresh &&
+          record.inputTokens >= 0 &&
+          record.totalTokens === record.inputTokens + tokensOut + cacheReads + cacheWrites
+        );
+      }),
+    );
   });
 });

@@ -2,6 +2,7 @@
  * Kimi CLI wire files (src/dialects/kimi-cli.ts) against totals worked out by
  * hand from fixtures/logs/kimi-cli.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { kimiCli } from '../src/dialects/kimi-cli.js';
 import { fixture } from './helpers/cli.js';
@@ -41,6 +42,27 @@ describe('kimi-cli', () => {
     expect(first?.timestamp).toBe(1795512404512);
     expect(first?.model).toBe('unknown');
     expect([first?.source, sub?.source]).toEqual([null, 'coder-1']);
+  });
+
+  it('maps any step onto fresh input and disjoint caches (property)', () => {
+    const count = fc.integer({ min: 0, max: 5_000_000 });
+    fc.assert(
+      fc.property(count, count, count, count, (input_other, output, input_cache_read, input_cache_creation) => {
+        const parse = kimiCli.createParser?.({ path: '/k/sessions/h/s/wire.jsonl' });
+        const outcome = parse?.({
+          timestamp: 1_700_000_000.5,
+          message: { type: 'StatusUpdate', payload: { token_usage: { input_other, output, input_cache_read, input_cache_creation } } },
+        });
+        if (outcome?.kind !== 'record') return false;
+        const record = outcome.record;
+        return (
+          record.inputTokens === input_other &&
+          record.cacheReadTokens === input_cache_read &&
+          record.cacheWriteTokens === input_cache_creation &&
+          record.totalTokens === input_other + output + input_cache_read + input_cache_creation
+        );
+      }),
+    );
   });
 
   it('honours KIMI_SHARE_DIR', () => {
