@@ -202,7 +202,8 @@ describe.skipIf(!chromiumPresent)('the HTML report in Chromium', () => {
     const header = await page.textContent('header');
     expect(header).toContain('UTC');
     expect(header).toContain('2026-11-20');
-    expect(header).toContain('25 malformed lines skipped');
+    // 25 in the older fixtures + one in each of the ten agent fixtures added with issue 11 = 35.
+    expect(header).toContain('35 malformed lines skipped');
     expect(problems).toEqual([]);
     expect(dialogs).toEqual([]);
 
@@ -248,10 +249,12 @@ describe.skipIf(!chromiumPresent)('the HTML report in Chromium', () => {
   it('draws cost and budget pages: groups as bars, the budget against its limit line', async () => {
     const cost = await readJson(['cost', LOGS, '--by', 'model']);
     const costPage = await open('cost', renderHtmlForCommand('cost', cost));
-    // 11 models in the fixtures, one bar each, the widest for the most cost (claude-opus-4-1, the full width).
+    // 16 models in the fixtures (11 before the issue 11 agents added claude-sonnet-4-5, unknown,
+    // gemini-2.5-pro, claude-sonnet-4-6 and edge/qwen3:4b), one bar each, the widest for the most
+    // cost (claude-sonnet-4-5: pi's and Goose's sessions, the full width).
     const bars = costPage.page.locator('#top-groups li');
-    expect(await bars.count()).toBe(11);
-    expect(await bars.first().locator('.name').textContent()).toBe('claude-opus-4-1');
+    expect(await bars.count()).toBe(16);
+    expect(await bars.first().locator('.name').textContent()).toBe('claude-sonnet-4-5');
     expect(await bars.first().locator('.bar').evaluate((bar) => (bar as HTMLElement).style.width)).toBe('100%');
     expect(costPage.problems).toEqual([]);
 
