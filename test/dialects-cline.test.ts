@@ -75,6 +75,22 @@ describe('cline', () => {
   });
 });
 
+describe('older Cline task files', () => {
+  it('count the api_req_finished message that carried the counts, not the bare api_req_started', () => {
+    // Older Cline: api_req_started holds only the request; api_req_finished the counts (10 in, 4 out, 3 read, 2 written).
+    const document = [
+      { ts: 1795582400100, type: 'say', say: 'api_req_started', text: JSON.stringify({ request: 'prompt' }) },
+      { ts: 1795582400101, type: 'say', say: 'text', text: 'working' },
+      { ts: 1795582400102, type: 'say', say: 'api_req_finished', text: JSON.stringify({ tokensIn: 10, tokensOut: 4, cacheReads: 3, cacheWrites: 2, cost: 0.01 }) },
+    ];
+    const outcomes = Array.from(cline.readDocument?.(document, { path: '/g/tasks/T/ui_messages.json' }) ?? []);
+    expect(outcomes.map((outcome) => outcome.kind)).toEqual(['no_usage', 'record']);
+    const record = outcomes[1]?.kind === 'record' ? outcomes[1].record : undefined;
+    // total 10 + 4 + 3 + 2 = 19.
+    expect([record?.inputTokens, record?.totalTokens, record?.timestamp]).toEqual([10, 19, 1795582400102]);
+  });
+});
+
 describe('which extension wrote a task file', () => {
   it('is read from the extension id in its path, whichever module reads it', () => {
     const document = [{ ts: 5, type: 'say', say: 'api_req_started', text: JSON.stringify({ tokensIn: 1, tokensOut: 1 }) }];

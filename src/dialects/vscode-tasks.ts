@@ -6,8 +6,9 @@
  * `say: "api_req_started"` message whose `text` is a JSON string
  * (ClineApiReqInfo: `tokensIn`, `tokensOut`, `cacheWrites`, `cacheReads`,
  * `cost`, plus `apiProtocol` in Roo/Kilo and `modelId`/`providerId` in newer
- * Cline). When the user deletes messages, Cline folds the deleted requests'
- * totals into one `say: "deleted_api_reqs"` message, which still counts.
+ * Cline); older Cline wrote the counts in a following `api_req_finished`.
+ * When the user deletes messages, Cline folds the deleted requests' totals
+ * into one `say: "deleted_api_reqs"` message, which still counts.
  *
  * The message is written when the request starts, with only `request`, and
  * filled in when the response ends: one without token counts is no usage
@@ -39,7 +40,12 @@ export const apiRequestSchema = object({
   inferenceProvider: optionalText,
 });
 
-const USAGE_MESSAGES = new Set(['api_req_started', 'deleted_api_reqs']);
+/**
+ * `api_req_finished` is how older Cline releases wrote a request's counts (the
+ * `api_req_started` before it held only the request); newer ones fold them into
+ * `api_req_started` and write no `api_req_finished`, so the two never both count.
+ */
+const USAGE_MESSAGES = new Set(['api_req_started', 'api_req_finished', 'deleted_api_reqs']);
 
 export const TASK_FILE_NAMES = /^ui_messages\.json$/;
 
