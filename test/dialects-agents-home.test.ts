@@ -107,7 +107,14 @@ sys.stdin.readline()
         const take = () => (lines.length > 0 ? resolve(lines.shift() as string) : setTimeout(take, 20));
         take();
       });
-    writer.stdout.setEncoding('utf8').on('data', (chunk: string) => lines.push(...chunk.trim().split('\n')));
+    // Output may arrive in any pieces: whole lines only, blank ones dropped.
+    let pending = '';
+    writer.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      pending += chunk;
+      const complete = pending.split('\n');
+      pending = complete.pop() ?? '';
+      lines.push(...complete.filter((line) => line.trim() !== ''));
+    });
     expect(await next()).toBe('ready');
     const report = await runUsage(['report', '--json', database], { home });
     const totals = (JSON.parse(report.stdout) as { totals: Record<string, number> }).totals;
