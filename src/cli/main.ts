@@ -146,6 +146,28 @@ export function createProgram(context: CliContext, run: (loader: Loader, paths: 
       '\nExamples:\n  usage diff logs/ --since 2026-11-08 --until 2026-11-14 --against-since 2026-11-01 --against-until 2026-11-07\n  usage diff --reports last-week.json this-week.json',
     );
 
+  // Blocks, limits and statusline (issue 14): wired in the old style until the declarative runner lands.
+  define('blocks', "Claude Code's 5-hour windows: tokens, cost and models per block; the active block's burn rate and projection", load('blocks', 'runBlocks'))
+    .option('--token-limit <n>', 'tokens allowed per block, or max: the largest previous block (an estimate)')
+    .option('--cost-limit <usd>', 'cost allowed per block, in US dollars')
+    .option('--active', 'only the block running now')
+    .option('--recent', 'only blocks of the last 3 days')
+    .option('--live', 'redraw the active block and today in place as logs change (q to quit)')
+    .addHelpText('after', '\nExamples:\n  usage blocks --recent\n  usage blocks --active --token-limit max\n  usage blocks --live');
+  define('limits', 'Codex rate-limit windows as the server reported them: latest state, reset time, and how they moved over a day', load('limits', 'runLimits'))
+    .option('--day <date>', 'the day whose history is shown (default: today, in --tz)')
+    .addHelpText('after', '\nExample:\n  usage limits ~/.codex/sessions');
+  program
+    .command('statusline')
+    .description("one line for Claude Code's status bar: session cost, today's cost, the active block's time left and burn rate (reads Claude Code's JSON on stdin)")
+    .argument('[paths...]', 'log folders (default: the default locations)')
+    .option('--tz <zone>', 'IANA time zone for "today"')
+    .option('--config <file>', 'config file')
+    .option('--cache-dir <dir>', 'where the index and the last answer live')
+    .option('--max-age <seconds>', 'reuse the last answer this long while the transcript is unchanged', '30')
+    .option('--time-limit <ms>', 'print the last known line if a scan takes longer than this', '3000')
+    .action(async (paths: string[], flags: Record<string, unknown>) => run(load('statusline', 'runStatusline'), paths, flags));
+
   return program;
 }
 
@@ -156,10 +178,8 @@ export async function main(argv: string[], context: CliContext = createProcessCo
     exitCode = await action(paths, flags, context);
   });
   try {
-    if (argv.length === 0) {
-      program.outputHelp();
-      return EXIT_CODES.ok;
-    }
+    // No command: a short report over the default locations (help is one --help away).
+    if (argv.length === 0) return await (await import('../commands/overview.js')).runOverview(context);
     // `usage cache clear` shares its first word with `usage cache [paths]`.
     const [first, second, ...rest] = argv;
     const args = first === 'cache' && second === 'clear' ? ['cache-clear', ...rest] : argv;

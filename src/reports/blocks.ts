@@ -200,7 +200,8 @@ function describeBlocks(view: BlocksView, options: BlocksOptions, activeJson: Re
   ];
   const rows: Row[] = view.rows.map((row) => {
     const base = { start: formatMinute(row.start, options.zone), end: formatMinute(row.end, options.zone) };
-    if (row.kind === 'gap') return { ...base, status: `gap ${formatHours(row.end - row.start)}` };
+    // A gap cost nothing: $0, not the unknown "?" an absent cost would show.
+    if (row.kind === 'gap') return { ...base, status: `gap ${formatHours(row.end - row.start)}`, cost_usd: 0 };
     return {
       ...base,
       status: row === view.active ? 'active' : '',
