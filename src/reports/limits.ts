@@ -94,6 +94,7 @@ export function buildLimitsReport(state: RateLimitsState, scan: SideScanSummary,
   const historyRows = history.map((point) => ({
     ...point,
     time: wallOrNull(Date.parse(point.time), options.zone),
+    used_percent: `${point.used_percent}%`,
     resets: point.resets_at === null ? null : wallOrNull(Date.parse(point.resets_at), options.zone),
   }));
   const datasets: Dataset[] = [
