@@ -94,7 +94,7 @@ describe('usage limits (CLI)', () => {
 describe('usage with no command', () => {
   it('says where it looked when there are no logs', async () => {
     const result = await runUsage([]);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/^No usage logs found in the default locations \(.*\.claude-config\/projects, /);
   });

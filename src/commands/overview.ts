@@ -35,7 +35,8 @@ export async function runOverview(context: CliContext): Promise<number> {
   } catch (error) {
     if (!(error instanceof UsageError) || !error.message.startsWith('No usage logs found')) throw error;
     context.stderr.write(`${error.message}\nRun \`usage --help\` for the commands.\n`);
-    return 1;
+    // The same code as any command finding no logs there (README, exit codes).
+    return 2;
   }
   const now = context.now.getTime();
   const today = readCalendarDate(now, inputs.zone);
