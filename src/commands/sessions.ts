@@ -14,8 +14,10 @@ export async function runSessions(paths: string[], flags: SessionsFlags, context
   const inputs = await resolveInputs(paths, flags, context);
   const analysis = await analyze(inputs.sources, sessionsReducer, inputs.analyzeOptions);
   checkReadable(analysis.summary, context);
+  const { readSessionTitles } = await import('../sources/session-titles.js');
+  const titled = { ...inputs, titles: await readSessionTitles(inputs.sources) };
   const document =
-    flags.id === undefined ? buildSessionsReport(analysis, inputs) : buildSessionCallsReport(analysis, flags.id, inputs);
+    flags.id === undefined ? buildSessionsReport(analysis, titled) : buildSessionCallsReport(analysis, flags.id, titled);
   await writeDocument(document, context, flags);
   warnUnpriced(inputs.pricer, context);
   noteSkipped(analysis.summary, context, flags.quiet);

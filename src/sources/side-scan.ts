@@ -17,7 +17,15 @@ export interface SideScanSummary {
 
 export type SideLineHandler = (value: Record<string, unknown>, path: string) => void;
 
-export async function scanMatchingLines(sources: readonly Source[], needle: string, onValue: SideLineHandler): Promise<SideScanSummary> {
+/** A cheaper look at the raw line before it is parsed: false skips it. */
+export type RawLineFilter = (line: Buffer) => boolean;
+
+export async function scanMatchingLines(
+  sources: readonly Source[],
+  needle: string,
+  onValue: SideLineHandler,
+  filter?: RawLineFilter,
+): Promise<SideScanSummary> {
   const summary: SideScanSummary = { files: 0, bytes: 0, unreadable: [] };
   const pattern = Buffer.from(needle);
   for (const source of sources) {
@@ -27,7 +35,8 @@ export async function scanMatchingLines(sources: readonly Source[], needle: stri
       const chunks = await openSource(source);
       const stats = await readLines(chunks, (buffer, start, end) => {
         // A view of the line, so the search stops at its end.
-        if (buffer.subarray(start, end).indexOf(pattern) < 0) return;
+        const line = buffer.subarray(start, end);
+        if (line.indexOf(pattern) < 0 || (filter !== undefined && !filter(line))) return;
         let value: unknown;
         try {
           value = JSON.parse(buffer.toString('utf8', start, end));
