@@ -15,6 +15,7 @@ import { loadConfig } from './config.js';
 import type { CliContext } from './context.js';
 import type { RecordPricer } from '../pricing/calculate.js';
 import { type PricingFlags, resolvePricer } from './pricing.js';
+import { createProgressReporter } from './progress.js';
 
 export interface InputFlags extends PricingFlags {
   config?: string | undefined;
@@ -198,6 +199,7 @@ export async function resolveInputs(paths: readonly string[], flags: InputFlags,
       // first malformed line in input order, not whichever a worker met first.
       workers: flags.strict ? 0 : chooseWorkers(sources, context),
       index: await resolveIndex(flags, context),
+      onProgress: createProgressReporter(context, flags.quiet),
     },
     pricer,
   };
