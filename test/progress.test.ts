@@ -15,7 +15,7 @@ function terminalStream(): PassThrough & { text: () => string } {
     clearScreenDown: (callback?: () => void) => callback?.(),
     text: () => chunks.join(''),
   });
-  return stream as PassThrough & { text: () => string };
+  return stream as unknown as PassThrough & { text: () => string };
 }
 
 const TTY = { stderr: { write: () => undefined, isTTY: true, columns: 100 }, env: {} };

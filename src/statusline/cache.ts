@@ -108,13 +108,15 @@ export function acquireLock(folder: string, now: number, staleMs: number): Lock 
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     let holder: { pid?: unknown; startedAt?: unknown } = {};
+    let modifiedAt = now;
     try {
+      modifiedAt = statSync(path).mtimeMs;
       holder = JSON.parse(readFileSync(path, 'utf8'));
     } catch {
-      // Half-written or unreadable: judged by its age below.
+      // Gone, or just created and not yet written: judged by the file's age below, never taken at once.
     }
     const pid = typeof holder.pid === 'number' ? holder.pid : null;
-    const startedAt = typeof holder.startedAt === 'number' ? holder.startedAt : 0;
+    const startedAt = typeof holder.startedAt === 'number' ? holder.startedAt : modifiedAt;
     const stale = now - startedAt > staleMs || (pid !== null && !isRunning(pid));
     if (!stale) return null;
     try {
