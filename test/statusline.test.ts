@@ -130,4 +130,15 @@ describe('usage statusline', () => {
     expect(result.stdout.split('\n')).toHaveLength(2);
     expect(readdirSync(statuslineFolder(join(home, '.cache', 'usage')))).not.toContain('scan.lock');
   });
+
+  it('ends the process at the time limit, printing the last known line, with no lock left', async () => {
+    const { home, transcript } = createLogs();
+    const input = JSON.stringify({ session_id: SESSION, transcript_path: transcript });
+    const started = performance.now();
+    const result = await runUsage(['statusline', '--time-limit', '1'], { home, input });
+    expect(result).toMatchObject({ code: 0, stdout: `${PENDING_LINE}\n` });
+    // Loading the pricing alone outlasts 1 ms; the process did not wait for the scan to finish.
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(readdirSync(statuslineFolder(join(home, '.cache', 'usage')))).not.toContain('scan.lock');
+  });
 });
