@@ -96,6 +96,6 @@ describe('usage with no command', () => {
     const result = await runUsage([]);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/^No usage logs found in the default locations \(.*\.claude-config\/projects, /);
+    expect(result.stderr).toMatch(/^error: No usage logs found in the default locations \(.*\.claude-config\/projects, /);
   });
 });

@@ -104,7 +104,7 @@ describe('usage statusline', () => {
   it('gives up after the time limit with the last known line', async () => {
     const { home, transcript } = createLogs();
     const input = JSON.stringify({ session_id: SESSION, transcript_path: transcript });
-    expect(await runStatuslineCore([], { timeLimit: '0' }, createContext(home), input)).toEqual({ line: PENDING_LINE, via: 'timeout' });
+    expect(await runStatuslineCore([], { timeLimit: 0 }, createContext(home), input)).toEqual({ line: PENDING_LINE, via: 'timeout' });
   });
 
   it('keeps the cache folder rule in step with the index folder', () => {
@@ -116,7 +116,7 @@ describe('usage statusline', () => {
   it('words the line without control characters, and knows its flags', () => {
     const answer = { sessionCostUsd: null, todayCostUsd: 1.5, todayPartial: true, day: '2026-11-10', dayEnd: Date.parse('2026-11-11T00:00:00Z'), block: null, computedAt: 0 };
     expect(formatStatusline(answer, NOW.getTime(), 'Op\u001b[31mus')).toBe('Op[31mus | session $? | today ≥$1.50 | no active block');
-    expect(parseStatuslineArguments(['--tz', 'UTC', '--time-limit=500', 'logs'])).toEqual({ paths: ['logs'], flags: { tz: 'UTC', timeLimit: '500' } });
+    expect(parseStatuslineArguments(['--tz', 'UTC', '--time-limit=500', 'logs'])).toEqual({ paths: ['logs'], flags: { tz: 'UTC', timeLimit: 500 } });
     expect(parseStatuslineArguments(['--help'])).toBeNull();
   });
 

@@ -18,10 +18,12 @@ import { buildBlocksReport, type TokenLimitFlag } from '../reports/blocks.js';
 import { costColumn, serializeTotals, UNPRICED_COLUMN } from '../reports/serialize.js';
 import { findDefaultLocations } from '../sources/discover.js';
 import { addDays, formatCalendarDate, readCalendarDate, startOfDay } from '../time/zone.js';
-import { loadConfig } from './config.js';
+import type { UsageConfig } from './config.js';
 import type { CliContext } from './context.js';
-import { type InputFlags, resolveInputs } from './inputs.js';
+import { type InputOptions, resolveInputs } from './inputs.js';
 import { type OutputFlags, renderDocument } from './output.js';
+
+type LiveOptions = InputOptions & OutputFlags;
 
 const ENTER_SCREEN = '\u001b[?1049h\u001b[?25l';
 const LEAVE_SCREEN = '\u001b[?25h\u001b[?1049l';
@@ -45,9 +47,9 @@ function todayReducer(start: number, end: number): Reducer<TokenTotals> {
   };
 }
 
-async function buildScreen(paths: string[], flags: InputFlags & OutputFlags, context: CliContext, limits: LiveLimits): Promise<string> {
+async function buildScreen(paths: readonly string[], flags: LiveOptions, config: UsageConfig, context: CliContext, limits: LiveLimits): Promise<string> {
   const now = Date.now();
-  const inputs = await resolveInputs(paths, { ...flags, quiet: true }, context);
+  const inputs = await resolveInputs(paths, { ...flags, quiet: true }, config, context, 'logs');
   const day = readCalendarDate(now, inputs.zone);
   const reducer = combineReducers({ blocks: blocksReducer, today: todayReducer(startOfDay(day, inputs.zone), startOfDay(addDays(day, 1), inputs.zone)) });
   const analysis = await analyze(inputs.sources, reducer, inputs.analyzeOptions);
@@ -74,20 +76,25 @@ async function buildScreen(paths: string[], flags: InputFlags & OutputFlags, con
 }
 
 /** The folders to watch: the paths given, else the config's, else the default locations that exist. */
-async function listWatchRoots(paths: string[], flags: InputFlags, context: CliContext): Promise<string[]> {
+async function listWatchRoots(paths: readonly string[], config: UsageConfig, context: CliContext): Promise<readonly string[]> {
   if (paths.length > 0) return paths;
-  const config = await loadConfig(flags.config, context);
   if (config.paths && config.paths.length > 0) return config.paths;
   const found = await findDefaultLocations({ home: context.home, variables: context.env, platform: context.platform ?? 'linux' });
   return found.map((location) => location.path);
 }
 
-export async function runLiveView(paths: string[], flags: InputFlags & OutputFlags, context: CliContext, limits: LiveLimits): Promise<number> {
+export async function runLiveView(
+  paths: readonly string[],
+  flags: LiveOptions,
+  config: UsageConfig,
+  context: CliContext,
+  limits: LiveLimits,
+): Promise<number> {
   if (!context.stdout.isTTY || !process.stdin.isTTY) throw new UsageError('--live redraws a terminal: run it in one (for a pipe, use `usage blocks --active --json`).');
   if (paths.includes('-')) throw new UsageError('--live watches log files, not stdin: name a folder or leave the paths out.');
-  const roots = await listWatchRoots(paths, flags, context);
+  const roots = await listWatchRoots(paths, config, context);
   // Fails early, in plain text, before the screen is taken over (no logs, a bad flag).
-  const first = await buildScreen(paths, flags, context, limits);
+  const first = await buildScreen(paths, flags, config, context, limits);
 
   const stdin = process.stdin;
   const watchers: FSWatcher[] = [];
@@ -110,7 +117,7 @@ export async function runLiveView(paths: string[], flags: InputFlags & OutputFla
     drawing = true;
     lastDraw = Date.now();
     try {
-      draw(await buildScreen(paths, flags, context, limits));
+      draw(await buildScreen(paths, flags, config, context, limits));
     } catch (error) {
       draw(`Could not refresh: ${(error as Error).message}\nq or Ctrl-C to quit\n`);
     } finally {

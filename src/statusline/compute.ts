@@ -6,13 +6,15 @@
 import { analyze } from '../core/analyze.js';
 import type { PricedRecord } from '../core/record.js';
 import type { CliContext } from '../cli/context.js';
-import { type InputFlags, resolveInputs } from '../cli/inputs.js';
+import { loadConfig } from '../cli/config.js';
+import { resolveInputs } from '../cli/inputs.js';
 import { blocksReducer, buildBlocks, describeActiveBlock, findActiveBlock } from '../reducers/blocks.js';
 import { combineReducers, type Reducer } from '../reducers/reducer.js';
 import { addToTotals, createTokenTotals, mergeTotals, readKnownCost, type TokenTotals } from '../reducers/totals.js';
 import { readGroupCost } from '../reports/serialize.js';
 import { addDays, formatCalendarDate, readCalendarDate, startOfDay } from '../time/zone.js';
 import type { StatuslineAnswer } from './answer.js';
+import type { StatuslineOptions } from './run.js';
 
 function filteredTotals(keep: (record: PricedRecord) => boolean): Reducer<TokenTotals> {
   return {
@@ -26,11 +28,14 @@ function filteredTotals(keep: (record: PricedRecord) => boolean): Reducer<TokenT
 
 export async function computeStatuslineAnswer(
   paths: readonly string[],
-  flags: InputFlags,
+  options: StatuslineOptions,
   context: CliContext,
   sessionId: string | null,
 ): Promise<StatuslineAnswer> {
-  const inputs = await resolveInputs(paths, { ...flags, quiet: true }, context);
+  const config = await loadConfig(options.config, context);
+  // The same precedence as the runner's: the flag, the config file, $TZ, the system zone.
+  const tz = options.tz ?? config.tz ?? (context.env['TZ'] || context.systemTimeZone);
+  const inputs = await resolveInputs(paths, { tz, cacheDir: options.cacheDir, cache: options.cache, quiet: true }, config, context, 'logs');
   const now = context.now.getTime();
   const today = readCalendarDate(now, inputs.zone);
   const dayStart = startOfDay(today, inputs.zone);

@@ -9,16 +9,19 @@
  */
 import { join, resolve } from 'node:path';
 import type { CliContext } from '../cli/context.js';
-import type { InputFlags } from '../cli/inputs.js';
 import { formatStatusline, readStatuslineInput, type StatuslineAnswer } from './answer.js';
 import { acquireLock, hashText, isFresh, readCachedAnswer, readTranscriptStamp, statuslineFolder, writeCachedAnswer } from './cache.js';
 
-export type StatuslineFlags = InputFlags & {
+export interface StatuslineOptions {
+  tz?: string | undefined;
+  config?: string | undefined;
+  cacheDir?: string | undefined;
+  cache?: boolean | undefined;
   /** Seconds a cached answer stays fresh while the transcript is unchanged. */
-  maxAge?: string | undefined;
+  maxAge?: number | undefined;
   /** Milliseconds a scan may take before the last known line is printed instead. */
-  timeLimit?: string | undefined;
-};
+  timeLimit?: number | undefined;
+}
 
 export const DEFAULT_MAX_AGE_SECONDS = 30;
 export const DEFAULT_TIME_LIMIT_MS = 3000;
@@ -35,14 +38,9 @@ export const PENDING_LINE = 'usage: reading logs…';
  * restated here because importing that module costs the warm path its budget;
  * test/statusline.test.ts checks the two agree.
  */
-export function resolveCacheFolder(flags: Pick<InputFlags, 'cacheDir'>, context: Pick<CliContext, 'cwd' | 'env' | 'home'>): string {
+export function resolveCacheFolder(flags: Pick<StatuslineOptions, 'cacheDir'>, context: Pick<CliContext, 'cwd' | 'env' | 'home'>): string {
   if (flags.cacheDir) return resolve(context.cwd, flags.cacheDir);
   return join(context.env['XDG_CACHE_HOME'] || join(context.home, '.cache'), 'usage');
-}
-
-function readNumber(text: string | undefined, fallback: number): number {
-  const value = Number(text);
-  return text !== undefined && Number.isFinite(value) && value >= 0 ? value : fallback;
 }
 
 /** Reads stdin up to 1 MiB, giving up after `timeLimitMs` (Claude Code closes it at once; a terminal never does). */
@@ -73,7 +71,7 @@ export interface StatuslineResult {
   via: 'cache' | 'scan' | 'locked' | 'timeout';
 }
 
-export async function runStatuslineCore(paths: readonly string[], flags: StatuslineFlags, context: CliContext, inputText: string): Promise<StatuslineResult> {
+export async function runStatuslineCore(paths: readonly string[], flags: StatuslineOptions, context: CliContext, inputText: string): Promise<StatuslineResult> {
   const input = readStatuslineInput(inputText);
   const now = context.now.getTime();
   const folder = statuslineFolder(resolveCacheFolder(flags, context));
@@ -82,7 +80,7 @@ export async function runStatuslineCore(paths: readonly string[], flags: Statusl
   const cached = readCachedAnswer(file);
   const stamp = readTranscriptStamp(input.transcriptPath);
   const last = (): string => (cached === null ? PENDING_LINE : formatStatusline(cached.answer, now, input.model));
-  if (cached !== null && isFresh(cached, stamp, now, readNumber(flags.maxAge, DEFAULT_MAX_AGE_SECONDS) * 1000)) {
+  if (cached !== null && isFresh(cached, stamp, now, (flags.maxAge ?? DEFAULT_MAX_AGE_SECONDS) * 1000)) {
     return { line: last(), via: 'cache' };
   }
   const lock = acquireLock(folder, now, LOCK_STALE_MS);
@@ -95,7 +93,7 @@ export async function runStatuslineCore(paths: readonly string[], flags: Statusl
       return answer;
     });
     const timeout = new Promise<null>((done) => {
-      timer = setTimeout(() => done(null), readNumber(flags.timeLimit, DEFAULT_TIME_LIMIT_MS));
+      timer = setTimeout(() => done(null), flags.timeLimit ?? DEFAULT_TIME_LIMIT_MS);
     });
     const answer = await Promise.race([scan, timeout]);
     if (answer === null) {
@@ -110,23 +108,25 @@ export async function runStatuslineCore(paths: readonly string[], flags: Statusl
   }
 }
 
-/** For the CLI: reads stdin, prints the line. Never fails loudly: a status bar shows the last known line instead. */
-export async function runStatusline(paths: string[], flags: StatuslineFlags, context: CliContext): Promise<number> {
-  const text = await readInputText(context.stdin as AsyncIterable<Buffer | string> & { isTTY?: boolean }, 1000);
+/** The line to print, whatever happens: Claude Code blanks the status bar on an error exit, so a problem is said in the line itself. */
+export async function runStatuslineLine(paths: readonly string[], options: StatuslineOptions, context: CliContext, inputText: string): Promise<string> {
   try {
-    const result = await runStatuslineCore(paths, flags, context, text);
-    context.stdout.write(`${result.line}\n`);
-    return 0;
+    return (await runStatuslineCore(paths, options, context, inputText)).line;
   } catch (error) {
-    // Claude Code blanks the status bar on a non-zero exit: say what is wrong there instead, briefly.
     const message = error instanceof Error ? error.message : String(error);
     // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
-    context.stdout.write(`usage: ${message.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').slice(0, 100)}\n`);
-    return 0;
+    return `usage: ${message.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').slice(0, 100)}`;
   }
 }
 
-const VALUE_FLAGS: Record<string, keyof StatuslineFlags> = {
+/** The fast path's whole run: stdin in, one line out; always exit 0. */
+export async function runStatusline(paths: readonly string[], options: StatuslineOptions, context: CliContext): Promise<number> {
+  const text = await readInputText(context.stdin as AsyncIterable<Buffer | string> & { isTTY?: boolean }, 1000);
+  context.stdout.write(`${await runStatuslineLine(paths, options, context, text)}\n`);
+  return 0;
+}
+
+const VALUE_FLAGS: Record<string, 'cacheDir' | 'tz' | 'config' | 'maxAge' | 'timeLimit'> = {
   '--cache-dir': 'cacheDir',
   '--tz': 'tz',
   '--config': 'config',
@@ -139,9 +139,9 @@ const VALUE_FLAGS: Record<string, keyof StatuslineFlags> = {
  * Returns null for anything it does not know (--help included): the caller
  * then hands the arguments to the full CLI, which explains them.
  */
-export function parseStatuslineArguments(argv: readonly string[]): { paths: string[]; flags: StatuslineFlags } | null {
+export function parseStatuslineArguments(argv: readonly string[]): { paths: string[]; flags: StatuslineOptions } | null {
   const paths: string[] = [];
-  const flags: StatuslineFlags = {};
+  const flags: StatuslineOptions = {};
   for (let index = 0; index < argv.length; index++) {
     const argument = argv[index]!;
     if (argument === '-q' || argument === '--quiet') continue;
@@ -153,8 +153,14 @@ export function parseStatuslineArguments(argv: readonly string[]): { paths: stri
     const key = VALUE_FLAGS[name];
     if (key !== undefined) {
       const value = inline ?? argv[++index];
-      if (value === undefined) return null;
-      (flags as Record<string, string>)[key] = value;
+      if (value === undefined || value.trim() === '') return null;
+      if (key === 'maxAge' || key === 'timeLimit') {
+        // Plain non-negative decimals only; anything else goes to the full CLI, which names the flag.
+        if (!/^\d+(?:\.\d+)?$/.test(value.trim())) return null;
+        flags[key] = Number(value.trim());
+      } else {
+        flags[key] = value;
+      }
       continue;
     }
     if (argument.startsWith('-') && argument !== '-') return null;
