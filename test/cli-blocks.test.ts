@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { fixture, ROOT, runUsage } from './helpers/cli.js';
 
 const DOCS = readFileSync(join(ROOT, 'docs', 'json.md'), 'utf8');
+const CLAUDE = fixture('logs', 'claude');
 
 /** Every key the JSON holds (skipping the data-keyed maps) must appear in docs/json.md. */
 function findUndocumentedKeys(value: unknown, skip = new Set(['reasons', 'dialects'])): string[] {
@@ -21,11 +22,10 @@ function findUndocumentedKeys(value: unknown, skip = new Set(['reasons', 'dialec
   return [...keys].filter((key) => !new RegExp(`(^|[^A-Za-z0-9_])${key}([^A-Za-z0-9_]|$)`).test(DOCS));
 }
 
-const CLAUDE = fixture('logs', 'claude');
-
 describe('usage blocks (CLI)', () => {
   it('prints blocks and gaps from the fixtures, with every JSON key documented', async () => {
-    const result = await runUsage(['blocks', fixture('logs'), '--json', '--no-cache', '--token-limit', 'max']);
+    // Claude Code and Codex: the Codex records are left out of the blocks, and counted.
+    const result = await runUsage(['blocks', CLAUDE, fixture('logs', 'codex'), '--json', '--no-cache', '--token-limit', 'max']);
     expect(result.code).toBe(0);
     const json = JSON.parse(result.stdout);
     expect(json.kind).toBe('blocks');

@@ -154,7 +154,12 @@ export async function runLiveView(
     // q, Q, Ctrl-C (raw mode delivers it as a byte, not a signal), Ctrl-D.
     if (key === 'q' || key === 'Q' || key === '\u0003' || key === '\u0004') finish(0);
   };
-  const onSignal = () => finish(130);
+  // Restored at once: bin/usage.js also ends the process on these signals, perhaps before `finally` runs.
+  const onSignal = () => {
+    if (stdin.isTTY) stdin.setRawMode(false);
+    context.stdout.write(LEAVE_SCREEN);
+    finish(130);
+  };
 
   context.stdout.write(ENTER_SCREEN);
   try {

@@ -8,18 +8,39 @@
  * file-name patterns all derive from this list: adding a log source is its
  * module (./module.ts), its fixture and one line here.
  */
+import { amp } from './amp.js';
 import { bamboo } from './bamboo.js';
 import { claude } from './claude.js';
 import { codex } from './codex.js';
+import { copilotCli } from './copilot-cli.js';
+import { geminiCli } from './gemini-cli.js';
 import { jcode } from './jcode.js';
 import { kernex } from './kernex.js';
 import { lash } from './lash.js';
 import type { DefaultLocation, DialectModule, Environment, ReaderKind } from './module.js';
+import { openCode } from './opencode.js';
 import { provider } from './provider.js';
+import { qwenCode } from './qwen-code.js';
 import { thane } from './thane.js';
 import type { JsonObject } from './types.js';
 
-export const DIALECTS = [claude, codex, bamboo, thane, lash, kernex, jcode, provider] as const;
+// Qwen Code records look like Claude Code's and Copilot CLI spans like generic
+// OTel ones: each is asked before the module that would take its lines.
+export const DIALECTS = [
+  qwenCode,
+  claude,
+  codex,
+  geminiCli,
+  bamboo,
+  thane,
+  lash,
+  kernex,
+  jcode,
+  copilotCli,
+  provider,
+  openCode,
+  amp,
+] as const;
 
 export type DialectName = (typeof DIALECTS)[number]['name'];
 export type Dialect = DialectModule<DialectName>;
@@ -38,12 +59,22 @@ export function isDialectName(name: string): name is DialectName {
   return BY_NAME.has(name);
 }
 
-const BY_READER = new Map<ReaderKind, Dialect[]>();
-for (const dialect of DIALECTS as readonly Dialect[]) {
-  const list = BY_READER.get(dialect.reader) ?? [];
-  list.push(dialect);
-  BY_READER.set(dialect.reader, list);
+/**
+ * Whether a module reads one kind of source. Its `reader` is its main kind;
+ * an agent that wrote two forms over its versions also implements the
+ * other's reader (Gemini CLI: documents and JSON lines; OpenCode: a database
+ * and documents).
+ */
+export function canRead(dialect: Dialect, reader: ReaderKind): boolean {
+  if (reader === 'jsonl') return dialect.createParser !== undefined;
+  if (reader === 'document') return dialect.readDocument !== undefined;
+  return dialect.readDatabase !== undefined;
 }
+
+const READER_KINDS: readonly ReaderKind[] = ['jsonl', 'document', 'sqlite'];
+const BY_READER = new Map<ReaderKind, Dialect[]>(
+  READER_KINDS.map((reader) => [reader, (DIALECTS as readonly Dialect[]).filter((dialect) => canRead(dialect, reader))]),
+);
 
 /** The modules that read one kind of source, in detection order. */
 export function listDialects(reader: ReaderKind): readonly Dialect[] {
@@ -70,10 +101,14 @@ const JSON_LINES_FILE = /\.(?:jsonl|ndjson)(?:\.gz)?$/i;
  */
 export function readerForFileName(name: string): ReaderKind | undefined {
   for (const dialect of DIALECTS as readonly Dialect[]) {
-    if (dialect.reader !== 'jsonl' && dialect.fileNames?.test(name)) return dialect.reader;
+    if (dialect.reader === 'jsonl' || !dialect.fileNames?.test(name)) continue;
+    // A module with a database and older per-message documents names both.
+    return JSON_DOCUMENT_FILE.test(name) && canRead(dialect, 'document') ? 'document' : dialect.reader;
   }
   return JSON_LINES_FILE.test(name) ? 'jsonl' : undefined;
 }
+
+const JSON_DOCUMENT_FILE = /\.json$/i;
 
 /** The modules whose file names claim `name` (documents and databases), in detection order. */
 export function listDialectsForFileName(name: string, reader: ReaderKind): readonly Dialect[] {

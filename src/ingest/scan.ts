@@ -11,6 +11,7 @@ import { basename } from 'node:path';
 import type { ReaderKind } from '../dialects/module.js';
 import {
   type Dialect,
+  canRead,
   detectDialect,
   findDialect,
   judgeRejected,
@@ -164,9 +165,10 @@ function createOutcomeHandler(tally: ScanTally, options: ScanOptions, file: stri
 
 /** How a source is read: as the forced dialect reads, else by its file name (JSON lines when nothing claims it). */
 function chooseReader(source: Source, forced: Dialect | undefined): ReaderKind {
-  if (forced) return forced.reader;
-  if (source.kind !== 'file') return 'jsonl';
-  return readerForFileName(basename(source.path)) ?? 'jsonl';
+  const byName = source.kind === 'file' ? (readerForFileName(basename(source.path)) ?? 'jsonl') : 'jsonl';
+  // A forced dialect that reads two forms (Gemini CLI's .json and .jsonl) reads each by its name.
+  if (forced) return canRead(forced, byName) ? byName : forced.reader;
+  return byName;
 }
 
 /**
