@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readCodexRateLimits } from '../src/dialects/codex.js';
 import { addReading, createRateLimitsState, mergeRateLimits, traceWindow } from '../src/reducers/rate-limits.js';
@@ -76,5 +77,42 @@ describe('rate limits', () => {
     expect(merged.readings).toBe(whole.readings);
     expect(merged.latest).toEqual(whole.latest);
     expect(traceWindow(merged.history, 'primary')).toEqual(traceWindow(whole.history, 'primary'));
+  });
+
+  it('merges any split of any readings into the state of the whole (property)', () => {
+    const reading = fc.record({
+      minute: fc.integer({ min: 0, max: 2 * 24 * 60 }),
+      window: fc.constantFrom('primary' as const, 'secondary' as const),
+      usedPercent: fc.integer({ min: 0, max: 100 }),
+      resetMinute: fc.option(fc.integer({ min: 0, max: 3 * 24 * 60 }), { nil: null }),
+    });
+    const base = Date.parse('2026-11-09T12:00:00Z');
+    fc.assert(
+      fc.property(fc.array(reading, { maxLength: 30 }), fc.nat(), (raw, cut) => {
+        // Distinct times per window, so "the latest" is one reading whatever the order.
+        const seen = new Set<string>();
+        const readings = raw
+          .filter((item) => !seen.has(`${item.window}${item.minute}`) && seen.add(`${item.window}${item.minute}`))
+          .map((item) => ({
+            timestamp: base + item.minute * 60_000,
+            window: item.window,
+            usedPercent: item.usedPercent,
+            windowMinutes: 300,
+            resetsAt: item.resetMinute === null ? null : base + item.resetMinute * 60_000,
+            planType: null,
+          }));
+        const fold = (list: typeof readings) => {
+          const state = createRateLimitsState();
+          for (const item of list) addReading(state, item, DAY);
+          return state;
+        };
+        const at = cut % (readings.length + 1);
+        const merged = mergeRateLimits(fold(readings.slice(0, at)), fold(readings.slice(at)));
+        const whole = fold(readings);
+        expect(merged.latest).toEqual(whole.latest);
+        expect(traceWindow(merged.history, 'primary')).toEqual(traceWindow(whole.history, 'primary'));
+        expect(traceWindow(merged.history, 'secondary')).toEqual(traceWindow(whole.history, 'secondary'));
+      }),
+    );
   });
 });
