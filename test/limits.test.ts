@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { readCodexRateLimits } from '../src/dialects/codex.js';
 import { addReading, createRateLimitsState, mergeRateLimits, traceWindow } from '../src/reducers/rate-limits.js';
 import { buildLimitsReport } from '../src/reports/limits.js';
+import { scanMatchingLines } from '../src/sources/side-scan.js';
 
 const seconds = (iso: string) => Date.parse(iso) / 1000;
 
@@ -114,5 +115,12 @@ describe('rate limits', () => {
         expect(traceWindow(merged.history, 'secondary')).toEqual(traceWindow(whole.history, 'secondary'));
       }),
     );
+  });
+
+  it('lists a file that cannot be read instead of failing the pass', async () => {
+    const scan = await scanMatchingLines([{ kind: 'file', path: '/nonexistent/usage-test/rollout.jsonl' }], '"rate_limits"', () => undefined);
+    expect(scan.files).toBe(0);
+    expect(scan.unreadable).toHaveLength(1);
+    expect(scan.unreadable[0]?.path).toBe('/nonexistent/usage-test/rollout.jsonl');
   });
 });

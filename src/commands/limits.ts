@@ -33,7 +33,7 @@ export const command = defineCommand({
     });
     return {
       document: buildLimitsReport(state, scan, { zone: inputs.zone, now, day: zone.formatCalendarDate(shown) }),
-      warnings: scan.unreadable.map((entry) => `warning: skipped ${entry.path}: ${entry.message}`),
+      unreadable: scan.unreadable,
       notes: state.readings === 0 ? ['note: no Codex rate-limit readings found in the logs read.'] : [],
       warnUnpriced: false,
       noteSkipped: false,
