@@ -18,6 +18,7 @@ import type { UsageConfig } from './config.js';
 import type { CliContext } from './context.js';
 import type { DateExpression, RangeEdge } from './dates.js';
 import { resolvePricer } from './pricing.js';
+import { createProgressReporter } from './progress.js';
 
 /** The reading options a command may take (see LOG_FLAGS and LINE_FLAGS in ./flags.ts), already parsed. */
 export interface InputOptions {
@@ -207,6 +208,7 @@ export async function resolveInputs(
       // first malformed line in input order, not whichever a worker met first.
       workers: options.strict ? 0 : chooseWorkers(sources, context),
       index: family === 'logs' ? await resolveIndex(options, context) : undefined,
+      onProgress: createProgressReporter(context, options.quiet),
     },
     pricer,
   };
