@@ -139,7 +139,13 @@ export const tz = defineFlag<string>({
     return text;
   },
   configKey: 'tz',
-  fromEnvironment: (context) => context.env['TZ'] || context.systemTimeZone,
+  // TZ often holds what only libc understands (`:/etc/localtime`, `UTC0`):
+  // such a value is not the user asking for a zone, so it falls back to the
+  // system zone rather than failing a flag that was never given.
+  fromEnvironment: (context) => {
+    const fromVariable = context.env['TZ'];
+    return fromVariable && isValidTimeZone(fromVariable) ? fromVariable : context.systemTimeZone;
+  },
 });
 
 export const format = defineFlag<DialectName | undefined>({
