@@ -256,6 +256,13 @@ describe('default locations', () => {
     const result = await runCli(['report', '--json'], { home });
     expect(result.code).toBe(0);
     expect(result.stderr).toContain(join(home, '.claude', 'projects'));
+    // Every other agent with a default home is named once as found empty; Claude Code is not among them.
+    const missing = result.stderr.split('\n').find((line) => line.startsWith('No logs found for '));
+    expect(missing).toContain('Codex');
+    expect(missing).toContain('Gemini CLI');
+    expect(missing).not.toContain('Claude Code');
+    const quiet = await runCli(['report', '--json', '-q'], { home });
+    expect(quiet.stderr).toBe('');
     const report = JSON.parse(result.stdout) as ReportJson;
     // The api transcript alone: msg_01A's 40-output copy (12 + 40 + 8000 + 2000 = 10052) and msg_02A (300 + 80 = 380).
     expect(report.totals['total_tokens']).toBe(10432);

@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { AnalyzeOptions, TimeRange } from '../core/analyze.js';
 import { UsageError } from '../core/errors.js';
-import type { DialectName } from '../dialects/registry.js';
+import { type DialectName, findDialect } from '../dialects/registry.js';
 import type { IndexOptions, IngestSummary } from '../ingest/ingest.js';
 import type { RecordPricer } from '../pricing/calculate.js';
 import type { CostMode } from '../pricing/types.js';
@@ -99,6 +99,14 @@ export async function resolveSources(
       );
     }
     const notes = found.map((location) => `Reading ${location.description} logs from ${location.path}`);
+    // Agents whose default locations are all absent: said once, so a missing agent is not a silent zero.
+    const foundDialects = new Set(found.map((location) => location.dialect));
+    const missing = new Set(
+      listDefaultLocations(environment)
+        .filter((location) => !foundDialects.has(location.dialect))
+        .map((location) => findDialect(location.dialect).title),
+    );
+    if (missing.size > 0) notes.push(`No logs found for ${[...missing].join(', ')} in their default locations`);
     return { ...(await discoverFiles(found)), notes };
   }
   const sources: Source[] = [];
