@@ -205,6 +205,9 @@ describe.skipIf(!chromiumPresent)('the HTML report in Chromium', () => {
     const header = await page.textContent('header');
     expect(header).toContain('UTC');
     expect(header).toContain('2026-11-20');
+    // The price data the report was priced with, from its JSON.
+    expect(header).toContain((reportJson['prices'] as Record<string, string>)['built_in']);
+    expect((reportJson['prices'] as Record<string, string>)['built_in']).toMatch(/^@pydantic\/genai-prices /);
     // Malformed lines are counted before --until: 25 in the seed fixtures + 12 in the first five agent homes
     // (Gemini CLI 4, GitHub Copilot CLI 3, Qwen Code 2, Amp 2, OpenCode's message files 1) + 2 rows of
     // OpenCode's database + one in each of the next ten agents' fixtures = 49.

@@ -104,6 +104,8 @@ export interface ReportOptions extends ReportMeta {
   today?: CalendarDate | null | undefined;
   /** Days in the trend; 14 when not given. */
   trendDays?: number | undefined;
+  /** The price data used: stated in the JSON so a saved report (and the HTML page) says what it was priced with. */
+  prices?: { builtIn: string; overrideFile: string | null } | undefined;
 }
 
 export { DEFAULT_TREND_DAYS };
@@ -196,6 +198,7 @@ export function buildReport(analysis: Analysis<ReportState>, options: ReportOpti
     schema: JSON_SCHEMA_VERSION,
     kind: 'report',
     range: serializeRange(options),
+    prices: { built_in: options.prices?.builtIn ?? 'none', override_file: options.prices?.overrideFile ?? null },
     totals: serializeTotals(state.totals),
     models,
     unpriced_models: unpricedModels,
