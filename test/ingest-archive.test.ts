@@ -280,7 +280,13 @@ describe('the archive', () => {
     expect(aside).toHaveLength(1);
     expect(readFileSync(join(cache, aside[0] as string)).equals(damaged)).toBe(true);
     expect(existsSync(archivePath(cache))).toBe(false);
-    // The next run does not warn again.
-    expect(await run(logs, cache)).toEqual({ records: 6, tokens: 3962, warnings: [] });
+    // Every later run warns again (once) while the damaged copy is neither restored nor deleted.
+    const later = await run(logs, cache);
+    expect(later.tokens).toBe(3962);
+    expect(later.warnings).toEqual([expect.stringMatching(/a damaged archive was set aside as .*; the records it held are not counted/)]);
+    // Restored from a backup (here: the bytes before the damage), its records count again.
+    rmSync(join(cache, aside[0] as string));
+    writeFileSync(archivePath(cache), bytes);
+    expect(await run(logs, cache)).toEqual({ records: 12, tokens: 5517, warnings: [] });
   });
 });

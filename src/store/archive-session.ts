@@ -17,6 +17,7 @@ import {
   collectIdentities,
   identityOfUnkeyed,
   isUnderRoot,
+  listSetAside,
   readArchive,
   setArchiveAside,
   writeArchive,
@@ -51,6 +52,8 @@ export class ArchiveSession {
   private readonly identities = new Set<string>();
   private readonly unkeyedDialects = new Set<string>();
   private secret: ReturnType<typeof parseKeySecret> | undefined;
+  /** Whether this run set a damaged archive aside (and has warned about it). */
+  private setAsideNow = false;
   /** Archived rows handed to the de-duplication (before it drops those the logs still hold). */
   offered = 0;
 
@@ -66,6 +69,7 @@ export class ArchiveSession {
         // It cannot be rebuilt (its logs are gone): keep the bytes, under another name, and say so loudly.
         try {
           const aside = setArchiveAside(directory);
+          this.setAsideNow = true;
           onWarning(
             `the archive in ${directory} is damaged (${error.message}): moved it to ${aside}; records of deleted logs it held are not counted until it is restored from a backup`,
           );
@@ -84,7 +88,16 @@ export class ArchiveSession {
   }
 
   static open(options: ArchiveOptions): ArchiveSession {
-    return new ArchiveSession(options);
+    const session = new ArchiveSession(options);
+    // Never silent: every run says so while a damaged archive set aside by an earlier run is not dealt with.
+    if (!session.setAsideNow) {
+      for (const aside of listSetAside(options.directory)) {
+        options.onWarning(
+          `a damaged archive was set aside as ${aside}; the records it held are not counted (restore it from a backup, or delete it to silence this warning)`,
+        );
+      }
+    }
+    return session;
   }
 
   /** The secret of the archive's identity hashes, which the index and this run's scan must share (undefined: no archive yet). */
