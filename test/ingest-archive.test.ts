@@ -20,6 +20,7 @@
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { UsageRecord } from '../src/core/record.js';
 import { type IngestOptions, ingest } from '../src/ingest/ingest.js';
@@ -234,6 +235,44 @@ describe('the archive', () => {
     expect(existsSync(archivePath(cache))).toBe(false);
     expect(await run(logs, cache)).toEqual({ records: 12, tokens: 5517, warnings: [] });
     expect(await run(logs, cache, 'ignore')).toEqual({ records: 6, tokens: 3962, warnings: [] });
+  });
+
+  it('keeps the index as it was while the archive cannot be written, so nothing is lost', async () => {
+    const logs = makeLogs();
+    const cache = makeFolder('usage-archive-cache-');
+    await run(logs, cache);
+    // A folder where the archive should be: it can be neither read nor replaced.
+    mkdirSync(archivePath(cache));
+    deleteHalf(logs);
+    const blocked = await run(logs, cache);
+    expect(blocked).toMatchObject({ records: 6, tokens: 3962 });
+    expect(blocked.warnings).toEqual([expect.stringMatching(/^not using the archive: .*archive-v1\.bin is not a regular file$/)]);
+    rmSync(archivePath(cache), { recursive: true });
+    // The index still remembers the deleted files, so they are archived now.
+    expect(await run(logs, cache)).toEqual({ records: 12, tokens: 5517, warnings: [] });
+    expect(readArchive(cache)?.segments).toHaveLength(3);
+  });
+
+  it('keeps every total through any sequence of deletions, truncations and restorations', async () => {
+    const names = Object.keys(CONTENT) as Array<keyof typeof CONTENT>;
+    const step = fc.record({ name: fc.constantFrom(...names), action: fc.constantFrom('delete', 'truncate', 'restore'), runAfter: fc.boolean() });
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 6 }), async (steps) => {
+        const logs = makeLogs();
+        const cache = makeFolder('usage-archive-cache-');
+        await run(logs, cache);
+        for (const { name, action, runAfter } of steps) {
+          const path = join(logs, name);
+          if (action === 'delete') rmSync(path, { force: true });
+          else if (action === 'restore') writeLog(logs, name);
+          else if (existsSync(path)) truncateSync(path, CONTENT[name].indexOf('\n') + 1);
+          // Every record was read by the first run, so none may be lost or counted twice.
+          if (runAfter) expect(await run(logs, cache)).toEqual({ records: 12, tokens: 5517, warnings: [] });
+        }
+        expect(await run(logs, cache)).toEqual({ records: 12, tokens: 5517, warnings: [] });
+      }),
+      { numRuns: 25 },
+    );
   });
 
   it('leaves the previous archive intact when a write stops before its rename', async () => {

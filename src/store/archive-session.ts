@@ -147,7 +147,16 @@ export class ArchiveSession {
    */
   absorb(files: readonly ForgottenFile[], keySecret: string): boolean {
     if (!this.writable) return false;
-    const archive: Archive = this.archive ?? { keySecret, segments: [] };
+    let archive: Archive = this.archive ?? { keySecret, segments: [] };
+    // Read again just before writing: another run may have archived files
+    // since this one opened it, and writing over them would lose them. (Two
+    // runs writing at the same instant can still race: there is no lock.)
+    try {
+      const fresh = readArchive(this.options.directory);
+      if (fresh && fresh.keySecret === archive.keySecret) archive = fresh;
+    } catch {
+      // Damaged or unreadable since it was opened: build on what was read then.
+    }
     const known = collectIdentities(archive);
     const added = files.flatMap((file) => buildSegment(file.path, file.reason, file.batches, known, archive.keySecret) ?? []);
     if (added.length === 0) return true;
