@@ -185,6 +185,23 @@ describe('the archive', () => {
     expect(readFileSync(archivePath(cache)).equals(before)).toBe(true);
   });
 
+  it('does not count an archived copy meeting its live record as a duplicate line', async () => {
+    const logs = makeLogs();
+    const cache = makeFolder('usage-archive-cache-');
+    await run(logs, cache);
+    deleteHalf(logs);
+    await run(logs, cache);
+    restoreHalf(logs);
+    const { sources } = await discoverFiles([logs]);
+    const summary = await ingest(sources, () => {}, {
+      index: { directory: cache, tool: 'usage@test', onWarning: () => {} },
+      archive: { directory: cache, roots: [logs], onWarning: () => {} },
+    });
+    // Six archived rows meet their restored lines; none of the logs' lines repeats another.
+    expect(summary.records).toBe(12);
+    expect(summary.duplicateLines).toBe(0);
+  });
+
   it('counts a Codex rollout or a provider log moved to another folder once', async () => {
     const logs = makeLogs();
     const cache = makeFolder('usage-archive-cache-');

@@ -118,6 +118,12 @@ export class Deduplicator {
   private size = 0;
   duplicates = 0;
 
+  /**
+   * Archive hook: copies from this order on are archived rows, not lines;
+   * one that meets a copy read from the logs is not a duplicate line.
+   */
+  constructor(private readonly archivedFrom = Number.POSITIVE_INFINITY) {}
+
   /** A copy parsed on this thread. */
   offer(entry: OrderedRecord & { dedupKey: string }): void {
     const slot = this.claimSlot(entry.dedupKey, entry.order, entry.record.totalTokens);
@@ -150,7 +156,7 @@ export class Deduplicator {
       slot = this.size++;
       this.slots.set(dedupKey, slot);
     } else {
-      this.duplicates++;
+      if (order < this.archivedFrom && (this.orders[slot] as number) < this.archivedFrom) this.duplicates++;
       const larger = totalTokens - (this.totals[slot] as number);
       if (larger < 0 || (larger === 0 && order >= (this.orders[slot] as number))) return undefined;
     }
@@ -336,7 +342,7 @@ function findForgottenFiles(loaded: LoadedIndex, plans: readonly FilePlan[], gon
 
 export async function ingest(sources: readonly Source[], onRecord: RecordSink, options: IngestOptions = {}): Promise<IngestSummary> {
   const tally = createScanTally();
-  const deduplicator = new Deduplicator();
+  const deduplicator = new Deduplicator(orderOf(sources.length, 0));
   const recordsByDialect: IngestSummary['recordsByDialect'] = {};
 
   let records = 0;
