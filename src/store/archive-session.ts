@@ -4,6 +4,7 @@
  * hand its records to the de-duplication, recognise live records it already
  * holds, and take in the records of files the index is about to forget.
  */
+import { resolve } from 'node:path';
 import type { UsageRecord } from '../core/record.js';
 import type { PackedKeyedRow, PackedRecords } from '../ingest/pack.js';
 import { parseKeySecret, unpackRecords } from '../ingest/pack.js';
@@ -158,7 +159,8 @@ export class ArchiveSession {
       // Damaged or unreadable since it was opened: build on what was read then.
     }
     const known = collectIdentities(archive);
-    const added = files.flatMap((file) => buildSegment(file.path, file.reason, file.batches, known, archive.keySecret) ?? []);
+    // Absolute: the index keeps paths as given, but a later report may name the folder from elsewhere.
+    const added = files.flatMap((file) => buildSegment(resolve(file.path), file.reason, file.batches, known, archive.keySecret) ?? []);
     if (added.length === 0) return true;
     const next: Archive = { keySecret: archive.keySecret, segments: [...archive.segments, ...added] };
     try {
