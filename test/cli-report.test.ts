@@ -296,3 +296,29 @@ describe('costs that leave out unpriced usage', () => {
     expect(lines.at(-1)).toMatch(/^total,.*,9\.4,.*,1500$/);
   });
 });
+
+describe('usage report by agent', () => {
+  interface AgentsJson {
+    totals: { records: number; total_tokens: number };
+    agents: Array<{ agent: string; records: number; total_tokens: number }>;
+    days: Array<{ date: string; total_tokens: number; agents: Array<{ agent: string; total_tokens: number }> }>;
+  }
+  const readJson = async (args: string[]) => JSON.parse((await runCli([...args, '--json', '--no-cache'])).stdout) as AgentsJson;
+
+  it('splits by the agent that wrote each log: each share equals that agent read alone', async () => {
+    const claude = await readJson(['report', fixture('logs', 'claude')]);
+    const codex = await readJson(['report', fixture('logs', 'codex')]);
+    const both = await readJson(['report', fixture('logs', 'claude'), fixture('logs', 'codex')]);
+    expect(both.agents.map((row) => row.agent).sort()).toEqual(['claude-code', 'codex']);
+    const share = (agent: string) => both.agents.find((row) => row.agent === agent);
+    expect(share('claude-code')).toMatchObject({ records: claude.totals.records, total_tokens: claude.totals.total_tokens });
+    expect(share('codex')).toMatchObject({ records: codex.totals.records, total_tokens: codex.totals.total_tokens });
+    // Every day's agents add up to the day.
+    for (const day of both.days) expect(day.agents.reduce((sum, row) => sum + row.total_tokens, 0)).toBe(day.total_tokens);
+  });
+
+  it('prints the By agent table only when more than one agent is present', async () => {
+    expect((await runCli(['report', fixture('logs', 'claude'), '--no-cache'])).stdout).not.toContain('By agent');
+    expect((await runCli(['report', fixture('logs', 'claude'), fixture('logs', 'codex'), '--no-cache'])).stdout).toContain('By agent');
+  });
+});

@@ -167,7 +167,7 @@ describe.skipIf(!chromiumPresent)('the HTML report in Chromium', () => {
     const { page, problems, dialogs } = await open('report', renderHtmlForCommand('report', reportJson));
     const charts = await readCharts(page);
     const byId: Record<string, ChartReading> = Object.fromEntries(charts.map((chart) => [chart.id ?? '', chart]));
-    expect(Object.keys(byId).sort()).toEqual(['cache-rates', 'cumulative-cost', 'daily-cost-models']);
+    expect(Object.keys(byId).sort()).toEqual(['cache-rates', 'cumulative-cost', 'daily-cost-agents', 'daily-cost-models']);
     for (const chart of charts) {
       expect(chart.painted, `${chart.id} painted pixels`).toBeGreaterThan(2000);
       expect(chart.legend).toHaveLength(chart.series + 1);
@@ -177,6 +177,9 @@ describe.skipIf(!chromiumPresent)('the HTML report in Chromium', () => {
     // 11 models: the 7 with the most cost, then "other (4)" for the rest.
     expect(byId['daily-cost-models']!.series).toBe(8);
     expect(byId['daily-cost-models']!.legend.some((text) => text.startsWith('other (4)'))).toBe(true);
+    // 8 agents wrote the seed fixtures (claude-code, codex, bamboo, jcode, kernex, lash, provider, thane; the
+    // agent homes are all dated after --until): at most 8 series, so each agent has its own, over the same 25 days.
+    expect(byId['daily-cost-agents']).toMatchObject({ series: 8, points: 25 });
     // October and November; x is the day of the month.
     expect(byId['cumulative-cost']).toMatchObject({ series: 2, points: 31 });
     expect(byId['cache-rates']).toMatchObject({ series: 2, points: 25 });

@@ -23,6 +23,10 @@ const COMMAND_MODULES: Readonly<Record<string, () => SpecModule>> = {
   archive: () => import('../commands/archive.js') as SpecModule,
   budget: () => import('../commands/budget.js') as SpecModule,
   diff: () => import('../commands/diff.js') as SpecModule,
+  blocks: () => import('../commands/blocks.js') as SpecModule,
+  limits: () => import('../commands/limits.js') as SpecModule,
+  statusline: () => import('../commands/statusline.js') as SpecModule,
+  overview: () => import('../commands/overview.js') as SpecModule,
 };
 
 export const COMMAND_PATHS: readonly string[] = Object.keys(COMMAND_MODULES);

@@ -371,6 +371,51 @@ export const againstUntil = defineFlag<DateExpression | undefined>({
 
 export const reports = defineSwitch('--reports', 'treat the two paths as saved `usage report --json` files: the first is the baseline');
 
+// ---- blocks, limits, statusline (issue 14) ---------------------------------
+
+export const tokenLimit = defineFlag<number | 'max' | undefined>({
+  syntax: '--token-limit <n>',
+  description: 'tokens allowed per block, or max: the largest previous block (an estimate, and said so)',
+  parse: (text) => {
+    if (text.trim().toLowerCase() === 'max') return 'max';
+    const value = /^\d+$/.test(text.trim()) ? Number(text.trim()) : Number.NaN;
+    if (!Number.isSafeInteger(value) || value <= 0) {
+      throw new UsageError(`--token-limit "${text}" is not a limit: give a whole number of tokens above 0, or max (the largest previous block).`);
+    }
+    return value;
+  },
+});
+
+export const costLimit = defineFlag<number | undefined>({
+  syntax: '--cost-limit <usd>',
+  description: 'cost allowed per block, in US dollars',
+  parse: (text) => parseDecimal('--cost-limit', text, 'an amount in US dollars above 0, e.g. 25', (value) => value > 0),
+});
+
+export const active = defineSwitch('--active', 'only the block running now');
+export const recent = defineSwitch('--recent', 'only blocks that ended in the last 3 days, and the running one');
+export const live = defineSwitch('--live', 'redraw the active block and today in place as logs change (q or Ctrl-C quits)');
+
+export const day = defineFlag<DateExpression | undefined>({
+  syntax: '--day <date>',
+  description: `the day whose history is shown (default: today, in --tz): ${DATE_SYNTAX}`,
+  parse: parseDate('--day'),
+});
+
+export const maxAge = defineFlag<number>({
+  syntax: '--max-age <seconds>',
+  description: 'reuse the last answer this long while the transcript is unchanged',
+  defaultValue: 30,
+  parse: (text) => parseDecimal('--max-age', text, 'a number of seconds, e.g. 30', (value) => value >= 0),
+});
+
+export const timeLimit = defineFlag<number>({
+  syntax: '--time-limit <ms>',
+  description: 'print the last known line if a scan takes longer than this',
+  defaultValue: 3000,
+  parse: (text) => parseDecimal('--time-limit', text, 'a number of milliseconds, e.g. 3000', (value) => value >= 0),
+});
+
 // ---- Families ---------------------------------------------------------------
 
 /** What every command that reads logs takes. */

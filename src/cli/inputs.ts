@@ -18,6 +18,7 @@ import type { UsageConfig } from './config.js';
 import type { CliContext } from './context.js';
 import type { DateExpression, RangeEdge } from './dates.js';
 import { resolvePricer } from './pricing.js';
+import { createProgressReporter } from './progress.js';
 
 /** The reading options a command may take (see LOG_FLAGS and LINE_FLAGS in ./flags.ts), already parsed. */
 export interface InputOptions {
@@ -87,7 +88,7 @@ export async function resolveSources(
   paths: readonly string[],
   context: CliContext,
 ): Promise<{ sources: Source[]; problems: DiscoveryProblem[]; notes: string[]; roots: string[] }> {
-  const environment = { home: context.home, variables: context.env , platform: context.platform ?? 'linux' };
+  const environment = { home: context.home, variables: context.env, platform: context.platform ?? 'linux' };
   if (paths.length === 0) {
     const found = await findDefaultLocations(environment);
     if (found.length === 0) {
@@ -100,7 +101,7 @@ export async function resolveSources(
     }
     const notes = found.map((location) => `Reading ${location.description} logs from ${location.path}`);
     const roots = found.map((location) => location.path);
-    return { ...(await discoverFiles(roots)), notes, roots };
+    return { ...(await discoverFiles(found)), notes, roots };
   }
   const sources: Source[] = [];
   const filePaths: string[] = [];
@@ -220,6 +221,7 @@ export async function resolveInputs(
       workers: options.strict ? 0 : chooseWorkers(sources, context),
       index: family === 'logs' ? await resolveIndex(options, context) : undefined,
       archive: family === 'logs' ? resolveArchive(options, roots, context) : undefined,
+      onProgress: createProgressReporter(context, options.quiet),
     },
     pricer,
   };

@@ -112,7 +112,8 @@ export const droid: DialectModule<'droid'> = {
   description: 'Droid session sidecars (*.settings.json): running session totals of input, cache and output tokens',
   reader: 'document',
   fileNames: SETTINGS_SUFFIX,
-  locations: (environment) => [{ path: join(environment.home, '.factory', 'sessions'), description: 'Droid (Factory)' }],
+  // Droid keeps its transcripts (no usage) beside the sidecars: only the sidecars are read there.
+  locations: (environment) => [{ path: join(environment.home, '.factory', 'sessions'), description: 'Droid (Factory)', fileNames: SETTINGS_SUFFIX }],
   markers: [],
   detect: (value) => typeof value['tokenUsage'] === 'object' && ('providerLock' in value || 'model' in value),
   readDocument: readDroidSettings,

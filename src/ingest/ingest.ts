@@ -66,6 +66,16 @@ export interface IngestOptions extends ScanOptions {
    * then keeps what it would forget; undefined leaves the index to forget.
    */
   archive?: ArchiveOptions | false | undefined;
+  /** Told after each file that had to be read (not those the index served): for a progress display. */
+  onProgress?: ((progress: IngestProgress) => void) | undefined;
+}
+
+export interface IngestProgress {
+  /** Files read so far, of `filesToRead`. */
+  filesRead: number;
+  filesToRead: number;
+  /** Bytes read so far. */
+  bytesRead: number;
 }
 
 export type { ArchiveOptions } from '../store/archive-session.js';
@@ -468,8 +478,13 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
       list.push(writer.appendSection(packed));
       sectionsByFile.set(index, list);
     };
+    let filesRead = 0;
+    let bytesRead = 0;
     const finishFile = (plan: FilePlan, scan: FileScan): void => {
       mergeScanTally(tally, scan.tally);
+      filesRead++;
+      bytesRead += scan.tally.bytes;
+      options.onProgress?.({ filesRead, filesToRead: pending.length, bytesRead });
       if (!indexOptions || !scan.readable || !plan.identity) return;
       const base = plan.scan?.start && plan.reuse ? copyScanTally(plan.reuse.tally) : createScanTally();
       mergeScanTally(base, scan.settled);

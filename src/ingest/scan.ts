@@ -380,8 +380,11 @@ async function scanWhole(path: string, reader: Exclude<ReaderKind, 'jsonl'>, for
         const tables = { tables: database.tables() } as unknown as JsonObject;
         const dialect = candidates.length === 1 ? candidates[0] : candidates.find((each) => each.detect(tables));
         if (!dialect?.readDatabase) {
-          tally.unreadable.push({ path, message: 'no known agent database has these tables' });
-          return result(false, size, 0);
+          // Read fine, but not an agent's database (an unrelated *.db in a walked folder): like a
+          // document no module knows, one malformed entry, not an input that failed to read.
+          tally.lines++;
+          skip(1, 'unknown_dialect', 'no known agent database has these tables', 'unknown');
+          return result(true, size, 1);
         }
         await consume(dialect.readDatabase(database, { path }), dialect);
       } finally {
