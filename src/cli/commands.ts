@@ -20,6 +20,7 @@ const COMMAND_MODULES: Readonly<Record<string, () => SpecModule>> = {
   sessions: () => import('../commands/sessions.js') as SpecModule,
   cache: () => import('../commands/cache.js') as SpecModule,
   'cache-clear': () => import('../commands/cache-clear.js') as SpecModule,
+  archive: () => import('../commands/archive.js') as SpecModule,
   budget: () => import('../commands/budget.js') as SpecModule,
   diff: () => import('../commands/diff.js') as SpecModule,
   blocks: () => import('../commands/blocks.js') as SpecModule,

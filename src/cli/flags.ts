@@ -193,6 +193,21 @@ export const cache = defineFlag<boolean>({
   defaultValue: true,
 });
 
+export const archive = defineFlag<boolean>({
+  syntax: '--no-archive',
+  description: 'leave out the archived records of deleted or shrunk logs, and do not archive any (docs/index.md)',
+  defaultValue: true,
+});
+
+/** `usage cache clear --archive`: the archive holds records whose logs are gone, so it is only deleted when asked. */
+export const clearArchive = defineSwitch('--archive', 'also delete the archive of records from deleted logs (they cannot be read again)');
+
+export const pruneBefore = defineFlag<DateExpression | undefined>({
+  syntax: '--prune-before <date>',
+  description: `remove archived records dated before this day (UTC); ${DATE_SYNTAX}`,
+  parse: parseDate('--prune-before'),
+});
+
 // ---- Output --------------------------------------------------------------
 
 export const json = defineSwitch('--json', 'print one JSON document (schema in docs/json.md)');
@@ -410,7 +425,7 @@ export const timeLimit = defineFlag<number>({
 // ---- Families ---------------------------------------------------------------
 
 /** What every command that reads logs takes. */
-export const LOG_FLAGS = { since, until, tz, format, strict, quiet, pricing, costMode, config, cacheDir, cache } as const;
+export const LOG_FLAGS = { since, until, tz, format, strict, quiet, pricing, costMode, config, cacheDir, cache, archive } as const;
 
 /** What `validate` takes: it reads lines, and prices and dates mean nothing to it. */
 export const LINE_FLAGS = { format, quiet } as const;
