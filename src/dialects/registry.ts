@@ -76,10 +76,6 @@ export function findDialect(name: DialectName): Dialect {
   return dialect;
 }
 
-export function isDialectName(name: string): name is DialectName {
-  return BY_NAME.has(name);
-}
-
 /**
  * Whether a module reads one kind of source. Its `reader` is its main kind;
  * an agent that wrote two forms over its versions also implements the
