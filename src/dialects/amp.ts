@@ -17,6 +17,7 @@
 import { join } from 'node:path';
 import { createRecord, type UsageRecord } from '../core/record.js';
 import type { DefaultLocation, DialectModule, Environment } from './module.js';
+import { readProjectFromPath } from './project-path.js';
 import { costValue, nullish, number, object, optionalCount, optionalText, string, timestampValue, tokenCount } from './schema.js';
 import { type FileContext, invalid, type JsonObject, type ParseOutcome, readTimestamp, requireTimestamp, validate } from './types.js';
 
@@ -58,6 +59,22 @@ function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * The folder of a `file://` URI: percent-escapes decoded (kept as written when
+ * they are malformed), and the `/` before a Windows drive letter dropped
+ * (`file:///C:/app` is `C:/app`) without asking which system this is.
+ */
+function readFileUriPath(uri: string): string {
+  const raw = uri.slice('file://'.length);
+  let path: string;
+  try {
+    path = decodeURIComponent(raw);
+  } catch {
+    path = raw;
+  }
+  return /^\/[a-zA-Z]:/.test(path) ? path.slice(1) : path;
+}
+
 /** The first workspace tree's name and folder, when the thread records one (`env.initial.trees`). */
 function readProject(document: JsonObject): { project: string | null; projectPath: string | null } {
   const initial = isObject(document['env']) ? document['env']['initial'] : undefined;
@@ -66,10 +83,9 @@ function readProject(document: JsonObject): { project: string | null; projectPat
   if (!isObject(first)) return { project: null, projectPath: null };
   const name = first['displayName'];
   const uri = first['uri'];
-  return {
-    project: typeof name === 'string' && name !== '' ? name : null,
-    projectPath: typeof uri === 'string' && uri.startsWith('file://') ? decodeURIComponent(uri.slice('file://'.length)) : null,
-  };
+  // The folder, normalised as every agent's is, names the project; the tree's display name only without one.
+  if (typeof uri === 'string' && uri.startsWith('file://')) return readProjectFromPath(readFileUriPath(uri));
+  return { project: typeof name === 'string' && name !== '' ? name : null, projectPath: null };
 }
 
 /** Amp credits are read as US dollars (docs/record.md#amp); 0 is "none recorded". */

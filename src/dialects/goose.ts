@@ -21,9 +21,10 @@
  * `~/.local/share/goose` (Linux and macOS), `%APPDATA%\Block\goose\data`
  * (Windows); older macOS builds used `~/Library/Application Support/Block/goose`.
  */
-import { basename, isAbsolute, join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { createRecord } from '../core/record.js';
 import type { DialectModule, SqliteReader } from './module.js';
+import { readProjectFromPath } from './project-path.js';
 import { costValue, nullish, object, optionalText, timestampValue, tokenCount } from './schema.js';
 import { type FileContext, type ParseOutcome, requireTimestamp, validate } from './types.js';
 
@@ -86,8 +87,7 @@ function readSessionRow(row: Record<string, unknown>): ParseOutcome {
       model: readModelName(session.model_config_json),
       provider: session.provider_name,
       session: session.id,
-      project: session.working_dir ? basename(session.working_dir) : null,
-      projectPath: session.working_dir,
+      ...readProjectFromPath(session.working_dir),
       recordedCostUsd: session.accumulated_cost != null && session.accumulated_cost > 0 ? session.accumulated_cost : null,
       cacheReported: session.accumulated_cache_read_tokens != null || session.accumulated_cache_write_tokens != null,
     },

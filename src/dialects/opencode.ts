@@ -17,9 +17,10 @@
  * files behind. A message therefore counts once per fingerprint: creation
  * time, provider, model and the five counts.
  */
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { createRecord } from '../core/record.js';
 import type { DefaultLocation, DialectModule, Environment, SqliteReader } from './module.js';
+import { readProjectFromPath } from './project-path.js';
 import { costValue, literal, nullish, number, object, optionalCount, optionalText, tokenCount } from './schema.js';
 import { type FileContext, invalid, type JsonObject, type ParseOutcome, validate } from './types.js';
 
@@ -53,12 +54,6 @@ function readText(value: unknown): string | null {
   return typeof value === 'string' && value !== '' ? value : null;
 }
 
-function lastSegment(path: string | null | undefined): string | null {
-  if (!path) return null;
-  const segment = basename(path.replace(/[\\/]+$/, ''));
-  return segment === '' ? null : segment;
-}
-
 export function readOpenCodeMessage(value: unknown, row: RowContext): ParseOutcome {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return invalid('not_an_object', 'a message must be a JSON object');
@@ -89,8 +84,7 @@ export function readOpenCodeMessage(value: unknown, row: RowContext): ParseOutco
       model,
       provider: provider === '' ? null : provider,
       session: row.session ?? line.sessionID,
-      project: lastSegment(folder),
-      projectPath: folder,
+      ...readProjectFromPath(folder),
       requestId: row.id ?? line.id,
       // OpenCode writes 0 for a model it has no price for: that is "no
       // recorded cost", not "free".

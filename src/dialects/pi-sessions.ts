@@ -16,6 +16,7 @@
  */
 import { basename, dirname } from 'node:path';
 import { createRecord, type DialectName } from '../core/record.js';
+import { readProjectFromPath } from './project-path.js';
 import { costValue, nullish, object, optionalText, string, timestampValue, tokenCount } from './schema.js';
 import { type FileContext, type JsonObject, type LineParser, requireTimestamp, validate } from './types.js';
 
@@ -146,8 +147,8 @@ export function createPiParser(module: 'pi' | 'openclaw', file: FileContext, sav
           // The scanner stamps the reading module's agent; a file handed over to OpenClaw names its own.
           agent: dialect,
           session: state.session,
-          project: state.project === null ? null : basename(state.project),
-          projectPath: state.projectPath,
+          // The header's cwd, normalised as every agent's is; until then the session folder's name.
+          ...(state.projectPath ? readProjectFromPath(state.projectPath) : { project: state.project, projectPath: null }),
           requestId: line.message.responseId,
           // pi writes 0 when it has no price for the model: that is "not recorded", not free.
           recordedCostUsd: recordedCost != null && recordedCost > 0 ? recordedCost : null,

@@ -22,6 +22,7 @@ import { basename, join, sep } from 'node:path';
 import { createRecord } from '../core/record.js';
 import type { DefaultLocation, DialectModule, Environment } from './module.js';
 import { literal, nullish, object, optionalCount, optionalText, timestampValue } from './schema.js';
+import { readProjectFromEncodedFolder, readProjectFromPath } from './project-path.js';
 import { type FileContext, type JsonObject, type LineParser, requireTimestamp, validate } from './types.js';
 
 const usageMetadataSchema = object({
@@ -58,7 +59,7 @@ function readSessionFromFile(path: string): string | null {
 }
 
 function createQwenParser(file: FileContext): LineParser {
-  const project = readQwenProject(file.path);
+  const folderProject = readProjectFromEncodedFolder(readQwenProject(file.path));
   const fileSession = readSessionFromFile(file.path);
   return (value: JsonObject) => {
     if (value['type'] !== 'assistant' || value['usageMetadata'] == null) return { kind: 'no_usage' };
@@ -93,8 +94,8 @@ function createQwenParser(file: FileContext): LineParser {
         timestamp: time.value,
         model: line.model ?? '',
         session: line.sessionId ?? fileSession,
-        project: project ?? (line.cwd ? basename(line.cwd) : null),
-        projectPath: line.cwd,
+        // The recorded working directory first; the folder it was encoded into only without one.
+        ...(line.cwd ? readProjectFromPath(line.cwd) : folderProject),
         cacheReported: usage.cachedContentTokenCount != null,
       },
       { inputTokens, outputTokens, reasoningTokens: thoughts, cacheReadTokens: cached, unattributedTokens },
