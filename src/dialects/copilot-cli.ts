@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { createRecord } from '../core/record.js';
 import type { DefaultLocation, DialectModule, Environment } from './module.js';
 import { object, optionalCount, optionalText, tokenCount } from './schema.js';
-import { invalid, type JsonObject, type LineParser, type ParseOutcome, validate } from './types.js';
+import { invalid, type JsonObject, type LineParser, type ParseOutcome, readText, validate } from './types.js';
 
 export const chatAttributesSchema = object({
   'gen_ai.usage.input_tokens': tokenCount,
@@ -56,10 +56,6 @@ function isChatSpan(value: JsonObject, attributes: JsonObject): boolean {
   if (typeof operation === 'string') return operation === 'chat';
   const name = value['name'];
   return typeof name === 'string' && name.startsWith('chat ');
-}
-
-function readText(value: unknown): string | null {
-  return typeof value === 'string' && value !== '' ? value : null;
 }
 
 function readSpan(value: JsonObject): ParseOutcome {

@@ -22,7 +22,7 @@ import { createRecord } from '../core/record.js';
 import type { DefaultLocation, DialectModule, Environment, SqliteReader } from './module.js';
 import { readProjectFromPath } from './project-path.js';
 import { costValue, literal, nullish, number, object, optionalCount, optionalText, tokenCount } from './schema.js';
-import { type FileContext, invalid, type JsonObject, type ParseOutcome, validate } from './types.js';
+import { type FileContext, invalid, type JsonObject, type ParseOutcome, readText, validate } from './types.js';
 
 export const openCodeAssistantSchema = object({
   id: optionalText,
@@ -53,10 +53,6 @@ interface RowContext {
    * fingerprint (see `readOpenCodeMessage`); 1 where that is not known (files).
    */
   countAlike?: (session: string | null, created: number, fingerprint: string) => number;
-}
-
-function readText(value: unknown): string | null {
-  return typeof value === 'string' && value !== '' ? value : null;
 }
 
 export function readOpenCodeMessage(value: unknown, row: RowContext): ParseOutcome {

@@ -6,7 +6,7 @@
  */
 import { createRecord, type UsageRecord } from '../core/record.js';
 import { costValue, nullish, object, optionalCount, optionalText, timestampValue, tokenCount } from './schema.js';
-import { type JsonObject, type ParseOutcome, requireTimestamp, validate } from './types.js';
+import { isJsonObject, type JsonObject, type ParseOutcome, requireTimestamp, validate } from './types.js';
 import type { DialectModule } from './module.js';
 
 const openAiChatUsage = object({
@@ -75,10 +75,6 @@ const OTEL_ALIASES: Readonly<Record<string, string>> = {
   'gen_ai.usage.input_tokens.cache_write': 'gen_ai.usage.cache_creation.input_tokens',
 };
 
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /**
  * Flattens the three ways OTel attributes reach a log line: dotted keys on
  * the line, an `attributes` object, or OTLP's `[{key, value: {intValue}}]`.
@@ -90,11 +86,11 @@ function readOtelAttributes(value: JsonObject): JsonObject | null {
   };
   for (const [key, field] of Object.entries(value)) take(key, field);
   const attributes = value['attributes'];
-  if (isObject(attributes)) {
+  if (isJsonObject(attributes)) {
     for (const [key, field] of Object.entries(attributes)) take(key, field);
   } else if (Array.isArray(attributes)) {
     for (const entry of attributes) {
-      if (!isObject(entry) || typeof entry['key'] !== 'string' || !isObject(entry['value'])) continue;
+      if (!isJsonObject(entry) || typeof entry['key'] !== 'string' || !isJsonObject(entry['value'])) continue;
       const wrapped = entry['value'];
       const scalar = wrapped['intValue'] ?? wrapped['stringValue'] ?? wrapped['doubleValue'] ?? wrapped['boolValue'];
       // OTLP JSON encodes 64-bit integers as strings.
@@ -243,7 +239,7 @@ function parseResponse(value: JsonObject): ParseOutcome {
 /** A streamed Responses event (`response.completed`) wraps the response object. */
 function unwrap(value: JsonObject): JsonObject {
   const inner = value['response'];
-  if (!isObject(value['usage']) && isObject(inner) && isObject(inner['usage'])) return inner;
+  if (!isJsonObject(value['usage']) && isJsonObject(inner) && isJsonObject(inner['usage'])) return inner;
   return value;
 }
 
@@ -258,13 +254,13 @@ export const provider: DialectModule<'provider'> = {
   fixture: 'fixtures/logs/provider',
   description: 'raw provider usage: OpenAI chat/responses, Anthropic messages, OpenTelemetry GenAI attributes',
   detect: (value) => {
-    if (isObject(unwrap(value)['usage'])) return true;
+    if (isJsonObject(unwrap(value)['usage'])) return true;
     if (Object.keys(value).some((key) => key.startsWith(OTEL_PREFIX))) return true;
-    return Array.isArray(value['attributes']) || isObject(value['attributes']);
+    return Array.isArray(value['attributes']) || isJsonObject(value['attributes']);
   },
   createParser: () => (value) => {
     const response = unwrap(value);
-    if (isObject(response['usage'])) return parseResponse(response);
+    if (isJsonObject(response['usage'])) return parseResponse(response);
     const attributes = readOtelAttributes(value);
     if (attributes === null) return { kind: 'no_usage' };
     return parseOtel(attributes);

@@ -18,12 +18,12 @@
  * uuid; `system` records (ui_telemetry api_response events, compression
  * checkpoints) repeat usage already on the assistant record and never count.
  */
-import { basename, join, sep } from 'node:path';
+import { join, sep } from 'node:path';
 import { createRecord } from '../core/record.js';
 import type { DefaultLocation, DialectModule, Environment } from './module.js';
 import { literal, nullish, object, optionalCount, optionalText, timestampValue } from './schema.js';
 import { readProjectFromEncodedFolder, readProjectFromPath } from './project-path.js';
-import { type FileContext, type JsonObject, type LineParser, requireTimestamp, validate } from './types.js';
+import { type FileContext, type JsonObject, type LineParser, readSessionFromFile, requireTimestamp, validate } from './types.js';
 
 const usageMetadataSchema = object({
   promptTokenCount: optionalCount,
@@ -51,11 +51,6 @@ export function readQwenProject(path: string): string | null {
   const chats = parts.lastIndexOf('chats');
   if (chats >= 2 && parts[chats - 2] === 'projects') return parts[chats - 1] ?? null;
   return null;
-}
-
-function readSessionFromFile(path: string): string | null {
-  if (path === '-' || path === '') return null;
-  return basename(path).replace(/\.jsonl$/i, '');
 }
 
 function createQwenParser(file: FileContext): LineParser {
