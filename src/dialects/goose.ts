@@ -24,6 +24,7 @@
 import { isAbsolute, join } from 'node:path';
 import { createRecord } from '../core/record.js';
 import type { DialectModule, SqliteReader } from './module.js';
+import { selectColumns } from '../sources/sqlite.js';
 import { readProjectFromPath } from './project-path.js';
 import { costValue, nullish, object, optionalText, timestampValue, tokenCount } from './schema.js';
 import { type FileContext, type ParseOutcome, requireTimestamp, validate } from './types.js';
@@ -105,12 +106,11 @@ function readSessionRow(row: Record<string, unknown>): ParseOutcome {
 
 /** Every session row, oldest first; columns a version of goose lacks read as NULL. */
 export function* readGooseDatabase(database: SqliteReader, _file: FileContext): Iterable<ParseOutcome> {
-  if (!database.tables().includes('sessions')) return;
-  const present = new Set(database.columns('sessions'));
-  if (!present.has('accumulated_input_tokens') && !present.has('input_tokens')) return;
-  const selected = GOOSE_COLUMNS.map((column) => (present.has(column) ? `"${column}"` : `NULL AS "${column}"`));
-  const order = present.has('created_at') ? '"created_at", rowid' : 'rowid';
-  for (const row of database.iterate(`SELECT ${selected.join(', ')} FROM "sessions" ORDER BY ${order}`)) {
+  // Sessions from before the running totals have only the last-turn columns: either will do.
+  const selection = selectColumns(database, 'sessions', GOOSE_COLUMNS, [['accumulated_input_tokens', 'input_tokens']]);
+  if (selection === null) return;
+  const order = selection.present.has('created_at') ? '"created_at", rowid' : 'rowid';
+  for (const row of database.iterate(`SELECT ${selection.list} FROM "sessions" ORDER BY ${order}`)) {
     yield readSessionRow(row);
   }
 }
