@@ -48,7 +48,12 @@ export const chatSchema = object({ ...envelope, usage: openAiChatUsage });
 export const responsesSchema = object({ ...envelope, usage: openAiResponsesUsage });
 export const anthropicSchema = object({ ...envelope, usage: anthropicUsage });
 
-export const otelSchema = object({
+/**
+ * The OpenTelemetry GenAI attributes of one model call (semantic conventions'
+ * current names): the usage counts and the ids. Shared by generic OTel spans
+ * here and Copilot CLI's chat spans, which write the same keys.
+ */
+export const otelCallAttributes = {
   'gen_ai.usage.input_tokens': tokenCount,
   'gen_ai.usage.output_tokens': tokenCount,
   'gen_ai.usage.cache_read.input_tokens': optionalCount,
@@ -56,11 +61,15 @@ export const otelSchema = object({
   'gen_ai.usage.reasoning.output_tokens': optionalCount,
   'gen_ai.request.model': optionalText,
   'gen_ai.response.model': optionalText,
-  'gen_ai.provider.name': optionalText,
-  'gen_ai.system': optionalText,
+  'gen_ai.response.id': optionalText,
   'gen_ai.conversation.id': optionalText,
   'session.id': optionalText,
-  'gen_ai.response.id': optionalText,
+} as const;
+
+export const otelSchema = object({
+  ...otelCallAttributes,
+  'gen_ai.provider.name': optionalText,
+  'gen_ai.system': optionalText,
   timestamp: timestampValue,
 });
 
