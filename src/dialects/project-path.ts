@@ -1,7 +1,7 @@
 /**
- * One project, one name: Claude Code and Codex both record the working
- * directory (`cwd`) of every session, so that is the project's identity for
- * both agents. The same folder must come out the same however it was
+ * One project, one name: most agents record the working directory of every
+ * session (Claude Code and Codex as `cwd`), so that is the project's identity
+ * for every agent. The same folder must come out the same however it was
  * written: Windows separators, a lower- or upper-case drive letter and a
  * trailing separator are normalised away.
  *

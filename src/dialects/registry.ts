@@ -127,6 +127,20 @@ export function readerForFileName(name: string): ReaderKind | undefined {
 
 const JSON_DOCUMENT_FILE = /\.json$/i;
 
+/**
+ * What a folder named on the command line is searched for, in words, for the
+ * help text: JSON lines by extension (JSON_LINES_FILE), and the session
+ * documents and databases the modules name (their `fileNames`).
+ */
+export function describeSearchedFiles(): string {
+  const documents = DIALECTS.filter((dialect) => dialect.fileNames && canRead(dialect as Dialect, 'document')).map((dialect) => dialect.name);
+  const databases = DIALECTS.filter((dialect) => dialect.fileNames && dialect.reader === 'sqlite').map((dialect) => dialect.name);
+  return (
+    `*.jsonl, *.ndjson, *.jsonl.gz and *.ndjson.gz, session documents (${documents.join(', ')}) ` +
+    `and SQLite databases (${databases.join(', ')}), known by their file names`
+  );
+}
+
 /** The modules whose file names claim `name` (documents and databases), in detection order. */
 export function listDialectsForFileName(name: string, reader: ReaderKind): readonly Dialect[] {
   return listDialects(reader).filter((dialect) => dialect.fileNames?.test(name) ?? reader === 'jsonl');
