@@ -57,6 +57,9 @@ describe('usage validate', () => {
     expect(lines[1]).toMatch(new RegExp(`^${escapeRegExp(path)}:6: invalid_timestamp \\(.+yesterday.+\\)$`));
     expect(lines[2]).toMatch(new RegExp(`^${escapeRegExp(path)}:7: schema \\(.+\\)$`));
     expect(result.stderr).toMatch(/thane\s+4 records, 3 malformed/);
+    // Names are padded to the longest registry name, copilot-cli (11 letters):
+    // 'thane' (5) + 6 spaces of padding + the 1 separating space = 7 spaces.
+    expect(result.stderr).toContain('\n  thane       4 records, 3 malformed\n');
   });
 
   it('checks every line, so a line naming no usage field is unknown_dialect', async () => {

@@ -38,7 +38,9 @@ describe('droid', () => {
     const run = await runModule(droid, FOLDER);
     const parent = run.records[0];
     expect(parent?.session).toBe('e1c2a3b4-5d6e-4f70-8a9b-0c1d2e3f4a5b');
-    expect(parent?.project).toBe('-home-dev-shop');
+    // The folder -home-dev-shop is Droid's encoding of /home/dev/shop: decoded, so it is the same project as other agents'.
+    expect(parent?.project).toBe('shop');
+    expect(parent?.projectPath).toBe('/home/dev/shop');
     expect(parent?.model).toBe('claude-sonnet-4-5-20250929');
     expect(parent?.provider).toBe('anthropic');
     expect(parent?.timestamp).toBe(Date.parse('2026-11-25T14:00:00.000Z'));

@@ -160,6 +160,21 @@ describe('opencode fixture', () => {
     ]);
   });
 
+  it('never merges two distinct messages of one session that are alike in time, model and counts', () => {
+    // A second message in msg_a02's session with msg_a02's data under its own id (msg_a02b):
+    // the fork clone msg_b11 still matches msg_a02 (the first alike one), msg_a02b is keyed #2.
+    const sql = readFileSync(SQL, 'utf8');
+    const line = sql.split('\n').find((text) => text.startsWith("INSERT INTO message VALUES ('msg_a02'")) as string;
+    const reader = createReader(sql.replace(line, `${line}\n${line.replace("'msg_a02'", "'msg_a02b'")}`));
+    const outcomes = [...(openCode.readDatabase?.(reader, { path: 'opencode.db' }) ?? [])];
+    const keys = outcomes.flatMap((outcome) => (outcome.kind === 'record' && outcome.record.model === 'claude-sonnet-4-5' ? [outcome.dedupKey] : []));
+    // msg_a02, msg_a02b, msg_b11 (the clone): three records, two distinct keys.
+    expect(keys).toHaveLength(3);
+    expect(new Set(keys).size).toBe(2);
+    expect(keys[0]).toBe(keys[2]);
+    expect(keys[1]).toBe(`${keys[0]}#2`);
+  });
+
   it('reads nothing from a database without a message table', () => {
     const reader = createReader('CREATE TABLE `project` (\n\t`id` text PRIMARY KEY\n);\n');
     expect([...(openCode.readDatabase?.(reader, { path: 'other.db' }) ?? [])]).toEqual([]);

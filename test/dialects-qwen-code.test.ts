@@ -76,14 +76,15 @@ describe('qwen-code fixture', () => {
     expect(counted.noUsage).toBe(7);
   });
 
-  it('takes session from sessionId and project from the folder under projects/', async () => {
+  it('takes session from sessionId and project from the recorded cwd, before the folder it was encoded into', async () => {
     const { records } = count(await readAll());
     expect(records[0]).toMatchObject({
       dialect: 'qwen-code',
       model: 'qwen3-coder-plus',
       provider: 'alibaba',
       session: '3f2a9c1e-7b4d-4e8a-9c6f-1d2e3f4a5b6c',
-      project: '-home-dev-api',
+      // cwd /home/dev/api: its last segment, the same name Claude Code and Codex give it.
+      project: 'api',
       projectPath: '/home/dev/api',
       timestamp: Date.parse('2026-11-23T08:00:06.412Z'),
       cacheReported: true,
@@ -103,6 +104,20 @@ describe('qwen-code fixture', () => {
       usageMetadata: { promptTokenCount: 10, candidatesTokenCount: 2 },
     });
     expect(outcome).toMatchObject({ kind: 'record', record: { project: 'shop', inputTokens: 10, outputTokens: 2 } });
+  });
+
+  it('without a cwd, decodes the folder under projects/ (-home-dev-shop is /home/dev/shop)', () => {
+    const parse = qwenCode.createParser?.({ path: join('/q', 'projects', '-home-dev-shop', 'chats', 's.jsonl') });
+    const outcome = parse?.({ uuid: 'x', sessionId: 's', timestamp: '2026-11-23T08:00:00Z', type: 'assistant', usageMetadata: { promptTokenCount: 1 } });
+    expect(outcome).toMatchObject({ kind: 'record', record: { project: 'shop', projectPath: '/home/dev/shop' } });
+  });
+
+  it('normalises the recorded cwd as every agent does (trailing separator, Windows drive)', () => {
+    const parse = qwenCode.createParser?.({ path: '-' });
+    const line = (cwd: string) =>
+      parse?.({ uuid: 'x', sessionId: 's', timestamp: '2026-11-23T08:00:00Z', type: 'assistant', cwd, usageMetadata: { promptTokenCount: 1 } });
+    expect(line('/home/dev/shop/')).toMatchObject({ record: { project: 'shop', projectPath: '/home/dev/shop' } });
+    expect(line('c:\\Users\\a\\app')).toMatchObject({ record: { project: 'app', projectPath: 'C:/Users/a/app' } });
   });
 
   it('claims Qwen lines that Claude Code lines never look like', () => {

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Environment } from '../src/dialects/module.js';
-import { DIALECT_NAMES, DIALECTS, listDefaultLocations, readerForFileName, USAGE_MARKERS } from '../src/dialects/registry.js';
+import { DIALECT_NAMES, DIALECTS, describeSearchedFiles, listDefaultLocations, readerForFileName, USAGE_MARKERS } from '../src/dialects/registry.js';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -79,5 +79,16 @@ describe('the dialect registry', () => {
     const plain = listDefaultLocations({ home: '/home/dev', variables: {}, platform: 'linux' }).map((location) => location.path);
     expect(plain).toContain('/home/dev/.codex/sessions');
     expect(plain).toContain('/home/dev/.config/claude/projects');
+  });
+});
+
+describe('describeSearchedFiles', () => {
+  it('names every JSON-lines form and every module that finds its files by name', () => {
+    const text = describeSearchedFiles();
+    for (const form of ['*.jsonl', '*.ndjson', '*.jsonl.gz', '*.ndjson.gz']) expect(text).toContain(form);
+    // Document and database modules known by file name: Gemini CLI's session-*.json … thane's *.db.
+    for (const name of ['gemini-cli', 'opencode', 'amp', 'droid', 'cline', 'roo-code', 'kilo-code', 'goose', 'kernex-db', 'thane-db']) {
+      expect(text).toContain(name);
+    }
   });
 });

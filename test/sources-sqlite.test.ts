@@ -7,7 +7,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openSqliteReader, SQLITE_UNREADABLE } from '../src/sources/sqlite.js';
+import type { SqliteReader } from '../src/dialects/module.js';
+import { openSqliteReader, SQLITE_UNREADABLE, selectColumns } from '../src/sources/sqlite.js';
 
 // The writer: commits three rows (10 + 20 + 30 tokens) that stay in the WAL
 // (automatic checkpoints off), then holds an uncommitted fourth row open in a
@@ -157,5 +158,27 @@ describe('openSqliteReader', () => {
         resolve();
       });
     });
+  });
+});
+
+describe('selectColumns', () => {
+  // A table of one version: it has `a` and `b`, not `c`.
+  const reader: SqliteReader = {
+    tables: () => ['t'],
+    columns: () => ['a', 'b'],
+    iterate: () => [],
+  };
+
+  it('selects the columns a version has and reads the others as NULL', () => {
+    const selection = selectColumns(reader, 't', ['a', 'c'], ['a']);
+    expect(selection?.list).toBe('"a", NULL AS "c"');
+    expect([...(selection?.present ?? [])]).toEqual(['a', 'b']);
+  });
+
+  it('is null without the table, without a required column, or without any one of a required list', () => {
+    expect(selectColumns(reader, 'other', ['a'], [])).toBeNull();
+    expect(selectColumns(reader, 't', ['a'], ['c'])).toBeNull();
+    expect(selectColumns(reader, 't', ['a'], [['c', 'd']])).toBeNull();
+    expect(selectColumns(reader, 't', ['a'], [['c', 'b']])).not.toBeNull();
   });
 });

@@ -17,6 +17,7 @@ import type { IngestSummary } from '../ingest/ingest.js';
 import type { Reducer } from '../reducers/reducer.js';
 import { sanitizeText } from '../renderers/format.js';
 import type { UsageConfig } from './config.js';
+import { describeSearchedFiles } from '../dialects/registry.js';
 import type { CliContext, Output } from './context.js';
 import { type FlagDefinition, type FlagSet, type OptionsOf, readConfigSetting } from './flags.js';
 import type { ResolvedInputs } from './inputs.js';
@@ -24,7 +25,7 @@ import type { CommandRequest, CommandSpec } from './spec.js';
 
 const PATHS_ARGUMENT = {
   syntax: '[paths...]',
-  description: 'log files or directories (searched for *.jsonl, *.jsonl.gz, *.ndjson); - reads stdin; none reads the default locations',
+  description: `log files or directories (searched for ${describeSearchedFiles()}); - reads stdin; none reads the default locations`,
 };
 
 /** stderr for people: every line is stripped of control characters and escape sequences. */

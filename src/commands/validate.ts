@@ -45,10 +45,13 @@ export const command = defineCommand({
     const counts = [
       `${summary.files} file${summary.files === 1 ? '' : 's'}, ${summary.lines} lines: ${summary.records} records, ${summary.noUsageLines} without usage, ${summary.duplicateLines} duplicates, ${summary.skipped.lines} malformed${summary.partialLines ? `, ${summary.partialLines} still being written` : ''}`,
     ];
+    // One column wide enough for every name the registry can print, so adding a
+    // longer-named module never shifts its counts out of line.
+    const nameWidth = Math.max(...[...DIALECT_NAMES, 'unknown'].map((name) => name.length));
     for (const dialect of [...DIALECT_NAMES, 'unknown' as const]) {
       const records = dialect === 'unknown' ? 0 : (summary.recordsByDialect[dialect] ?? 0);
       const skipped = summary.skippedByDialect[dialect] ?? 0;
-      if (records || skipped) counts.push(`  ${dialect.padEnd(9)} ${records} records, ${skipped} malformed`);
+      if (records || skipped) counts.push(`  ${dialect.padEnd(nameWidth)} ${records} records, ${skipped} malformed`);
     }
     for (const [reason, count] of Object.entries(summary.skipped.reasons)) counts.push(`  ${reason}: ${count}`);
     counts.push(clean ? 'All lines are valid.' : 'Some lines are malformed (listed on stdout).');

@@ -73,13 +73,6 @@ export const RECORD_FIELDS = [
   { name: 'context', kind: 'context', json: 'context' },
 ] as const satisfies readonly FieldDeclaration[];
 
-export type RecordFieldName = (typeof RECORD_FIELDS)[number]['name'];
-
-/** The declared fields of one kind, in record order. */
-export function listFields<K extends FieldKind>(kind: K): Array<Extract<(typeof RECORD_FIELDS)[number], { kind: K }>> {
-  return RECORD_FIELDS.filter((field) => field.kind === kind) as Array<Extract<(typeof RECORD_FIELDS)[number], { kind: K }>>;
-}
-
 /** The fields of the context snapshot, in its key order; `truncationOccurred` is the one flag. */
 export const CONTEXT_FIELDS = [
   { name: 'systemTokens', json: 'system_tokens' },

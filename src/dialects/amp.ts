@@ -17,8 +17,9 @@
 import { join } from 'node:path';
 import { createRecord, type UsageRecord } from '../core/record.js';
 import type { DefaultLocation, DialectModule, Environment } from './module.js';
+import { readProjectFromPath } from './project-path.js';
 import { costValue, nullish, number, object, optionalCount, optionalText, string, timestampValue, tokenCount } from './schema.js';
-import { type FileContext, invalid, type JsonObject, type ParseOutcome, readTimestamp, requireTimestamp, validate } from './types.js';
+import { type FileContext, invalid, isJsonObject, type JsonObject, type ParseOutcome, readTimestamp, requireTimestamp, validate } from './types.js';
 
 export const ampMessageUsageSchema = object({
   model: optionalText,
@@ -54,22 +55,33 @@ interface Thread {
   projectPath: string | null;
 }
 
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/**
+ * The folder of a `file://` URI: percent-escapes decoded (kept as written when
+ * they are malformed), and the `/` before a Windows drive letter dropped
+ * (`file:///C:/app` is `C:/app`) without asking which system this is.
+ */
+function readFileUriPath(uri: string): string {
+  const raw = uri.slice('file://'.length);
+  let path: string;
+  try {
+    path = decodeURIComponent(raw);
+  } catch {
+    path = raw;
+  }
+  return /^\/[a-zA-Z]:/.test(path) ? path.slice(1) : path;
 }
 
 /** The first workspace tree's name and folder, when the thread records one (`env.initial.trees`). */
 function readProject(document: JsonObject): { project: string | null; projectPath: string | null } {
-  const initial = isObject(document['env']) ? document['env']['initial'] : undefined;
-  const trees = isObject(initial) ? initial['trees'] : undefined;
+  const initial = isJsonObject(document['env']) ? document['env']['initial'] : undefined;
+  const trees = isJsonObject(initial) ? initial['trees'] : undefined;
   const first = Array.isArray(trees) ? trees[0] : undefined;
-  if (!isObject(first)) return { project: null, projectPath: null };
+  if (!isJsonObject(first)) return { project: null, projectPath: null };
   const name = first['displayName'];
   const uri = first['uri'];
-  return {
-    project: typeof name === 'string' && name !== '' ? name : null,
-    projectPath: typeof uri === 'string' && uri.startsWith('file://') ? decodeURIComponent(uri.slice('file://'.length)) : null,
-  };
+  // The folder, normalised as every agent's is, names the project; the tree's display name only without one.
+  if (typeof uri === 'string' && uri.startsWith('file://')) return readProjectFromPath(readFileUriPath(uri));
+  return { project: typeof name === 'string' && name !== '' ? name : null, projectPath: null };
 }
 
 /** Amp credits are read as US dollars (docs/record.md#amp); 0 is "none recorded". */
@@ -143,7 +155,7 @@ function readLedgerEvent(value: unknown, index: number, thread: Thread): ParseOu
 
 /** One outcome per message, then one per ledger event, in document order. */
 function* readAmpThread(document: unknown, _file: FileContext): Iterable<ParseOutcome> {
-  if (!isObject(document)) {
+  if (!isJsonObject(document)) {
     yield invalid('not_an_object', 'an Amp thread must be a JSON object');
     return;
   }
@@ -159,16 +171,16 @@ function* readAmpThread(document: unknown, _file: FileContext): Iterable<ParseOu
     ...readProject(document),
   };
   const messages = Array.isArray(document['messages']) ? document['messages'] : [];
-  const ledger = isObject(document['usageLedger']) ? document['usageLedger']['events'] : undefined;
+  const ledger = isJsonObject(document['usageLedger']) ? document['usageLedger']['events'] : undefined;
   const events = Array.isArray(ledger) ? ledger : [];
   // Ledger times, by the message they end at, for messages whose usage has none.
   const ledgerTimes = new Map<number, unknown>();
   for (const event of events) {
-    if (isObject(event) && typeof event['toMessageId'] === 'number') ledgerTimes.set(event['toMessageId'], event['timestamp']);
+    if (isJsonObject(event) && typeof event['toMessageId'] === 'number') ledgerTimes.set(event['toMessageId'], event['timestamp']);
   }
   const messagesWithUsage = new Set<number>();
   for (const message of messages) {
-    if (!isObject(message)) {
+    if (!isJsonObject(message)) {
       yield invalid('not_an_object', 'a message must be a JSON object');
       continue;
     }
@@ -181,7 +193,7 @@ function* readAmpThread(document: unknown, _file: FileContext): Iterable<ParseOu
     yield readMessageUsage(message, thread, typeof messageId === 'number' ? ledgerTimes.get(messageId) : undefined);
   }
   for (const [index, event] of events.entries()) {
-    if (isObject(event) && typeof event['toMessageId'] === 'number' && messagesWithUsage.has(event['toMessageId'])) {
+    if (isJsonObject(event) && typeof event['toMessageId'] === 'number' && messagesWithUsage.has(event['toMessageId'])) {
       yield { kind: 'duplicate' };
       continue;
     }
@@ -208,7 +220,7 @@ export const amp: DialectModule<'amp'> = {
   markers: [],
   detect: (value) =>
     typeof value['id'] === 'string' &&
-    (Array.isArray(value['messages']) || isObject(value['usageLedger'])) &&
+    (Array.isArray(value['messages']) || isJsonObject(value['usageLedger'])) &&
     ('created' in value || 'usageLedger' in value || 'v' in value),
   readDocument: readAmpThread,
   docs: 'record.md#amp',

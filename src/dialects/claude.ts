@@ -13,7 +13,7 @@ import { basename, dirname, join, resolve, sep } from 'node:path';
 import { createRecord } from '../core/record.js';
 import { normalizeClaudeFolderName, normalizeProjectPath, readLastSegment } from './project-path.js';
 import { costValue, nullish, object, optionalCount, optionalText, timestampValue, tokenCount } from './schema.js';
-import { type FileContext, invalid, type JsonObject, readTimestamp, validate } from './types.js';
+import { type FileContext, invalid, type JsonObject, readSessionFromFile, readTimestamp, validate } from './types.js';
 import type { DefaultLocation, DialectModule, Environment } from './module.js';
 
 export const assistantSchema = object({
@@ -100,11 +100,6 @@ export function readClaudeProject(path: string): string | null {
   if (index >= 0 && index + 2 < parts.length) return normalizeClaudeFolderName(parts[index + 1] ?? '') || null;
   const parent = basename(dirname(path));
   return parent === '' || parent === '.' ? null : parent;
-}
-
-function readSessionFromFile(path: string): string | null {
-  if (path === '-' || path === '') return null;
-  return basename(path).replace(/\.(?:jsonl|ndjson)(?:\.gz)?$/i, '');
 }
 
 function hasUsageCounts(usage: unknown): boolean {

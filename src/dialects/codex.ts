@@ -24,11 +24,11 @@
  *
  * OpenAI counts cached input inside `input_tokens`; it is subtracted.
  */
-import { basename, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createRecord } from '../core/record.js';
 import { normalizeProjectPath, readLastSegment } from './project-path.js';
 import { literal, nullish, object, optionalCount, string, timestampValue } from './schema.js';
-import { type JsonObject, type LineParser, readTimestamp, requireTimestamp, validate } from './types.js';
+import { type JsonObject, type LineParser, readObject, readSessionFromFile, readText, readTimestamp, requireTimestamp, validate } from './types.js';
 import type { RateLimitReading } from '../reducers/rate-limits.js';
 import type { DefaultLocation, DialectModule, Environment } from './module.js';
 
@@ -117,20 +117,8 @@ const OPENAI_PROVIDER = 'openai';
 /** Local runtimes: their names are kept as written and priced free (see src/pricing/resolve.ts). */
 const LOCAL_PROVIDERS = new Set(['ollama', 'lmstudio', 'oss']);
 
-function readSessionFromFile(path: string): string | null {
-  if (path === '-' || path === '') return null;
-  const name = basename(path).replace(/\.(?:jsonl|ndjson)(?:\.gz)?$/i, '');
-  const match = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i.exec(name);
-  return match?.[1] ?? name;
-}
-
-function readText(value: unknown): string | null {
-  return typeof value === 'string' && value !== '' ? value : null;
-}
-
-function readObject(value: unknown): JsonObject | null {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonObject) : null;
-}
+// rollout-<date>-<uuid>: the session is the uuid at the end.
+const CODEX_SESSION = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
 
 /** The millisecond time inside a UUIDv7 (its first 48 bits), or null for any other id. */
 export function readUuidV7Time(id: unknown): number | null {
@@ -181,7 +169,7 @@ export const codex: DialectModule<'codex'> = {
     const saved = readSavedState(savedState);
     const state: CodexState = saved ?? {
       model: null,
-      session: readSessionFromFile(file.path),
+      session: readSessionFromFile(file.path, CODEX_SESSION),
       project: null,
       projectPath: null,
       provider: null,

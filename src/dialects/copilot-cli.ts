@@ -16,21 +16,11 @@
 import { join } from 'node:path';
 import { createRecord } from '../core/record.js';
 import type { DefaultLocation, DialectModule, Environment } from './module.js';
-import { object, optionalCount, optionalText, tokenCount } from './schema.js';
-import { invalid, type JsonObject, type LineParser, type ParseOutcome, validate } from './types.js';
+import { otelCallAttributes } from './provider.js';
+import { object } from './schema.js';
+import { invalid, type JsonObject, type LineParser, type ParseOutcome, readText, validate } from './types.js';
 
-export const chatAttributesSchema = object({
-  'gen_ai.usage.input_tokens': tokenCount,
-  'gen_ai.usage.output_tokens': tokenCount,
-  'gen_ai.usage.cache_read.input_tokens': optionalCount,
-  'gen_ai.usage.cache_creation.input_tokens': optionalCount,
-  'gen_ai.usage.reasoning.output_tokens': optionalCount,
-  'gen_ai.request.model': optionalText,
-  'gen_ai.response.model': optionalText,
-  'gen_ai.response.id': optionalText,
-  'gen_ai.conversation.id': optionalText,
-  'session.id': optionalText,
-});
+export const chatAttributesSchema = object(otelCallAttributes);
 
 const chatSpanSchema = object({ attributes: chatAttributesSchema });
 
@@ -56,10 +46,6 @@ function isChatSpan(value: JsonObject, attributes: JsonObject): boolean {
   if (typeof operation === 'string') return operation === 'chat';
   const name = value['name'];
   return typeof name === 'string' && name.startsWith('chat ');
-}
-
-function readText(value: unknown): string | null {
-  return typeof value === 'string' && value !== '' ? value : null;
 }
 
 function readSpan(value: JsonObject): ParseOutcome {

@@ -16,6 +16,7 @@
 import { basename, dirname, join } from 'node:path';
 import { createRecord } from '../core/record.js';
 import type { DialectModule } from './module.js';
+import { type ProjectIdentity, readProjectFromEncodedFolder } from './project-path.js';
 import { nullish, object, optionalText, timestampValue, tokenCount } from './schema.js';
 import { type FileContext, invalid, type JsonObject, type ParseOutcome, requireTimestamp, validate } from './types.js';
 
@@ -34,11 +35,11 @@ export const droidSettingsSchema = object({
 
 const SETTINGS_SUFFIX = /\.settings\.json$/;
 
-function readLocation(path: string): { session: string | null; project: string | null } {
-  if (path === '-' || path === '') return { session: null, project: null };
+/** The session (file name) and the project (the folder Droid encoded the working directory into). */
+function readLocation(path: string): { session: string | null } & ProjectIdentity {
+  if (path === '-' || path === '') return { session: null, project: null, projectPath: null };
   const session = basename(path).replace(SETTINGS_SUFFIX, '');
-  const project = basename(dirname(path));
-  return { session: session === '' ? null : session, project: project === '' || project === '.' ? null : project };
+  return { session: session === '' ? null : session, ...readProjectFromEncodedFolder(basename(dirname(path))) };
 }
 
 /**
@@ -78,7 +79,7 @@ export function* readDroidSettings(document: unknown, file: FileContext): Iterab
     yield { kind: 'no_usage' };
     return;
   }
-  const { session, project } = readLocation(file.path);
+  const { session, project, projectPath } = readLocation(file.path);
   const record = createRecord(
     {
       dialect: 'droid',
@@ -87,6 +88,7 @@ export function* readDroidSettings(document: unknown, file: FileContext): Iterab
       provider: settings.providerLock,
       session,
       project,
+      projectPath,
       cacheReported: usage.cacheReadTokens != null || usage.cacheCreationTokens != null,
       // The session's running totals, not one call.
       aggregate: true,

@@ -20,19 +20,11 @@
  * either form and across both (resuming a `.json` session copies it into a
  * `.jsonl` next to it).
  */
-import { basename, join, sep } from 'node:path';
+import { join, sep } from 'node:path';
 import { createRecord, type UsageRecord } from '../core/record.js';
 import type { DefaultLocation, DialectModule, Environment } from './module.js';
 import { literal, object, optionalCount, optionalText, timestampValue, tokenCount } from './schema.js';
-import {
-  type FileContext,
-  invalid,
-  type JsonObject,
-  type LineParser,
-  type ParseOutcome,
-  requireTimestamp,
-  validate,
-} from './types.js';
+import { type FileContext, invalid, type JsonObject, type LineParser, type ParseOutcome, readSessionFromFile, readText, requireTimestamp, validate } from './types.js';
 
 const tokensSchema = object({
   input: tokenCount,
@@ -76,16 +68,7 @@ export function readGeminiProject(path: string): string | null {
 }
 
 /** `session-2026-11-02T09-15-1a2b3c4d.jsonl` → `1a2b3c4d`; a sub-agent's `<uuid>.jsonl` → the uuid. */
-function readSessionFromFile(path: string): string | null {
-  if (path === '-' || path === '') return null;
-  const name = basename(path).replace(/\.jsonl?$/i, '');
-  const short = /^session-.*-([0-9a-z]{8})$/i.exec(name);
-  return short?.[1] ?? name;
-}
-
-function readText(value: unknown): string | null {
-  return typeof value === 'string' && value !== '' ? value : null;
-}
+const GEMINI_SESSION = /^session-.*-([0-9a-z]{8})$/i;
 
 /** One `gemini` message: a record, or why not. */
 function readMessage(value: unknown, context: SessionContext): ParseOutcome {
@@ -142,7 +125,7 @@ function readSavedState(value: unknown): GeminiState | undefined {
 function createGeminiParser(file: FileContext, savedState?: unknown): LineParser {
   const project = readGeminiProject(file.path);
   const state: GeminiState = readSavedState(savedState) ?? { session: null };
-  const fileSession = readSessionFromFile(file.path);
+  const fileSession = readSessionFromFile(file.path, GEMINI_SESSION);
   const parser: LineParser = (value) => {
     const update = value['$set'];
     if (typeof update === 'object' && update !== null) {
@@ -185,7 +168,7 @@ function* readGeminiDocument(document: unknown, file: FileContext): Iterable<Par
     return;
   }
   const context: SessionContext = {
-    session: checked.value.sessionId ?? readSessionFromFile(file.path),
+    session: checked.value.sessionId ?? readSessionFromFile(file.path, GEMINI_SESSION),
     project: readGeminiProject(file.path) ?? checked.value.projectHash ?? null,
   };
   for (const message of messages) yield readMessage(message, context);

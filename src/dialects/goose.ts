@@ -21,9 +21,11 @@
  * `~/.local/share/goose` (Linux and macOS), `%APPDATA%\Block\goose\data`
  * (Windows); older macOS builds used `~/Library/Application Support/Block/goose`.
  */
-import { basename, isAbsolute, join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { createRecord } from '../core/record.js';
 import type { DialectModule, SqliteReader } from './module.js';
+import { selectColumns } from '../sources/sqlite.js';
+import { readProjectFromPath } from './project-path.js';
 import { costValue, nullish, object, optionalText, timestampValue, tokenCount } from './schema.js';
 import { type FileContext, type ParseOutcome, requireTimestamp, validate } from './types.js';
 
@@ -86,8 +88,7 @@ function readSessionRow(row: Record<string, unknown>): ParseOutcome {
       model: readModelName(session.model_config_json),
       provider: session.provider_name,
       session: session.id,
-      project: session.working_dir ? basename(session.working_dir) : null,
-      projectPath: session.working_dir,
+      ...readProjectFromPath(session.working_dir),
       recordedCostUsd: session.accumulated_cost != null && session.accumulated_cost > 0 ? session.accumulated_cost : null,
       cacheReported: session.accumulated_cache_read_tokens != null || session.accumulated_cache_write_tokens != null,
       // The session's accumulated totals, not one call.
@@ -107,12 +108,11 @@ function readSessionRow(row: Record<string, unknown>): ParseOutcome {
 
 /** Every session row, oldest first; columns a version of goose lacks read as NULL. */
 export function* readGooseDatabase(database: SqliteReader, _file: FileContext): Iterable<ParseOutcome> {
-  if (!database.tables().includes('sessions')) return;
-  const present = new Set(database.columns('sessions'));
-  if (!present.has('accumulated_input_tokens') && !present.has('input_tokens')) return;
-  const selected = GOOSE_COLUMNS.map((column) => (present.has(column) ? `"${column}"` : `NULL AS "${column}"`));
-  const order = present.has('created_at') ? '"created_at", rowid' : 'rowid';
-  for (const row of database.iterate(`SELECT ${selected.join(', ')} FROM "sessions" ORDER BY ${order}`)) {
+  // Sessions from before the running totals have only the last-turn columns: either will do.
+  const selection = selectColumns(database, 'sessions', GOOSE_COLUMNS, [['accumulated_input_tokens', 'input_tokens']]);
+  if (selection === null) return;
+  const order = selection.present.has('created_at') ? '"created_at", rowid' : 'rowid';
+  for (const row of database.iterate(`SELECT ${selection.list} FROM "sessions" ORDER BY ${order}`)) {
     yield readSessionRow(row);
   }
 }

@@ -12,6 +12,7 @@
  * is no default location: name the file.
  */
 import type { DialectModule, SqliteReader } from './module.js';
+import { selectColumns } from '../sources/sqlite.js';
 import { kernex } from './kernex.js';
 import type { FileContext, ParseOutcome } from './types.js';
 
@@ -32,13 +33,11 @@ const COLUMNS = [
 
 /** The row order kernex inserted them in; the row id also keys each row against a second read. */
 export function* readKernexDatabase(database: SqliteReader, file: FileContext): Iterable<ParseOutcome> {
-  if (!database.tables().includes(TABLE)) return;
-  const present = new Set(database.columns(TABLE));
-  if (!present.has('tokens') || !present.has('model')) return;
-  const selected = COLUMNS.map((column) => (present.has(column) ? `"${column}"` : `NULL AS "${column}"`));
+  const selection = selectColumns(database, TABLE, COLUMNS, ['tokens', 'model']);
+  if (selection === null) return;
   const parse = kernex.createParser?.(file);
   if (parse === undefined) return;
-  for (const row of database.iterate(`SELECT rowid AS "row id", ${selected.join(', ')} FROM "${TABLE}" ORDER BY rowid`)) {
+  for (const row of database.iterate(`SELECT rowid AS "row id", ${selection.list} FROM "${TABLE}" ORDER BY rowid`)) {
     const outcome = parse(row);
     if (outcome.kind !== 'record') {
       yield outcome;

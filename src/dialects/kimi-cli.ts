@@ -22,7 +22,7 @@ import { createRecord, UNKNOWN_MODEL } from '../core/record.js';
 import type { DialectModule } from './module.js';
 import { nullish, object, optionalText, timestampValue, tokenCount } from './schema.js';
 import type { FileContext, JsonObject, LineParser, ParseOutcome } from './types.js';
-import { requireTimestamp, validate } from './types.js';
+import { readObject, requireTimestamp, validate } from './types.js';
 
 export const kimiStatusSchema = object({
   message_id: optionalText,
@@ -38,16 +38,12 @@ export const kimiStatusSchema = object({
 
 const recordTimeSchema = object({ timestamp: timestampValue });
 
-function asObject(value: unknown): JsonObject | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonObject) : undefined;
-}
-
 /** The StatusUpdate payload inside a line, unwrapping a sub-agent's event; undefined for any other message. */
 function findStatusPayload(message: JsonObject): { payload: unknown; subagent: string | null } | undefined {
   if (message['type'] === 'StatusUpdate') return { payload: message['payload'], subagent: null };
   if (message['type'] !== 'SubagentEvent') return undefined;
-  const outer = asObject(message['payload']);
-  const event = asObject(outer?.['event']);
+  const outer = readObject(message['payload']);
+  const event = readObject(outer?.['event']);
   if (event?.['type'] !== 'StatusUpdate') return undefined;
   const agent = outer?.['agent_id'];
   return { payload: event['payload'], subagent: typeof agent === 'string' ? agent : 'subagent' };
@@ -65,12 +61,12 @@ function readLocation(path: string): { session: string | null; project: string |
 export function createKimiParser(file: FileContext): LineParser {
   const { session, project } = readLocation(file.path);
   return (value): ParseOutcome => {
-    const message = asObject(value['message']);
-    if (message === undefined) return { kind: 'no_usage' };
+    const message = readObject(value['message']);
+    if (message === null) return { kind: 'no_usage' };
     const status = findStatusPayload(message);
     if (status === undefined) return { kind: 'no_usage' };
-    const payload = asObject(status.payload);
-    if (payload === undefined || payload['token_usage'] == null) return { kind: 'no_usage' };
+    const payload = readObject(status.payload);
+    if (payload === null || payload['token_usage'] == null) return { kind: 'no_usage' };
     const checked = validate(kimiStatusSchema, payload);
     if (!checked.ok) return checked.outcome;
     const usage = checked.value.token_usage;
@@ -120,8 +116,8 @@ export const kimiCli: DialectModule<'kimi-cli'> = {
   // The metadata header is claimed too, so that it is a line without usage rather than an unknown one.
   detect: (value) => {
     if (value['type'] === 'metadata') return 'protocol_version' in value;
-    const message = asObject(value['message']);
-    return message !== undefined && typeof message['type'] === 'string' && 'payload' in message && 'timestamp' in value;
+    const message = readObject(value['message']);
+    return message !== null && typeof message['type'] === 'string' && 'payload' in message && 'timestamp' in value;
   },
   createParser: (file) => createKimiParser(file),
   docs: 'record.md#kimi-cli',

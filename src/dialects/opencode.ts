@@ -17,11 +17,12 @@
  * files behind. A message therefore counts once per fingerprint: creation
  * time, provider, model and the five counts.
  */
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { createRecord } from '../core/record.js';
 import type { DefaultLocation, DialectModule, Environment, SqliteReader } from './module.js';
+import { readProjectFromPath } from './project-path.js';
 import { costValue, literal, nullish, number, object, optionalCount, optionalText, tokenCount } from './schema.js';
-import { type FileContext, invalid, type JsonObject, type ParseOutcome, validate } from './types.js';
+import { type FileContext, invalid, type JsonObject, type ParseOutcome, readText, validate } from './types.js';
 
 export const openCodeAssistantSchema = object({
   id: optionalText,
@@ -47,16 +48,11 @@ interface RowContext {
   id: string | null;
   session: string | null;
   directory: string | null;
-}
-
-function readText(value: unknown): string | null {
-  return typeof value === 'string' && value !== '' ? value : null;
-}
-
-function lastSegment(path: string | null | undefined): string | null {
-  if (!path) return null;
-  const segment = basename(path.replace(/[\\/]+$/, ''));
-  return segment === '' ? null : segment;
+  /**
+   * How many messages of this session, counting this one, carry the same
+   * fingerprint (see `readOpenCodeMessage`); 1 where that is not known (files).
+   */
+  countAlike?: (session: string | null, created: number, fingerprint: string) => number;
 }
 
 export function readOpenCodeMessage(value: unknown, row: RowContext): ParseOutcome {
@@ -89,8 +85,7 @@ export function readOpenCodeMessage(value: unknown, row: RowContext): ParseOutco
       model,
       provider: provider === '' ? null : provider,
       session: row.session ?? line.sessionID,
-      project: lastSegment(folder),
-      projectPath: folder,
+      ...readProjectFromPath(folder),
       requestId: row.id ?? line.id,
       // OpenCode writes 0 for a model it has no price for: that is "no
       // recorded cost", not "free".
@@ -105,8 +100,14 @@ export function readOpenCodeMessage(value: unknown, row: RowContext): ParseOutco
       cacheWriteTokens: cacheWrite,
     },
   );
+  // A fork clones each message under a new id and session, keeping its time
+  // and counts, so the message id cannot be the key: the fingerprint (time,
+  // provider, model, counts) is. Two distinct messages of one session alike
+  // in all of it stay apart by their rank among the alike ones (the n-th is
+  // keyed #n), which a fork's clone of the n-th shares. See docs/record.md#opencode.
   const fingerprint = [created, provider, model, tokens.input, tokens.output, reasoning, cacheRead, cacheWrite].join(':');
-  return { kind: 'record', record, dedupKey: `opencode:${fingerprint}` };
+  const rank = row.countAlike?.(record.session, created, fingerprint) ?? 1;
+  return { kind: 'record', record, dedupKey: `opencode:${fingerprint}${rank > 1 ? `#${rank}` : ''}` };
 }
 
 /** The database: sessions' folders first (a small table), then every message in creation order. */
@@ -130,12 +131,27 @@ function* readOpenCodeDatabase(database: SqliteReader): Iterable<ParseOutcome> {
   const hasSession = messageColumns.includes('session_id');
   const select = ['data', hasId ? 'id' : null, hasSession ? 'session_id' : null].filter((column) => column !== null);
   const order = messageColumns.includes('time_created') ? (hasId ? 'time_created, id' : 'time_created') : 'rowid';
+  // Messages come in creation order, so alike ones (same creation time) are
+  // neighbours: only the current instant's counts are kept, and memory stays flat.
+  let instant: number | null = null;
+  const alike = new Map<string, number>();
+  const countAlike = (session: string | null, created: number, fingerprint: string): number => {
+    if (created !== instant) {
+      alike.clear();
+      instant = created;
+    }
+    const key = `${session ?? ''}\u0000${fingerprint}`;
+    const count = (alike.get(key) ?? 0) + 1;
+    alike.set(key, count);
+    return count;
+  };
   for (const row of database.iterate(`SELECT ${select.join(', ')} FROM message ORDER BY ${order}`)) {
     const session = hasSession ? readText(row['session_id']) : null;
     const context: RowContext = {
       id: hasId ? readText(row['id']) : null,
       session,
       directory: session ? (directories.get(session) ?? null) : null,
+      countAlike,
     };
     const data = row['data'];
     if (typeof data !== 'string') {

@@ -16,8 +16,9 @@
  */
 import { basename, dirname } from 'node:path';
 import { createRecord, type DialectName } from '../core/record.js';
+import { readProjectFromPath } from './project-path.js';
 import { costValue, nullish, object, optionalText, string, timestampValue, tokenCount } from './schema.js';
-import { type FileContext, type JsonObject, type LineParser, requireTimestamp, validate } from './types.js';
+import { type FileContext, type JsonObject, type LineParser, readSessionFromFile, requireTimestamp, validate } from './types.js';
 
 export const piUsageSchema = object({
   id: optionalText,
@@ -82,12 +83,7 @@ function readSavedState(value: unknown): PiFileState | undefined {
  * pi names a session file `<ISO time with - for : and .>_<session id>.jsonl`;
  * the id after the underscore is the session, until the header says otherwise.
  */
-function readSessionFromFileName(path: string): string | null {
-  if (path === '-' || path === '') return null;
-  const name = basename(path).replace(/\.(?:jsonl|ndjson)(?:\.gz)?$/i, '');
-  const underscore = name.lastIndexOf('_');
-  return underscore >= 0 ? name.slice(underscore + 1) : name;
-}
+const PI_SESSION = /_([^_]*)$/;
 
 /**
  * Until the header is read, the project is the session folder: pi names it
@@ -103,7 +99,7 @@ function readProjectFromFolder(path: string): string | null {
 export function createPiParser(module: 'pi' | 'openclaw', file: FileContext, savedState?: unknown): LineParser {
   const dialect: DialectName = module === 'pi' && isOpenClawPath(file.path) ? 'openclaw' : module;
   const state: PiFileState = readSavedState(savedState) ?? {
-    session: readSessionFromFileName(file.path),
+    session: readSessionFromFile(file.path, PI_SESSION),
     project: readProjectFromFolder(file.path),
     projectPath: null,
   };
@@ -146,8 +142,8 @@ export function createPiParser(module: 'pi' | 'openclaw', file: FileContext, sav
           // The scanner stamps the reading module's agent; a file handed over to OpenClaw names its own.
           agent: dialect,
           session: state.session,
-          project: state.project === null ? null : basename(state.project),
-          projectPath: state.projectPath,
+          // The header's cwd, normalised as every agent's is; until then the session folder's name.
+          ...(state.projectPath ? readProjectFromPath(state.projectPath) : { project: state.project, projectPath: null }),
           requestId: line.message.responseId,
           // pi writes 0 when it has no price for the model: that is "not recorded", not free.
           recordedCostUsd: recordedCost != null && recordedCost > 0 ? recordedCost : null,

@@ -1,7 +1,7 @@
 /**
- * One project, one name: Claude Code and Codex both record the working
- * directory (`cwd`) of every session, so that is the project's identity for
- * both agents. The same folder must come out the same however it was
+ * One project, one name: most agents record the working directory of every
+ * session (Claude Code and Codex as `cwd`), so that is the project's identity
+ * for every agent. The same folder must come out the same however it was
  * written: Windows separators, a lower- or upper-case drive letter and a
  * trailing separator are normalised away.
  *
@@ -91,4 +91,44 @@ export function shortenProjectPaths(paths: Iterable<string>): Map<string, string
  */
 export function normalizeClaudeFolderName(folder: string): string {
   return /^[a-z]--/.test(folder) ? `${folder[0]?.toUpperCase()}${folder.slice(1)}` : folder;
+}
+
+/** A record's project: the normalised working directory and its short name. */
+export interface ProjectIdentity {
+  project: string | null;
+  projectPath: string | null;
+}
+
+const NO_PROJECT_IDENTITY: ProjectIdentity = { project: null, projectPath: null };
+
+/**
+ * The project of a working directory as every dialect records it: the
+ * normalised path and its last segment, so one folder has one name whichever
+ * agent wrote the log. Blank or absent is no project.
+ */
+export function readProjectFromPath(cwd: string | null | undefined, options: ProjectPathOptions = {}): ProjectIdentity {
+  if (cwd == null || cwd.trim() === '') return NO_PROJECT_IDENTITY;
+  const projectPath = normalizeProjectPath(cwd, options);
+  return { project: readLastSegment(projectPath), projectPath };
+}
+
+const ENCODED_POSIX = /^-[^-]/;
+const ENCODED_WINDOWS = /^([a-zA-Z])--(?=[^-])/;
+
+/**
+ * The project of a folder named after a working directory with every
+ * separator turned into `-` (Qwen Code's `projects/`, Droid's `sessions/`,
+ * Claude Code's `projects/`): `-home-dev-api` is `/home/dev/api`,
+ * `C--Users-a-app` is `C:/Users/a/app`. The encoding loses the difference
+ * between a separator and a `-` in a name (`/home/dev/my-app` is written
+ * `-home-dev-my-app`, read back as `/home/dev/my/app`), so this is only the
+ * fallback where the log records no working directory. A folder name that is
+ * not such an encoding is kept as the project's name, with no path.
+ */
+export function readProjectFromEncodedFolder(folder: string | null | undefined): ProjectIdentity {
+  if (folder == null || folder === '' || folder === '.') return NO_PROJECT_IDENTITY;
+  const windows = ENCODED_WINDOWS.exec(folder);
+  if (windows) return readProjectFromPath(`${windows[1]}:/${folder.slice(3).replace(/-/g, '/')}`);
+  if (ENCODED_POSIX.test(folder)) return readProjectFromPath(folder.replace(/-/g, '/'));
+  return { project: folder, projectPath: null };
 }

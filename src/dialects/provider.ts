@@ -6,7 +6,7 @@
  */
 import { createRecord, type UsageRecord } from '../core/record.js';
 import { costValue, nullish, object, optionalCount, optionalText, timestampValue, tokenCount } from './schema.js';
-import { type JsonObject, type ParseOutcome, requireTimestamp, validate } from './types.js';
+import { isJsonObject, type JsonObject, type ParseOutcome, requireTimestamp, validate } from './types.js';
 import type { DialectModule } from './module.js';
 
 const openAiChatUsage = object({
@@ -48,7 +48,12 @@ export const chatSchema = object({ ...envelope, usage: openAiChatUsage });
 export const responsesSchema = object({ ...envelope, usage: openAiResponsesUsage });
 export const anthropicSchema = object({ ...envelope, usage: anthropicUsage });
 
-export const otelSchema = object({
+/**
+ * The OpenTelemetry GenAI attributes of one model call (semantic conventions'
+ * current names): the usage counts and the ids. Shared by generic OTel spans
+ * here and Copilot CLI's chat spans, which write the same keys.
+ */
+export const otelCallAttributes = {
   'gen_ai.usage.input_tokens': tokenCount,
   'gen_ai.usage.output_tokens': tokenCount,
   'gen_ai.usage.cache_read.input_tokens': optionalCount,
@@ -56,11 +61,15 @@ export const otelSchema = object({
   'gen_ai.usage.reasoning.output_tokens': optionalCount,
   'gen_ai.request.model': optionalText,
   'gen_ai.response.model': optionalText,
-  'gen_ai.provider.name': optionalText,
-  'gen_ai.system': optionalText,
+  'gen_ai.response.id': optionalText,
   'gen_ai.conversation.id': optionalText,
   'session.id': optionalText,
-  'gen_ai.response.id': optionalText,
+} as const;
+
+export const otelSchema = object({
+  ...otelCallAttributes,
+  'gen_ai.provider.name': optionalText,
+  'gen_ai.system': optionalText,
   timestamp: timestampValue,
 });
 
@@ -75,10 +84,6 @@ const OTEL_ALIASES: Readonly<Record<string, string>> = {
   'gen_ai.usage.input_tokens.cache_write': 'gen_ai.usage.cache_creation.input_tokens',
 };
 
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /**
  * Flattens the three ways OTel attributes reach a log line: dotted keys on
  * the line, an `attributes` object, or OTLP's `[{key, value: {intValue}}]`.
@@ -90,11 +95,11 @@ function readOtelAttributes(value: JsonObject): JsonObject | null {
   };
   for (const [key, field] of Object.entries(value)) take(key, field);
   const attributes = value['attributes'];
-  if (isObject(attributes)) {
+  if (isJsonObject(attributes)) {
     for (const [key, field] of Object.entries(attributes)) take(key, field);
   } else if (Array.isArray(attributes)) {
     for (const entry of attributes) {
-      if (!isObject(entry) || typeof entry['key'] !== 'string' || !isObject(entry['value'])) continue;
+      if (!isJsonObject(entry) || typeof entry['key'] !== 'string' || !isJsonObject(entry['value'])) continue;
       const wrapped = entry['value'];
       const scalar = wrapped['intValue'] ?? wrapped['stringValue'] ?? wrapped['doubleValue'] ?? wrapped['boolValue'];
       // OTLP JSON encodes 64-bit integers as strings.
@@ -243,7 +248,7 @@ function parseResponse(value: JsonObject): ParseOutcome {
 /** A streamed Responses event (`response.completed`) wraps the response object. */
 function unwrap(value: JsonObject): JsonObject {
   const inner = value['response'];
-  if (!isObject(value['usage']) && isObject(inner) && isObject(inner['usage'])) return inner;
+  if (!isJsonObject(value['usage']) && isJsonObject(inner) && isJsonObject(inner['usage'])) return inner;
   return value;
 }
 
@@ -258,13 +263,13 @@ export const provider: DialectModule<'provider'> = {
   fixture: 'fixtures/logs/provider',
   description: 'raw provider usage: OpenAI chat/responses, Anthropic messages, OpenTelemetry GenAI attributes',
   detect: (value) => {
-    if (isObject(unwrap(value)['usage'])) return true;
+    if (isJsonObject(unwrap(value)['usage'])) return true;
     if (Object.keys(value).some((key) => key.startsWith(OTEL_PREFIX))) return true;
-    return Array.isArray(value['attributes']) || isObject(value['attributes']);
+    return Array.isArray(value['attributes']) || isJsonObject(value['attributes']);
   },
   createParser: () => (value) => {
     const response = unwrap(value);
-    if (isObject(response['usage'])) return parseResponse(response);
+    if (isJsonObject(response['usage'])) return parseResponse(response);
     const attributes = readOtelAttributes(value);
     if (attributes === null) return { kind: 'no_usage' };
     return parseOtel(attributes);

@@ -18,11 +18,12 @@
  * uuid; `system` records (ui_telemetry api_response events, compression
  * checkpoints) repeat usage already on the assistant record and never count.
  */
-import { basename, join, sep } from 'node:path';
+import { join, sep } from 'node:path';
 import { createRecord } from '../core/record.js';
 import type { DefaultLocation, DialectModule, Environment } from './module.js';
 import { literal, nullish, object, optionalCount, optionalText, timestampValue } from './schema.js';
-import { type FileContext, type JsonObject, type LineParser, requireTimestamp, validate } from './types.js';
+import { readProjectFromEncodedFolder, readProjectFromPath } from './project-path.js';
+import { type FileContext, type JsonObject, type LineParser, readSessionFromFile, requireTimestamp, validate } from './types.js';
 
 const usageMetadataSchema = object({
   promptTokenCount: optionalCount,
@@ -52,13 +53,8 @@ export function readQwenProject(path: string): string | null {
   return null;
 }
 
-function readSessionFromFile(path: string): string | null {
-  if (path === '-' || path === '') return null;
-  return basename(path).replace(/\.jsonl$/i, '');
-}
-
 function createQwenParser(file: FileContext): LineParser {
-  const project = readQwenProject(file.path);
+  const folderProject = readProjectFromEncodedFolder(readQwenProject(file.path));
   const fileSession = readSessionFromFile(file.path);
   return (value: JsonObject) => {
     if (value['type'] !== 'assistant' || value['usageMetadata'] == null) return { kind: 'no_usage' };
@@ -93,8 +89,8 @@ function createQwenParser(file: FileContext): LineParser {
         timestamp: time.value,
         model: line.model ?? '',
         session: line.sessionId ?? fileSession,
-        project: project ?? (line.cwd ? basename(line.cwd) : null),
-        projectPath: line.cwd,
+        // The recorded working directory first; the folder it was encoded into only without one.
+        ...(line.cwd ? readProjectFromPath(line.cwd) : folderProject),
         cacheReported: usage.cachedContentTokenCount != null,
       },
       { inputTokens, outputTokens, reasoningTokens: thoughts, cacheReadTokens: cached, unattributedTokens },

@@ -76,10 +76,6 @@ export function findDialect(name: DialectName): Dialect {
   return dialect;
 }
 
-export function isDialectName(name: string): name is DialectName {
-  return BY_NAME.has(name);
-}
-
 /**
  * Whether a module reads one kind of source. Its `reader` is its main kind;
  * an agent that wrote two forms over its versions also implements the
@@ -130,6 +126,20 @@ export function readerForFileName(name: string): ReaderKind | undefined {
 }
 
 const JSON_DOCUMENT_FILE = /\.json$/i;
+
+/**
+ * What a folder named on the command line is searched for, in words, for the
+ * help text: JSON lines by extension (JSON_LINES_FILE), and the session
+ * documents and databases the modules name (their `fileNames`).
+ */
+export function describeSearchedFiles(): string {
+  const documents = DIALECTS.filter((dialect) => dialect.fileNames && canRead(dialect as Dialect, 'document')).map((dialect) => dialect.name);
+  const databases = DIALECTS.filter((dialect) => dialect.fileNames && dialect.reader === 'sqlite').map((dialect) => dialect.name);
+  return (
+    `*.jsonl, *.ndjson, *.jsonl.gz and *.ndjson.gz, session documents (${documents.join(', ')}) ` +
+    `and SQLite databases (${databases.join(', ')}), known by their file names`
+  );
+}
 
 /** The modules whose file names claim `name` (documents and databases), in detection order. */
 export function listDialectsForFileName(name: string, reader: ReaderKind): readonly Dialect[] {

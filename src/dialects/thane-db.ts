@@ -10,6 +10,7 @@
  * where it runs), so there is no default location: name the file.
  */
 import type { DialectModule, SqliteReader } from './module.js';
+import { selectColumns } from '../sources/sqlite.js';
 import { thane } from './thane.js';
 import type { FileContext, ParseOutcome } from './types.js';
 
@@ -36,13 +37,11 @@ const COLUMNS = [
 ] as const;
 
 export function* readThaneDatabase(database: SqliteReader, file: FileContext): Iterable<ParseOutcome> {
-  if (!database.tables().includes(TABLE)) return;
-  const present = new Set(database.columns(TABLE));
-  if (!present.has('input_tokens') || !present.has('role')) return;
-  const selected = COLUMNS.map((column) => (present.has(column) ? `"${column}"` : `NULL AS "${column}"`));
+  const selection = selectColumns(database, TABLE, COLUMNS, ['input_tokens', 'role']);
+  if (selection === null) return;
   const parse = thane.createParser?.(file);
   if (parse === undefined) return;
-  for (const row of database.iterate(`SELECT ${selected.join(', ')} FROM "${TABLE}" ORDER BY "timestamp", rowid`)) {
+  for (const row of database.iterate(`SELECT ${selection.list} FROM "${TABLE}" ORDER BY "timestamp", rowid`)) {
     const outcome = parse(row);
     if (outcome.kind !== 'record') {
       yield outcome;

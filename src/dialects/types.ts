@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import type { UsageRecord } from '../core/record.js';
 import { fastParse, REJECTED, type Spec } from './schema.js';
 
@@ -14,6 +15,36 @@ export const SKIP_REASONS = [
 export type SkipReason = (typeof SKIP_REASONS)[number];
 
 export type JsonObject = Record<string, unknown>;
+
+/** A JSON object (not an array, not null). */
+export function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The value when it is a JSON object, else null. */
+export function readObject(value: unknown): JsonObject | null {
+  return isJsonObject(value) ? value : null;
+}
+
+/** The value when it is non-empty text, else null (logs write '' for "not set"). */
+export function readText(value: unknown): string | null {
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
+// Every extension a log file of one session is written or stored with.
+const SESSION_FILE_EXTENSION = /\.(?:jsonl?|ndjson)(?:\.gz)?$/i;
+
+/**
+ * The session a log file is named after: its name without the extension, or
+ * the first group `pattern` captures in that name (agents that add a date or
+ * a prefix around the id); null for stdin.
+ */
+export function readSessionFromFile(path: string, pattern?: RegExp): string | null {
+  if (path === '-' || path === '') return null;
+  const name = basename(path).replace(SESSION_FILE_EXTENSION, '');
+  const match = pattern?.exec(name);
+  return match?.[1] ?? name;
+}
 
 export type ParseOutcome =
   | { kind: 'record'; record: UsageRecord; dedupKey?: string }

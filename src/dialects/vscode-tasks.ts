@@ -25,7 +25,7 @@ import { basename, dirname, join } from 'node:path';
 import { createRecord, UNKNOWN_MODEL } from '../core/record.js';
 import type { DefaultLocation, Environment } from './module.js';
 import { costValue, nullish, object, optionalText, tokenCount } from './schema.js';
-import { type FileContext, invalid, type JsonObject, type ParseOutcome, requireTimestamp, validate } from './types.js';
+import { type FileContext, invalid, type JsonObject, type ParseOutcome, readObject, requireTimestamp, validate } from './types.js';
 
 export const apiRequestSchema = object({
   tokensIn: nullish(tokenCount),
@@ -49,10 +49,6 @@ const USAGE_MESSAGES = new Set(['api_req_started', 'api_req_finished', 'deleted_
 
 export const TASK_FILE_NAMES = /^ui_messages\.json$/;
 
-function asObject(value: unknown): JsonObject | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonObject) : undefined;
-}
-
 /** The task folder is named after the task id. */
 function readTaskId(path: string): string | null {
   if (path === '-' || path === '') return null;
@@ -62,7 +58,7 @@ function readTaskId(path: string): string | null {
 
 /** Newer Cline tags each message with the model it was sent to. */
 function readMessageModel(message: JsonObject): { model: string | undefined; provider: string | undefined } {
-  const info = asObject(message['modelInfo']);
+  const info = readObject(message['modelInfo']);
   const model = info?.['modelId'];
   const provider = info?.['providerId'];
   return {
@@ -72,8 +68,8 @@ function readMessageModel(message: JsonObject): { model: string | undefined; pro
 }
 
 function readEntry(dialect: TaskDialect, task: string | null, message: unknown): ParseOutcome {
-  const entry = asObject(message);
-  if (entry === undefined) return invalid('not_an_object', 'a task message is a JSON object');
+  const entry = readObject(message);
+  if (entry === null) return invalid('not_an_object', 'a task message is a JSON object');
   const text = entry['text'];
   if (typeof text !== 'string' || text === '') return { kind: 'no_usage' };
   let parsed: unknown;
@@ -137,8 +133,8 @@ export function* readTaskMessages(module: TaskDialect, document: unknown, file: 
   }
   const task = readTaskId(file.path);
   for (const message of document) {
-    const entry = asObject(message);
-    if (entry !== undefined && (entry['type'] !== 'say' || !USAGE_MESSAGES.has(String(entry['say'])))) continue;
+    const entry = readObject(message);
+    if (entry !== null && (entry['type'] !== 'say' || !USAGE_MESSAGES.has(String(entry['say'])))) continue;
     yield readEntry(dialect, task, message);
   }
 }
@@ -166,8 +162,8 @@ function readDialectFromPath(path: string): TaskDialect | undefined {
 /** A task document: an array whose messages have `ts` and `type` ask/say. */
 export function isTaskDocument(value: unknown): boolean {
   if (!Array.isArray(value)) return false;
-  const first = asObject(value[0]);
-  return first === undefined || (typeof first['ts'] === 'number' && (first['type'] === 'say' || first['type'] === 'ask'));
+  const first = readObject(value[0]);
+  return first === null || (typeof first['ts'] === 'number' && (first['type'] === 'say' || first['type'] === 'ask'));
 }
 
 /** The editors that host these extensions, by their application-data folder names. */

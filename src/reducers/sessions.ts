@@ -41,7 +41,8 @@ export function toCallEntry(record: PricedRecord): CallEntry {
   return {
     timestamp: record.timestamp,
     model: record.model,
-    project: record.project,
+    // The project grouping key of every command (full path where known); the report names it for display.
+    project: record.projectPath ?? record.project,
     source: record.source,
     calls: record.calls,
     inputTokens: record.inputTokens,

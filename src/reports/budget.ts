@@ -14,7 +14,7 @@
  */
 import type { Analysis } from '../core/analyze.js';
 import { exitCodeForVerdict, type Verdict } from '../core/errors.js';
-import { NO_PROJECT } from '../reducers/shares.js';
+import { NO_PROJECT, nameProjects, readProject } from '../reducers/shares.js';
 
 export { NO_PROJECT };
 import { createGroupReducer, type GroupState } from '../reducers/group.js';
@@ -51,7 +51,7 @@ export function createBudgetReducer(limits: BudgetLimits, zone: string): Reducer
       span: limits.period,
       zone,
       startOfWeek: DEFAULT_START_OF_WEEK,
-      splitBy: by === 'model' ? (record) => record.model : by === 'project' ? (record) => record.project ?? NO_PROJECT : undefined,
+      splitBy: by === 'model' ? (record) => record.model : by === 'project' ? readProject : undefined,
     }),
     models: createGroupReducer((record) => record.model),
   });
@@ -117,7 +117,11 @@ export function checkBudget(state: BudgetState, limits: BudgetLimits, zone: stri
   if (limits.by === null) {
     for (const [period, totals] of state.periods.periods) add(period, null, totals);
   } else {
-    for (const [period, groups] of readSplits(state.periods)) for (const [group, totals] of groups) add(period, group, totals);
+    const splits = readSplits(state.periods);
+    // Projects are grouped by full path (as in every command) and shown by their short names.
+    const nameGroup =
+      limits.by === 'project' ? nameProjects([...splits.values()].flatMap((groups) => [...groups.keys()])) : (key: string) => ({ project: key });
+    for (const [period, groups] of splits) for (const [group, totals] of groups) add(period, nameGroup(group).project, totals);
   }
   checks.sort((a, b) => {
     if (a.current !== b.current) return a.current ? -1 : 1;

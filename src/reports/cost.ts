@@ -14,7 +14,7 @@ import type { CostMode } from '../pricing/types.js';
 import { type ReportMeta, serializeRange } from './report.js';
 import { JSON_SCHEMA_VERSION, readGroupCost, serializeInput, serializeTotals, UNPRICED_COLUMN, costColumn } from './serialize.js';
 
-import { NO_PROJECT } from '../reducers/shares.js';
+import { nameProjects, NO_PROJECT, type ProjectName, readProject } from '../reducers/shares.js';
 import { DEFAULT_START_OF_WEEK } from '../reducers/periods.js';
 import { COST_KEYS, type CostKey } from './options.js';
 
@@ -44,12 +44,12 @@ export function createKeyReader(key: CostKey, zone: string): KeyReader {
     const periodOf = createPeriodKeyer({ span: key, zone, startOfWeek: DEFAULT_START_OF_WEEK });
     return (record) => (record.timestamp === null ? NO_KEY : periodOf(record.timestamp));
   }
+  // Projects group as in every command (full path where known); a missing one reads the same everywhere.
+  if (key === 'project') return (record) => readProject(record) || NO_PROJECT;
   const field = RECORD_FIELDS[key];
-  // A missing project reads the same in every command.
-  const missing = key === 'project' ? NO_PROJECT : NO_KEY;
   return (record) => {
     const value = record[field];
-    return typeof value === 'string' && value !== '' ? value : missing;
+    return typeof value === 'string' && value !== '' ? value : NO_KEY;
   };
 }
 
@@ -183,11 +183,39 @@ function serializeCostFigures(group: CostGroup, grandCost: number) {
 
 type CostRowJson = Record<string, unknown>;
 
-function serializeLevel(groups: Map<string, CostGroup>, by: readonly CostKey[], level: number, grandCost: number): CostRowJson[] {
+/** How a group key is shown: projects by their short name (the full path beside it in JSON), the rest as they are. */
+type KeyNamer = (key: string) => ProjectName;
+
+/** Every project key in the tree, named together so that two sharing a folder name are told apart. */
+function nameProjectKeys(groups: Map<string, CostGroup>, by: readonly CostKey[]): KeyNamer {
+  const keys: string[] = [];
+  const collect = (level: Map<string, CostGroup>, depth: number): void => {
+    for (const [key, group] of level) {
+      if (by[depth] === 'project') keys.push(key);
+      if (group.children) collect(group.children, depth + 1);
+    }
+  };
+  collect(groups, 0);
+  return nameProjects(keys);
+}
+
+function labelKey(name: CostKey, key: string, namer: KeyNamer): Row {
+  if (name !== 'project') return { [name]: key };
+  const shown = namer(key);
+  return { project: shown.project, project_path: shown.projectPath };
+}
+
+function serializeLevel(
+  groups: Map<string, CostGroup>,
+  by: readonly CostKey[],
+  level: number,
+  grandCost: number,
+  namer: KeyNamer,
+): CostRowJson[] {
   const name = by[level]!;
   return sortGroups(groups).map(([key, group]) => {
-    const row: CostRowJson = { [name]: key, ...serializeCostFigures(group, grandCost) };
-    if (group.children) row['rows'] = serializeLevel(group.children, by, level + 1, grandCost);
+    const row: CostRowJson = { ...labelKey(name, key, namer), ...serializeCostFigures(group, grandCost) };
+    if (group.children) row['rows'] = serializeLevel(group.children, by, level + 1, grandCost, namer);
     return row;
   });
 }
@@ -199,10 +227,11 @@ function flattenLeaves(
   prefix: Row,
   grandCost: number,
   out: Row[],
+  namer: KeyNamer,
 ): void {
   for (const [key, group] of sortGroups(groups)) {
-    const keys = { ...prefix, [by[level]!]: key };
-    if (group.children) flattenLeaves(group.children, by, level + 1, keys, grandCost, out);
+    const keys = { ...prefix, [by[level]!]: by[level] === 'project' ? namer(key).project : key };
+    if (group.children) flattenLeaves(group.children, by, level + 1, keys, grandCost, out, namer);
     else out.push(toTableRow(keys, group, grandCost));
   }
 }
@@ -254,6 +283,7 @@ export function buildCostReport(analysis: Analysis<CostState>, meta: CostMeta): 
   const unpricedModels = [...unpriced]
     .sort(([modelA, a], [modelB, b]) => b.totalTokens - a.totalTokens || (modelA < modelB ? -1 : modelA > modelB ? 1 : 0))
     .map(([model, entry]) => ({ model, records: entry.records, total_tokens: entry.totalTokens }));
+  const namer = nameProjectKeys(children, meta.by);
   const json = {
     schema: JSON_SCHEMA_VERSION,
     kind: 'cost',
@@ -262,12 +292,12 @@ export function buildCostReport(analysis: Analysis<CostState>, meta: CostMeta): 
     prices: { built_in: meta.priceSource, override_file: meta.pricingFile },
     range: serializeRange(meta),
     totals: serializeCostFigures(root, grandCost),
-    rows: meta.by.length > 0 ? serializeLevel(children, meta.by, 0, grandCost) : [],
+    rows: meta.by.length > 0 ? serializeLevel(children, meta.by, 0, grandCost, namer) : [],
     unpriced_models: unpricedModels,
     ...serializeInput(analysis.summary, analysis.excluded),
   };
   const leaves: Row[] = [];
-  flattenLeaves(children, meta.by, 0, {}, grandCost, leaves);
+  flattenLeaves(children, meta.by, 0, {}, grandCost, leaves, namer);
   const title = `Cost by ${meta.by.map((key) => key.replace('_', ' ')).join(' › ')}`;
   const datasets: Dataset[] = [
     { name: 'cost', title, columns: tableColumns(meta.by), rows: leaves, footer: [totalsRow(meta.by, root, grandCost)] },
@@ -278,7 +308,7 @@ export function buildCostReport(analysis: Analysis<CostState>, meta: CostMeta): 
       name: `cost_by_${first}`,
       title: `Subtotals by ${first.replace('_', ' ')}`,
       columns: tableColumns([first]),
-      rows: sortGroups(children).map(([key, group]) => toTableRow({ [first]: key }, group, grandCost)),
+      rows: sortGroups(children).map(([key, group]) => toTableRow({ [first]: first === 'project' ? namer(key).project : key }, group, grandCost)),
       footer: [totalsRow([first], root, grandCost)],
     });
   }

@@ -22,8 +22,7 @@ import { createDaysReducer, type DaysState, listDays } from '../reducers/days.js
 import { computeShares, createGroupReducer, type GroupState, type Share } from '../reducers/group.js';
 import { createPeriodReducer, type PeriodState, readSplits } from '../reducers/periods.js';
 import { combineReducers, type Reducer } from '../reducers/reducer.js';
-import { shortenProjectPaths } from '../dialects/project-path.js';
-import { agentsReducer, NO_PROJECT, NO_SOURCE, projectsReducer, providersReducer, sourcesReducer } from '../reducers/shares.js';
+import { agentsReducer, NO_SOURCE, nameProjects, projectsReducer, providersReducer, sourcesReducer } from '../reducers/shares.js';
 import { buildTrend, computeStreaks } from '../reducers/streaks.js';
 import { totalsReducer, type TokenTotals } from '../reducers/totals.js';
 import type { Dataset, DatasetColumn, Document } from '../renderers/dataset.js';
@@ -182,10 +181,10 @@ export function buildReport(analysis: Analysis<ReportState>, options: ReportOpti
   const mostUsedModel = shares[0]?.key ?? null;
   const projectShares = computeShares(state.projects);
   // Short readable names (last path segment, widened only where two differ); the full path beside them.
-  const projectNames = shortenProjectPaths(projectShares.map((share) => share.key).filter((key) => key !== NO_PROJECT));
+  const nameProject = nameProjects(projectShares.map((share) => share.key));
   const projects = serializeShares(projectShares, 'project').map((row, index) => {
-    const key = projectShares[index]?.key ?? '';
-    return { ...row, project: projectNames.get(key) ?? key, project_path: key.includes('/') ? key : null };
+    const name = nameProject(projectShares[index]?.key ?? '');
+    return { ...row, project: name.project, project_path: name.projectPath };
   });
   const providers = serializeShares(computeShares(state.providers), 'provider');
   const agents = serializeShares(computeShares(state.agents), 'agent');

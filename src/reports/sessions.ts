@@ -14,6 +14,7 @@ import {
   type SessionsState,
   sortEntries,
 } from '../reducers/sessions.js';
+import { nameProjects } from '../reducers/shares.js';
 import type { Dataset, DatasetColumn, Document } from '../renderers/dataset.js';
 import { roundCost, roundRatio } from '../renderers/format.js';
 import { formatInstant, formatWallClock } from './analytics-json.js';
@@ -95,7 +96,13 @@ export function viewSessions(sessions: SessionsState, threshold = DEFAULT_COLD_T
     });
 }
 
-function serializeSession(view: SessionView, titles?: ReadonlyMap<string, string>) {
+/** Every project the sessions touched, named together (short names, widened where two share one). */
+function nameSessionProjects(views: readonly SessionView[]): (key: string) => string {
+  const namer = nameProjects(views.flatMap((view) => view.projects));
+  return (key) => namer(key).project;
+}
+
+function serializeSession(view: SessionView, nameProject: (key: string) => string, titles?: ReadonlyMap<string, string>) {
   const ratios = computeCacheRatios(view.cache);
   return {
     session: view.key,
@@ -104,7 +111,7 @@ function serializeSession(view: SessionView, titles?: ReadonlyMap<string, string
     last_activity: view.last === null ? null : formatInstant(view.last),
     duration_ms: view.first === null || view.last === null ? null : view.last - view.first,
     models: view.models,
-    projects: view.projects,
+    projects: view.projects.map(nameProject),
     ...serializeTotals(view.state.totals),
     cache_hit_rate: roundRatio(ratios.cacheHitRate),
     cache_reuse_rate: roundRatio(ratios.cacheReuseRate),
@@ -118,7 +125,8 @@ function toWallClock(instant: number | null, zone: string): string | null {
 
 export function buildSessionsReport(analysis: Analysis<SessionsState>, options: SessionsOptions): Document {
   const views = viewSessions(analysis.state, options.coldThreshold);
-  const sessions = views.map((view) => serializeSession(view, options.titles));
+  const nameProject = nameSessionProjects(views);
+  const sessions = views.map((view) => serializeSession(view, nameProject, options.titles));
   const json = {
     schema: JSON_SCHEMA_VERSION,
     kind: 'sessions',
@@ -167,6 +175,7 @@ export function buildSessionCallsReport(analysis: Analysis<SessionsState>, id: s
   }
   const threshold = options.coldThreshold ?? DEFAULT_COLD_THRESHOLD;
   const view = viewSession(id, state, threshold);
+  const nameProject = nameSessionProjects([view]);
   const cold = new Set(detectColdRounds(view.entries, threshold).map((round) => round.index));
   let previous: number | null = null;
   const calls = view.entries.map((entry, index) => {
@@ -177,7 +186,7 @@ export function buildSessionCallsReport(analysis: Analysis<SessionsState>, id: s
       timestamp: entry.timestamp === null ? null : formatInstant(entry.timestamp),
       model: entry.model,
       source: entry.source,
-      project: entry.project,
+      project: entry.project === null ? null : nameProject(entry.project),
       calls: entry.calls,
       input_tokens: entry.inputTokens,
       cache_read_tokens: entry.cacheReadTokens,
@@ -197,7 +206,7 @@ export function buildSessionCallsReport(analysis: Analysis<SessionsState>, id: s
     kind: 'session',
     range: serializeRange(options),
     cold_threshold: threshold,
-    session: serializeSession(view, options.titles),
+    session: serializeSession(view, nameProject, options.titles),
     calls,
     ...serializeInput(analysis.summary, analysis.excluded),
   };

@@ -5,6 +5,7 @@
 import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { crc32, createGunzip, createInflateRaw } from 'node:zlib';
 import type { Source } from './discover.js';
+import { readWindow } from '../store/fingerprint.js';
 
 const CHUNK_SIZE = 1 << 20;
 // Compressed bytes fed to the inflater at a time: deflate expands at most
@@ -14,17 +15,6 @@ const GZIP_INPUT_STEP = 16 * 1024;
 /** An input error with a code, like the file system's, so the scan reports the source as unreadable. */
 function inputError(code: string, message: string): NodeJS.ErrnoException {
   return Object.assign(new Error(message), { code });
-}
-
-function readAt(descriptor: number, position: number, length: number): Buffer {
-  const buffer = Buffer.allocUnsafe(length);
-  let read = 0;
-  while (read < length) {
-    const count = readSync(descriptor, buffer, read, length - read, position + read);
-    if (count === 0) break;
-    read += count;
-  }
-  return buffer.subarray(0, read);
 }
 
 const GZIP_TEXT = 0x01;
@@ -68,7 +58,7 @@ async function* gunzipFile(descriptor: number): AsyncGenerator<Buffer> {
     const size = fstatSync(descriptor).size;
     let memberStart = 0;
     for (let member = 0; memberStart < size; member++) {
-      const head = readAt(descriptor, memberStart, Math.min(65_536, size - memberStart));
+      const head = readWindow(descriptor, memberStart, Math.min(65_536, size - memberStart));
       if (member > 0 && head.every((byte) => byte === 0) && memberStart + head.length === size) return;
       const headerLength = measureGzipHeader(head);
       if (headerLength === -1) {
@@ -104,7 +94,7 @@ async function* gunzipFile(descriptor: number): AsyncGenerator<Buffer> {
       };
       let fed = 0;
       for (;;) {
-        const input = readAt(descriptor, dataStart + fed, GZIP_INPUT_STEP);
+        const input = readWindow(descriptor, dataStart + fed, GZIP_INPUT_STEP);
         if (input.length === 0) {
           inflater.end();
           await settled;
@@ -123,7 +113,7 @@ async function* gunzipFile(descriptor: number): AsyncGenerator<Buffer> {
       }
       inflater.destroy();
       const trailerStart = dataStart + inflater.bytesWritten;
-      const trailer = readAt(descriptor, trailerStart, 8);
+      const trailer = readWindow(descriptor, trailerStart, 8);
       if (trailer.length < 8) throw inputError('Z_BUF_ERROR', 'unexpected end of file');
       if (trailer.readUInt32LE(0) !== checksum >>> 0 || trailer.readUInt32LE(4) !== length % 2 ** 32) {
         throw inputError('Z_DATA_ERROR', 'gzip checksum mismatch: the data is damaged');

@@ -176,3 +176,32 @@ export function openSqliteReader(path: string): SqliteReader & { close(): void }
     close: release,
   };
 }
+
+/** The select list for a table whose columns differ between an agent's versions. */
+export interface ColumnSelection {
+  /** `"a", NULL AS "b", …`: every asked-for column, NULL where this version lacks it. */
+  list: string;
+  /** The columns the table really has. */
+  present: ReadonlySet<string>;
+}
+
+/**
+ * Selects `columns` from `table`, reading a column this version of the
+ * database lacks as NULL, so one row shape serves every version. Null when
+ * the table is absent or lacks a required column (a string: that column; a
+ * list: at least one of them), which means the database is not the one the
+ * caller reads: no rows rather than rows of nothing.
+ */
+export function selectColumns(
+  reader: SqliteReader,
+  table: string,
+  columns: readonly string[],
+  required: ReadonlyArray<string | readonly string[]>,
+): ColumnSelection | null {
+  if (!reader.tables().includes(table)) return null;
+  const present = new Set(reader.columns(table));
+  const satisfied = required.every((need) => (typeof need === 'string' ? present.has(need) : need.some((column) => present.has(column))));
+  if (!satisfied) return null;
+  const list = columns.map((column) => (present.has(column) ? `"${column}"` : `NULL AS "${column}"`)).join(', ');
+  return { list, present };
+}

@@ -21,7 +21,8 @@ export interface FileIdentity {
   ctimeMs: number;
 }
 
-function readWindow(descriptor: number, position: number, length: number): Buffer {
+/** Up to `length` bytes of an open file from `position` (fewer at its end), read synchronously. */
+export function readWindow(descriptor: number, position: number, length: number): Buffer {
   const buffer = Buffer.alloc(length);
   let read = 0;
   while (read < length) {
