@@ -14,7 +14,8 @@
  * main.js sits two folders below the package root like dist/cli/main.js
  * (package.json is ../../package.json), worker.js sits beside the pool's
  * chunk (new URL('./worker.js')), and the price snapshot is copied beside
- * the chunk that reads it. index-file.js is the entry the signal handler in
+ * the chunk that reads it. statusline-process.js is the statusline's own
+ * edge (it skips commander). index-file.js is the entry the signal handler in
  * bin/usage.js imports; code splitting keeps it the same module instance as
  * the one the run writes with.
  */
@@ -64,7 +65,12 @@ const OUT = join(ROOT, 'dist', 'bundle');
 
 await build({
   absWorkingDir: ROOT,
-  entryPoints: { main: 'src/cli/main.ts', worker: 'src/ingest/worker.ts', 'index-file': 'src/store/index-file.ts' },
+  entryPoints: {
+    main: 'src/cli/main.ts',
+    'statusline-process': 'src/cli/statusline-process.ts',
+    worker: 'src/ingest/worker.ts',
+    'index-file': 'src/store/index-file.ts',
+  },
   outdir: OUT,
   bundle: true,
   splitting: true,

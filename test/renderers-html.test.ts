@@ -167,7 +167,7 @@ describe.skipIf(!chromiumPresent)('the HTML report in Chromium', () => {
     const { page, problems, dialogs } = await open('report', renderHtmlForCommand('report', reportJson));
     const charts = await readCharts(page);
     const byId: Record<string, ChartReading> = Object.fromEntries(charts.map((chart) => [chart.id ?? '', chart]));
-    expect(Object.keys(byId).sort()).toEqual(['cache-rates', 'cumulative-cost', 'daily-cost-models']);
+    expect(Object.keys(byId).sort()).toEqual(['cache-rates', 'cumulative-cost', 'daily-cost-agents', 'daily-cost-models']);
     for (const chart of charts) {
       expect(chart.painted, `${chart.id} painted pixels`).toBeGreaterThan(2000);
       expect(chart.legend).toHaveLength(chart.series + 1);
@@ -177,6 +177,9 @@ describe.skipIf(!chromiumPresent)('the HTML report in Chromium', () => {
     // 11 models: the 7 with the most cost, then "other (4)" for the rest.
     expect(byId['daily-cost-models']!.series).toBe(8);
     expect(byId['daily-cost-models']!.legend.some((text) => text.startsWith('other (4)'))).toBe(true);
+    // 8 agents wrote the seed fixtures (claude-code, codex, bamboo, jcode, kernex, lash, provider, thane; the
+    // agent homes are all dated after --until): at most 8 series, so each agent has its own, over the same 25 days.
+    expect(byId['daily-cost-agents']).toMatchObject({ series: 8, points: 25 });
     // October and November; x is the day of the month.
     expect(byId['cumulative-cost']).toMatchObject({ series: 2, points: 31 });
     expect(byId['cache-rates']).toMatchObject({ series: 2, points: 25 });
@@ -202,9 +205,13 @@ describe.skipIf(!chromiumPresent)('the HTML report in Chromium', () => {
     const header = await page.textContent('header');
     expect(header).toContain('UTC');
     expect(header).toContain('2026-11-20');
-    // Malformed lines are counted before --until: 25 in the seed fixtures + 12 in the agent homes
-    // (Gemini CLI 4, GitHub Copilot CLI 3, Qwen Code 2, Amp 2, OpenCode 1) = 37.
-    expect(header).toContain('37 malformed lines skipped');
+    // The price data the report was priced with, from its JSON.
+    expect(header).toContain((reportJson['prices'] as Record<string, string>)['built_in']);
+    expect((reportJson['prices'] as Record<string, string>)['built_in']).toMatch(/^@pydantic\/genai-prices /);
+    // Malformed lines are counted before --until: 25 in the seed fixtures + 12 in the first five agent homes
+    // (Gemini CLI 4, GitHub Copilot CLI 3, Qwen Code 2, Amp 2, OpenCode's message files 1) + 2 rows of
+    // OpenCode's database + one in each of the next ten agents' fixtures = 49.
+    expect(header).toContain('49 malformed lines skipped');
     expect(problems).toEqual([]);
     expect(dialogs).toEqual([]);
 
@@ -250,11 +257,12 @@ describe.skipIf(!chromiumPresent)('the HTML report in Chromium', () => {
   it('draws cost and budget pages: groups as bars, the budget against its limit line', async () => {
     const cost = await readJson(['cost', LOGS, '--by', 'model']);
     const costPage = await open('cost', renderHtmlForCommand('cost', cost));
-    // 22 models in the fixtures (11 seed + 11 more from the agent homes): the 20 with the most cost get a bar,
-    // the widest for the most cost (claude-opus-4-1, the full width).
+    // 26 models in the fixtures (11 seed, 12 from the first five agent homes with OpenCode's database, then
+    // unknown, claude-sonnet-4-6 and edge/qwen3:4b from the next ten): the 20 with the most cost get a bar, the widest for the most cost
+    // (claude-sonnet-4-5: pi's, Goose's and Qwen's sessions, the full width).
     const bars = costPage.page.locator('#top-groups li');
     expect(await bars.count()).toBe(20);
-    expect(await bars.first().locator('.name').textContent()).toBe('claude-opus-4-1');
+    expect(await bars.first().locator('.name').textContent()).toBe('claude-sonnet-4-5');
     expect(await bars.first().locator('.bar').evaluate((bar) => (bar as HTMLElement).style.width)).toBe('100%');
     expect(costPage.problems).toEqual([]);
 

@@ -11,26 +11,40 @@
 import { amp } from './amp.js';
 import { bamboo } from './bamboo.js';
 import { claude } from './claude.js';
+import { cline } from './cline.js';
 import { codex } from './codex.js';
 import { copilotCli } from './copilot-cli.js';
 import { geminiCli } from './gemini-cli.js';
+import { droid } from './droid.js';
+import { goose } from './goose.js';
 import { jcode } from './jcode.js';
 import { kernex } from './kernex.js';
+import { kernexDb } from './kernex-db.js';
+import { kiloCode } from './kilo-code.js';
+import { kimiCli } from './kimi-cli.js';
 import { lash } from './lash.js';
 import type { DefaultLocation, DialectModule, Environment, ReaderKind } from './module.js';
+import { openclaw } from './openclaw.js';
 import { openCode } from './opencode.js';
+import { pi } from './pi.js';
 import { provider } from './provider.js';
 import { qwenCode } from './qwen-code.js';
+import { rooCode } from './roo-code.js';
 import { thane } from './thane.js';
+import { thaneDb } from './thane-db.js';
 import type { JsonObject } from './types.js';
 
-// Qwen Code records look like Claude Code's and Copilot CLI spans like generic
+// Qwen Code records look like Claude Code's, pi's lines (shared by OpenClaw)
+// satisfy Claude's loose test too, and Copilot CLI spans look like generic
 // OTel ones: each is asked before the module that would take its lines.
 export const DIALECTS = [
   qwenCode,
+  pi,
+  openclaw,
   claude,
   codex,
   geminiCli,
+  kimiCli,
   bamboo,
   thane,
   lash,
@@ -40,6 +54,13 @@ export const DIALECTS = [
   provider,
   openCode,
   amp,
+  droid,
+  cline,
+  rooCode,
+  kiloCode,
+  goose,
+  kernexDb,
+  thaneDb,
 ] as const;
 
 export type DialectName = (typeof DIALECTS)[number]['name'];
