@@ -30,12 +30,14 @@ describe('cache health', () => {
     expect(computeCacheRatios(noCacheActivity.overall)).toEqual({ cacheHitRate: 0, cacheReuseRate: null });
   });
 
-  it('merges per model', () => {
-    const left = reduceAll(cacheHealthReducer, [makeRecord({ model: 'a', cacheRead: 30, input: 10 })]);
-    const right = reduceAll(cacheHealthReducer, [makeRecord({ model: 'a', cacheRead: 50, cacheWrite: 10 })]);
-    const merged = cacheHealthReducer.merge(left, right);
-    // read 30 + 50 = 80; input 10; write 10 → hit 80 / 100.
-    expect(computeCacheRatios(merged.models.get('a')!).cacheHitRate).toBe(0.8);
-    expect(left.models.get('a')!.cacheReadTokens).toBe(30);
+  it('sums per model', () => {
+    const state = reduceAll(cacheHealthReducer, [
+      makeRecord({ model: 'a', cacheRead: 30, input: 10 }),
+      makeRecord({ model: 'b', cacheRead: 5, input: 5 }),
+      makeRecord({ model: 'a', cacheRead: 50, cacheWrite: 10 }),
+    ]);
+    // Model a: read 30 + 50 = 80; input 10; write 10 → hit 80 / 100. Model b stays apart: 5 / 10.
+    expect(computeCacheRatios(state.models.get('a')!).cacheHitRate).toBe(0.8);
+    expect(computeCacheRatios(state.models.get('b')!).cacheHitRate).toBe(0.5);
   });
 });

@@ -38,16 +38,16 @@ describe('createDaysReducer', () => {
     expect(days.map(([key]) => key)).toEqual(['2026-01-09']);
   });
 
-  it('merges two halves into the state of the whole without touching the halves', () => {
-    const reducer = createDaysReducer('UTC');
-    const left = reduceAll(reducer, [makeRecord({ at: '2026-03-01T10:00:00Z', input: 3 }), makeRecord({ at: null })]);
-    const right = reduceAll(reducer, [makeRecord({ at: '2026-03-01T11:00:00Z', input: 4 }), makeRecord({ at: '2026-03-03T11:00:00Z', input: 5 })]);
-    const merged = reducer.merge(left, right);
-    // 03-01: 3 + 4 = 7.
-    expect(merged.days.get('2026-03-01')?.totalTokens).toBe(7);
-    expect(merged.days.get('2026-03-03')?.totalTokens).toBe(5);
-    expect(merged.undatedRecords).toBe(1);
-    expect(left.days.get('2026-03-01')?.totalTokens).toBe(3);
-    expect(right.days.get('2026-03-01')?.totalTokens).toBe(4);
+  it('adds records of one day together and counts undated ones apart', () => {
+    const state = reduceAll(createDaysReducer('UTC'), [
+      makeRecord({ at: '2026-03-01T10:00:00Z', input: 3 }),
+      makeRecord({ at: null }),
+      makeRecord({ at: '2026-03-01T11:00:00Z', input: 4 }),
+      makeRecord({ at: '2026-03-03T11:00:00Z', input: 5 }),
+    ]);
+    // 03-01: 3 + 4 = 7; 03-03: 5; one record without a time.
+    expect(state.days.get('2026-03-01')?.totalTokens).toBe(7);
+    expect(state.days.get('2026-03-03')?.totalTokens).toBe(5);
+    expect(state.undatedRecords).toBe(1);
   });
 });

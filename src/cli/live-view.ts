@@ -12,7 +12,7 @@ import { analyze } from '../core/analyze.js';
 import { UsageError } from '../core/errors.js';
 import { blocksReducer } from '../reducers/blocks.js';
 import { combineReducers, type Reducer } from '../reducers/reducer.js';
-import { addToTotals, createTokenTotals, mergeTotals, type TokenTotals } from '../reducers/totals.js';
+import { addToTotals, createTokenTotals, type TokenTotals } from '../reducers/totals.js';
 import type { Dataset, Document } from '../renderers/dataset.js';
 import { buildBlocksReport, type TokenLimitFlag } from '../reports/blocks.js';
 import { costColumn, serializeTotals, UNPRICED_COLUMN } from '../reports/serialize.js';
@@ -43,7 +43,6 @@ function todayReducer(start: number, end: number): Reducer<TokenTotals> {
     add(state, record) {
       if (record.timestamp !== null && record.timestamp >= start && record.timestamp < end) addToTotals(state, record);
     },
-    merge: mergeTotals,
   };
 }
 

@@ -124,7 +124,10 @@ export async function runCommand<Flags extends FlagSet>(
   read: (key: string) => { given: boolean; value: unknown },
   processContext: CliContext,
 ): Promise<ExitCode> {
-  const context: CliContext = { ...processContext, stderr: createSafeOutput(processContext.stderr) };
+  // Copied by descriptor, not spread: a spread calls the context's lazy getters (the system time
+  // zone initialises ICU, ~20 ms; stdin sets up a stream), which most runs never need.
+  const context = Object.defineProperties({}, Object.getOwnPropertyDescriptors(processContext)) as CliContext;
+  Object.defineProperty(context, 'stderr', { value: createSafeOutput(processContext.stderr), enumerable: true });
   // 1. Options: the config file is read once, and only by commands that take --config.
   const { loadConfig } = await import('./config.js');
   const configFlag = 'config' in spec.flags ? read('config') : { given: false, value: undefined };

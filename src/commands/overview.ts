@@ -31,7 +31,6 @@ export const command = defineCommand({
       add(state, record) {
         if (record.timestamp !== null && record.timestamp >= start && record.timestamp < end) totals.addToTotals(state, record);
       },
-      merge: totals.mergeTotals,
     });
     const inputs = await readInputs();
     const now = context.now.getTime();

@@ -8,7 +8,7 @@ import { defineCommand } from '../cli/spec.js';
 import { UsageError } from '../core/errors.js';
 import type { Reducer } from '../reducers/reducer.js';
 
-const ignoreRecords: Reducer<null> = { create: () => null, add: () => {}, merge: () => null };
+const ignoreRecords: Reducer<null> = { create: () => null, add: () => {} };
 
 export const command = defineCommand({
   name: 'pricing',

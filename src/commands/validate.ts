@@ -7,7 +7,7 @@ import { JSON_ONLY_FLAGS, LINE_FLAGS } from '../cli/flags.js';
 import { defineCommand } from '../cli/spec.js';
 import type { Reducer } from '../reducers/reducer.js';
 
-const ignoreRecords: Reducer<null> = { create: () => null, add: () => {}, merge: () => null };
+const ignoreRecords: Reducer<null> = { create: () => null, add: () => {} };
 
 export const command = defineCommand({
   name: 'validate',

@@ -212,9 +212,12 @@ export function indexProviders(providers: readonly DataProvider[], source: strin
   for (const provider of providers) {
     const index = FIRST_PARTY.has(provider.id) ? database.groups[0] : database.groups[1];
     for (const model of provider.models) {
-      const rule: DefaultRule = provider.id === 'anthropic' || inferProvider(model.id) === 'anthropic' ? 'anthropic' : 'input';
       if (!hasInputPrice(model.prices)) continue;
-      // Prices are converted on first use: a run touches a handful of the ~1,500 models.
+      // The rule and the prices are worked out on first use: a run touches a handful of the ~1,500
+      // models, and inferring every model's provider (ten regexes each) was ~10 ms of every start-up.
+      let rule: DefaultRule | undefined;
+      const ruleOf = (): DefaultRule =>
+        (rule ??= provider.id === 'anthropic' || inferProvider(model.id) === 'anthropic' ? 'anthropic' : 'input');
       let periods: PricePeriod[] | undefined;
       const raw = model.prices;
       const entry: BuiltinModel = {
@@ -222,9 +225,11 @@ export function indexProviders(providers: readonly DataProvider[], source: strin
         providerName: provider.name,
         modelId: model.id,
         name: model.name ?? null,
-        rule,
+        get rule() {
+          return ruleOf();
+        },
         get periods() {
-          periods ??= convertPrices(raw, rule);
+          periods ??= convertPrices(raw, ruleOf());
           return periods;
         },
       };

@@ -50,12 +50,6 @@ function createBucket(last: number): MinuteBucket {
   return { totals: createTokenTotals(), models: new Map(), last };
 }
 
-function mergeBucket(left: MinuteBucket, right: MinuteBucket): MinuteBucket {
-  const models = new Map(left.models);
-  for (const [model, tokens] of right.models) models.set(model, (models.get(model) ?? 0) + tokens);
-  return { totals: mergeTotals(left.totals, right.totals), models, last: Math.max(left.last, right.last) };
-}
-
 export const blocksReducer: Reducer<BlocksState> = {
   create: () => ({ minutes: new Map(), otherAgents: 0, undated: 0 }),
   add(state, record) {
@@ -77,15 +71,6 @@ export const blocksReducer: Reducer<BlocksState> = {
     bucket.last = Math.max(bucket.last, record.timestamp);
     const model = record.model === '' ? '(unknown model)' : record.model;
     bucket.models.set(model, (bucket.models.get(model) ?? 0) + record.totalTokens);
-  },
-  merge(left, right) {
-    const minutes = new Map<number, MinuteBucket>();
-    for (const [minute, bucket] of left.minutes) minutes.set(minute, mergeBucket(bucket, createBucket(bucket.last)));
-    for (const [minute, bucket] of right.minutes) {
-      const existing = minutes.get(minute);
-      minutes.set(minute, existing ? mergeBucket(existing, bucket) : mergeBucket(bucket, createBucket(bucket.last)));
-    }
-    return { minutes, otherAgents: left.otherAgents + right.otherAgents, undated: left.undated + right.undated };
   },
 };
 

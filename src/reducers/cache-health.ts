@@ -44,16 +44,6 @@ export function addToCacheCounts(counts: CacheCounts, sample: CacheSample): void
   counts.cacheWriteTokens += sample.cacheWriteTokens;
 }
 
-export function mergeCacheCounts(left: CacheCounts, right: CacheCounts): CacheCounts {
-  return {
-    records: left.records + right.records,
-    reportedRecords: left.reportedRecords + right.reportedRecords,
-    inputTokens: left.inputTokens + right.inputTokens,
-    cacheReadTokens: left.cacheReadTokens + right.cacheReadTokens,
-    cacheWriteTokens: left.cacheWriteTokens + right.cacheWriteTokens,
-  };
-}
-
 export interface CacheRatios {
   cacheHitRate: number | null;
   cacheReuseRate: number | null;
@@ -84,11 +74,5 @@ export const cacheHealthReducer: Reducer<CacheHealthState> = {
       state.models.set(record.model, counts);
     }
     addToCacheCounts(counts, record);
-  },
-  merge(left, right) {
-    const models = new Map<string, CacheCounts>();
-    for (const [key, counts] of left.models) models.set(key, mergeCacheCounts(counts, createCacheCounts()));
-    for (const [key, counts] of right.models) models.set(key, mergeCacheCounts(models.get(key) ?? createCacheCounts(), counts));
-    return { overall: mergeCacheCounts(left.overall, right.overall), models };
   },
 };

@@ -24,14 +24,6 @@ export const contextPressureReducer: Reducer<ContextPressureState> = {
     if (context.truncationOccurred) state.truncationEvents++;
     state.segmentsRemoved += context.segmentsRemoved;
   },
-  merge(left, right) {
-    return {
-      snapshots: left.snapshots + right.snapshots,
-      ratios: [...left.ratios, ...right.ratios],
-      truncationEvents: left.truncationEvents + right.truncationEvents,
-      segmentsRemoved: left.segmentsRemoved + right.segmentsRemoved,
-    };
-  },
 };
 
 /** The middle value (mean of the two middle values for an even count); null when empty. */

@@ -5,7 +5,7 @@
  */
 import { createDayKeyer } from '../time/zone.js';
 import type { Reducer } from './reducer.js';
-import { addToTotals, createTokenTotals, mergeTotals, type TokenTotals } from './totals.js';
+import { addToTotals, createTokenTotals, type TokenTotals } from './totals.js';
 
 export interface DaysState {
   /** Day key (YYYY-MM-DD in the zone) → totals of that day. */
@@ -30,14 +30,6 @@ export function createDaysReducer(zone: string): Reducer<DaysState> {
         state.days.set(key, totals);
       }
       addToTotals(totals, record);
-    },
-    merge(left, right) {
-      const days = new Map<string, TokenTotals>();
-      for (const [key, totals] of left.days) days.set(key, mergeTotals(totals, createTokenTotals()));
-      for (const [key, totals] of right.days) {
-        days.set(key, mergeTotals(days.get(key) ?? createTokenTotals(), totals));
-      }
-      return { days, undatedRecords: left.undatedRecords + right.undatedRecords };
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { PricedRecord } from '../core/record.js';
 import type { Reducer } from './reducer.js';
-import { addToTotals, createTokenTotals, mergeTotals, type TokenTotals } from './totals.js';
+import { addToTotals, createTokenTotals, type TokenTotals } from './totals.js';
 
 export type GroupState = Map<string, TokenTotals>;
 
@@ -16,15 +16,6 @@ export function createGroupReducer(keyOf: (record: PricedRecord) => string): Red
         state.set(key, totals);
       }
       addToTotals(totals, record);
-    },
-    merge(left, right) {
-      const merged: GroupState = new Map();
-      for (const [key, totals] of left) merged.set(key, mergeTotals(totals, createTokenTotals()));
-      for (const [key, totals] of right) {
-        const existing = merged.get(key);
-        merged.set(key, existing ? mergeTotals(existing, totals) : mergeTotals(totals, createTokenTotals()));
-      }
-      return merged;
     },
   };
 }

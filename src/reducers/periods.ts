@@ -15,7 +15,7 @@ import type { PricedRecord } from '../core/record.js';
 import { addDays, createDayKeyer, formatCalendarDate, parseDayKey } from '../time/zone.js';
 import { createGroupReducer, type GroupState } from './group.js';
 import type { Reducer } from './reducer.js';
-import { addToTotals, createTokenTotals, mergeTotals, type TokenTotals } from './totals.js';
+import { addToTotals, createTokenTotals, type TokenTotals } from './totals.js';
 
 export type PeriodUnit = 'day' | 'week' | 'month';
 export type PeriodSpan = PeriodUnit | 'all';
@@ -126,11 +126,6 @@ export function createPeriodReducer(options: PeriodReducerOptions): Reducer<Peri
       periods.add(state.periods, record);
       if (splitBy) splits.add(state.splits, record);
     },
-    merge: (left, right) => ({
-      periods: periods.merge(left.periods, right.periods),
-      splits: splits.merge(left.splits, right.splits),
-      undated: mergeTotals(left.undated, right.undated),
-    }),
   };
 }
 

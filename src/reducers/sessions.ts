@@ -6,7 +6,7 @@
  */
 import type { PricedRecord } from '../core/record.js';
 import type { Reducer } from './reducer.js';
-import { addToTotals, createTokenTotals, mergeTotals, type TokenTotals } from './totals.js';
+import { addToTotals, createTokenTotals, type TokenTotals } from './totals.js';
 
 export const NO_SESSION = '(no session)';
 
@@ -67,22 +67,6 @@ export const sessionsReducer: Reducer<SessionsState> = {
     }
     addToTotals(session.totals, record);
     session.entries.push(toCallEntry(record));
-  },
-  merge(left, right) {
-    const merged: SessionsState = new Map();
-    for (const [key, session] of left) {
-      merged.set(key, { totals: mergeTotals(session.totals, createTokenTotals()), entries: [...session.entries] });
-    }
-    for (const [key, session] of right) {
-      const existing = merged.get(key);
-      merged.set(
-        key,
-        existing
-          ? { totals: mergeTotals(existing.totals, session.totals), entries: [...existing.entries, ...session.entries] }
-          : { totals: mergeTotals(session.totals, createTokenTotals()), entries: [...session.entries] },
-      );
-    }
-    return merged;
   },
 };
 

@@ -1,6 +1,6 @@
 /**
- * Streaks and the trend, derived from the set of active days after every
- * state has been merged. `anchor` (the day the CLI calls "today": the current
+ * Streaks and the trend, derived from the set of active days once every
+ * record has been reduced. `anchor` (the day the CLI calls "today": the current
  * date in --tz, or --until when given) is a parameter so these stay pure.
  *
  * Rules (docs/analytics.md):

@@ -77,5 +77,4 @@ export function readKnownCost(totals: TokenTotals): number | null {
 export const totalsReducer: Reducer<TokenTotals> = {
   create: createTokenTotals,
   add: addToTotals,
-  merge: mergeTotals,
 };

@@ -7,7 +7,7 @@ import type { Analysis } from '../core/analyze.js';
 import type { PricedRecord } from '../core/record.js';
 import { createPeriodKeyer } from '../reducers/periods.js';
 import type { Reducer } from '../reducers/reducer.js';
-import { addToTotals, createTokenTotals, mergeTotals, type TokenTotals } from '../reducers/totals.js';
+import { addToTotals, createTokenTotals, type TokenTotals } from '../reducers/totals.js';
 import type { Dataset, DatasetColumn, Document, Row } from '../renderers/dataset.js';
 import { roundCost, roundRatio } from '../renderers/format.js';
 import type { CostMode } from '../pricing/types.js';
@@ -91,27 +91,6 @@ function addToGroup(group: CostGroup, record: PricedRecord): void {
   else group.calculatedCostUsd += record.calculatedCostUsd;
 }
 
-function mergeGroups(left: CostGroup, right: CostGroup): CostGroup {
-  const merged: CostGroup = {
-    totals: mergeTotals(left.totals, right.totals),
-    recordedCostUsd: left.recordedCostUsd + right.recordedCostUsd,
-    recordedRecords: left.recordedRecords + right.recordedRecords,
-    calculatedCostUsd: left.calculatedCostUsd + right.calculatedCostUsd,
-    uncalculatedRecords: left.uncalculatedRecords + right.uncalculatedRecords,
-    children: left.children || right.children ? new Map() : null,
-  };
-  if (merged.children) {
-    const keys = new Set([...(left.children?.keys() ?? []), ...(right.children?.keys() ?? [])]);
-    for (const key of keys) {
-      const a = left.children?.get(key);
-      const b = right.children?.get(key);
-      const nested = (a?.children ?? b?.children) !== null;
-      merged.children.set(key, mergeGroups(a ?? createGroup(nested), b ?? createGroup(nested)));
-    }
-  }
-  return merged;
-}
-
 /** Groups records level by level; the root holds the totals. */
 export function createCostReducer(readers: readonly KeyReader[]): Reducer<CostState> {
   return {
@@ -136,16 +115,6 @@ export function createCostReducer(readers: readonly KeyReader[]): Reducer<CostSt
         entry.totalTokens += record.totalTokens;
         state.unpriced.set(record.model, entry);
       }
-    },
-    merge(left, right) {
-      const unpriced = new Map<string, { records: number; totalTokens: number }>();
-      for (const source of [left.unpriced, right.unpriced]) {
-        for (const [model, entry] of source) {
-          const existing = unpriced.get(model) ?? { records: 0, totalTokens: 0 };
-          unpriced.set(model, { records: existing.records + entry.records, totalTokens: existing.totalTokens + entry.totalTokens });
-        }
-      }
-      return { root: mergeGroups(left.root, right.root), unpriced };
     },
   };
 }

@@ -39,7 +39,6 @@ const counter: Reducer<{ records: number }> = {
   add: (state) => {
     state.records++;
   },
-  merge: (left, right) => ({ records: left.records + right.records }),
 };
 
 function isInside(instant: number, range: TimeRange): boolean {
@@ -51,7 +50,6 @@ export function createDiffReducer(baseline: TimeRange, current: TimeRange): Redu
   const parts = combineReducers<DiffState>({ baseline: sideReducer, current: sideReducer, outside: counter, undated: counter });
   return {
     create: parts.create,
-    merge: parts.merge,
     add(state, record) {
       if (record.timestamp === null) {
         state.undated.records++;

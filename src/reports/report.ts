@@ -11,7 +11,6 @@ import {
   cacheHealthReducer,
   type CacheHealthState,
   createCacheCounts,
-  mergeCacheCounts,
 } from '../reducers/cache-health.js';
 import {
   contextPressureReducer,
@@ -64,12 +63,6 @@ function createDayCacheReducer(zone: string): Reducer<Map<string, CacheCounts>> 
         state.set(key, counts);
       }
       addToCacheCounts(counts, record);
-    },
-    merge(left, right) {
-      const merged = new Map<string, CacheCounts>();
-      for (const [key, counts] of left) merged.set(key, mergeCacheCounts(counts, createCacheCounts()));
-      for (const [key, counts] of right) merged.set(key, mergeCacheCounts(merged.get(key) ?? createCacheCounts(), counts));
-      return merged;
     },
   };
 }

@@ -10,7 +10,7 @@ import { loadConfig } from '../cli/config.js';
 import { resolveInputs } from '../cli/inputs.js';
 import { blocksReducer, buildBlocks, describeActiveBlock, findActiveBlock } from '../reducers/blocks.js';
 import { combineReducers, type Reducer } from '../reducers/reducer.js';
-import { addToTotals, createTokenTotals, mergeTotals, readKnownCost, type TokenTotals } from '../reducers/totals.js';
+import { addToTotals, createTokenTotals, readKnownCost, type TokenTotals } from '../reducers/totals.js';
 import { readGroupCost } from '../reports/serialize.js';
 import { addDays, formatCalendarDate, readCalendarDate, startOfDay } from '../time/zone.js';
 import type { StatuslineAnswer } from './answer.js';
@@ -22,7 +22,6 @@ function filteredTotals(keep: (record: PricedRecord) => boolean): Reducer<TokenT
     add(state, record) {
       if (keep(record)) addToTotals(state, record);
     },
-    merge: mergeTotals,
   };
 }
 
