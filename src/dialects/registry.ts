@@ -11,6 +11,7 @@
 import { bamboo } from './bamboo.js';
 import { claude } from './claude.js';
 import { codex } from './codex.js';
+import { exportDialect } from './export.js';
 import { jcode } from './jcode.js';
 import { kernex } from './kernex.js';
 import { lash } from './lash.js';
@@ -19,7 +20,7 @@ import { provider } from './provider.js';
 import { thane } from './thane.js';
 import type { JsonObject } from './types.js';
 
-export const DIALECTS = [claude, codex, bamboo, thane, lash, kernex, jcode, provider] as const;
+export const DIALECTS = [exportDialect, claude, codex, bamboo, thane, lash, kernex, jcode, provider] as const;
 
 export type DialectName = (typeof DIALECTS)[number]['name'];
 export type Dialect = DialectModule<DialectName>;
@@ -62,6 +63,8 @@ export function detectDialect(value: JsonObject, reader: ReaderKind = 'jsonl'): 
 export const USAGE_MARKERS: readonly string[] = [...new Set(listDialects('jsonl').flatMap((dialect) => dialect.markers))];
 
 const JSON_LINES_FILE = /\.(?:jsonl|ndjson)(?:\.gz)?$/i;
+/** Exported Parquet files (`usage export --format parquet`), read for the export dialect. */
+const PARQUET_FILE = /\.parquet$/i;
 
 /**
  * The reader for a file found in a walked folder, or undefined when it is
@@ -72,6 +75,7 @@ export function readerForFileName(name: string): ReaderKind | undefined {
   for (const dialect of DIALECTS as readonly Dialect[]) {
     if (dialect.reader !== 'jsonl' && dialect.fileNames?.test(name)) return dialect.reader;
   }
+  if (PARQUET_FILE.test(name)) return 'parquet';
   return JSON_LINES_FILE.test(name) ? 'jsonl' : undefined;
 }
 

@@ -25,6 +25,8 @@ export const COST_KEYS = [
   'session',
   'project',
   'sender',
+  'agent',
+  'machine',
   'day',
   'week',
   'month',
@@ -46,6 +48,8 @@ const RECORD_FIELDS: Record<Exclude<CostKey, 'day' | 'week' | 'month'>, keyof Pr
   session: 'session',
   project: 'project',
   sender: 'sender',
+  agent: 'agent',
+  machine: 'machine',
 };
 
 export type KeyReader = (record: PricedRecord) => string;
