@@ -1,0 +1,239 @@
+/**
+ * `--engine duckdb`: reports over a lake of exported Parquet files, computed
+ * by SQL (./sql/*.sql) in DuckDB, the optional dependency `@duckdb/node-api`.
+ * The SQL de-duplicates, selects and sums; this module folds its rows (one per
+ * group and quarter hour) into the same states the built-in reducers build,
+ * so the report builders, and therefore the JSON, are the same code.
+ */
+import { statSync } from 'node:fs';
+import type { Analysis, Exclusions, TimeRange } from '../core/analyze.js';
+import { UsageError } from '../core/errors.js';
+import { FILTER_FIELDS, type RecordFilterSpec } from '../core/filter.js';
+import { RECORD_FIELDS } from '../core/fields.js';
+import type { PricedRecord } from '../core/record.js';
+import type { IngestSummary } from '../ingest/ingest.js';
+import type { CostMode } from '../pricing/types.js';
+import { discoverFiles } from '../sources/discover.js';
+import { fillSlots, quoteSqlString, readCostExpression, readSqlFile } from './sql.js';
+
+/** The columns a report may group by: record columns of the export schema. */
+export const GROUP_COLUMNS = [
+  'model',
+  'provider',
+  'upstream_model',
+  'resource',
+  'role',
+  'task',
+  'source',
+  'session',
+  'project',
+  'sender',
+  'agent',
+  'machine',
+] as const;
+export type GroupColumn = (typeof GROUP_COLUMNS)[number];
+
+export interface LakeQuery {
+  /** Folders (walked for *.parquet), Parquet files, or globs (`lake/**\/*.parquet`). */
+  paths: readonly string[];
+  range?: TimeRange | undefined;
+  filter?: RecordFilterSpec | undefined;
+  costMode: CostMode;
+}
+
+/** Records that share their group columns and quarter hour, summed. */
+export interface Bundle {
+  /** The shared fields; `timestamp` is the quarter hour's start (null for undated records). */
+  record: PricedRecord;
+  records: number;
+  calls: number;
+  inputTokens: number;
+  outputTokens: number;
+  reasoningTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  cacheWrite5mTokens: number;
+  cacheWrite1hTokens: number;
+  unattributedTokens: number;
+  totalTokens: number;
+  cacheReportedRecords: number;
+  costUsd: number;
+  unpricedRecords: number;
+  unpricedTokens: number;
+  recordedCostUsd: number;
+  recordedRecords: number;
+  calculatedCostUsd: number;
+  uncalculatedRecords: number;
+}
+
+export interface LakeResult {
+  bundles: Bundle[];
+  summary: IngestSummary;
+  excluded: Exclusions;
+}
+
+/** What the engine needs of @duckdb/node-api (kept local: the dependency is optional). */
+interface DuckDbModule {
+  DuckDBInstance: { create(path: string, options?: Record<string, string>): Promise<DuckDbInstance> };
+}
+interface DuckDbInstance {
+  connect(): Promise<DuckDbConnection>;
+  closeSync?(): void;
+}
+interface DuckDbConnection {
+  runAndReadAll(sql: string, values?: unknown[]): Promise<{ getRowObjects(): Array<Record<string, unknown>> }>;
+  closeSync?(): void;
+}
+
+const DUCKDB_PACKAGE = '@duckdb/node-api';
+
+/** Loads DuckDB, or says in one sentence how to get it. */
+export async function loadDuckDb(): Promise<DuckDbModule> {
+  try {
+    return (await import(DUCKDB_PACKAGE)) as DuckDbModule;
+  } catch {
+    throw new UsageError(`--engine duckdb needs the optional package ${DUCKDB_PACKAGE}: install it with npm install ${DUCKDB_PACKAGE}.`);
+  }
+}
+
+const GLOB = /[*?[]/;
+
+/** The Parquet files named by the paths, in the order the built-in reader takes them. */
+async function listLakeFiles(connection: DuckDbConnection, paths: readonly string[]): Promise<string[]> {
+  const files: string[] = [];
+  const plain: string[] = [];
+  for (const path of paths) {
+    if (!GLOB.test(path)) {
+      plain.push(path);
+      continue;
+    }
+    const rows = (await connection.runAndReadAll('SELECT file FROM glob(?) ORDER BY file', [path])).getRowObjects();
+    files.push(...rows.map((row) => String(row['file'])));
+  }
+  const discovered = await discoverFiles(plain);
+  if (discovered.problems.length > 0) {
+    const problem = discovered.problems[0] as { path: string; message: string };
+    throw new UsageError(`cannot read ${problem.path}: ${problem.message}.`);
+  }
+  for (const source of discovered.sources) {
+    if (source.kind === 'file' && /\.parquet$/i.test(source.path)) files.push(source.path);
+  }
+  return files;
+}
+
+function buildFilter(filter: RecordFilterSpec | undefined): { sql: string; values: string[] } {
+  const tests: string[] = [];
+  const values: string[] = [];
+  for (const field of FILTER_FIELDS) {
+    const accepted = filter?.[field];
+    if (!accepted || accepted.length === 0) continue;
+    // As src/core/filter.ts: a missing value is '(none)'.
+    tests.push(`COALESCE(NULLIF(${field}, ''), '(none)') IN (${accepted.map(() => '?').join(', ')})`);
+    values.push(...accepted);
+  }
+  return { sql: tests.length === 0 ? 'TRUE' : tests.join(' AND '), values };
+}
+
+/** Far outside any real instant: an open end of the range. */
+const OPEN_END = 8.64e15;
+
+const toNumber = (value: unknown): number => (value === null || value === undefined ? 0 : Number(value));
+
+const NAME_OF_COLUMN = new Map<string, string>(RECORD_FIELDS.map((field) => [field.json, field.name]));
+
+/** Runs the aggregate query over a lake and returns its bundles and the input summary. */
+export async function queryLake(query: LakeQuery, groupColumns: readonly GroupColumn[]): Promise<LakeResult> {
+  const columns = [...new Set<GroupColumn>(['model', ...groupColumns])];
+  const duckdb = await loadDuckDb();
+  const instance = await duckdb.DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  try {
+    const files = await listLakeFiles(connection, query.paths);
+    const summary: IngestSummary = {
+      files: files.length,
+      bytes: files.reduce((sum, file) => sum + statSync(file).size, 0),
+      lines: 0,
+      records: 0,
+      recordsByDialect: {},
+      skipped: { lines: 0, reasons: {} },
+      skippedByDialect: {},
+      noUsageLines: 0,
+      duplicateLines: 0,
+      partialLines: 0,
+      problems: [],
+      unreadable: [],
+    };
+    const excluded: Exclusions = { outOfRange: 0, undated: 0 };
+    if (files.length === 0) return { bundles: [], summary, excluded };
+    const filter = buildFilter(query.filter);
+    const bounded = query.range !== undefined && (query.range.start !== null || query.range.end !== null);
+    const source = `(SELECT *, filename AS source_file, file_row_number AS source_row FROM read_parquet([${files.map(quoteSqlString).join(', ')}], filename = true, file_row_number = true, hive_partitioning = false, union_by_name = true))`;
+    const sql = fillSlots(`${readSqlFile('records.sql')}\n${readSqlFile('aggregate.sql')}`, {
+      source,
+      epoch_ms: 'epoch_ms',
+      bounded: bounded ? 'TRUE' : 'FALSE',
+      filter: filter.sql,
+      cost_usd: readCostExpression(query.costMode),
+      group_columns: columns.join(', '),
+    });
+    const values = [query.range?.start ?? -OPEN_END, query.range?.end ?? OPEN_END, ...filter.values];
+    const rows = (await connection.runAndReadAll(sql, values)).getRowObjects();
+    const bundles: Bundle[] = [];
+    for (const row of rows) {
+      const records = toNumber(row['records']);
+      const dialect = String(row['dialect']);
+      summary.lines += toNumber(row['rows_read']);
+      summary.records += records;
+      summary.recordsByDialect[dialect as keyof IngestSummary['recordsByDialect']] =
+        (summary.recordsByDialect[dialect as keyof IngestSummary['recordsByDialect']] ?? 0) + records;
+      const selection = row['selection'];
+      if (selection === 'undated') excluded.undated += records;
+      else if (selection === 'out_of_range') excluded.outOfRange += records;
+      else if (selection === 'filtered') excluded.filtered = (excluded.filtered ?? 0) + records;
+      else bundles.push(readBundle(row, columns, dialect));
+    }
+    summary.duplicateLines = summary.lines - summary.records;
+    // As the built-in reader orders its output, so that equal groups sort alike.
+    return { bundles, summary, excluded };
+  } finally {
+    connection.closeSync?.();
+    instance.closeSync?.();
+  }
+}
+
+function readBundle(row: Record<string, unknown>, columns: readonly GroupColumn[], dialect: string): Bundle {
+  const record: Record<string, unknown> = { dialect };
+  for (const column of columns) {
+    const value = row[column];
+    record[NAME_OF_COLUMN.get(column) as string] = typeof value === 'string' ? value : null;
+  }
+  const bucket = row['time_bucket'];
+  record['timestamp'] = bucket === null || bucket === undefined ? null : Number(bucket) * 900_000;
+  return {
+    record: record as unknown as PricedRecord,
+    records: toNumber(row['records']),
+    calls: toNumber(row['calls']),
+    inputTokens: toNumber(row['input_tokens']),
+    outputTokens: toNumber(row['output_tokens']),
+    reasoningTokens: toNumber(row['reasoning_tokens']),
+    cacheReadTokens: toNumber(row['cache_read_tokens']),
+    cacheWriteTokens: toNumber(row['cache_write_tokens']),
+    cacheWrite5mTokens: toNumber(row['cache_write_5m_tokens']),
+    cacheWrite1hTokens: toNumber(row['cache_write_1h_tokens']),
+    unattributedTokens: toNumber(row['unattributed_tokens']),
+    totalTokens: toNumber(row['total_tokens']),
+    cacheReportedRecords: toNumber(row['cache_reported_records']),
+    costUsd: toNumber(row['cost_usd']),
+    unpricedRecords: toNumber(row['unpriced_records']),
+    unpricedTokens: toNumber(row['unpriced_tokens']),
+    recordedCostUsd: toNumber(row['recorded_cost_usd']),
+    recordedRecords: toNumber(row['recorded_records']),
+    calculatedCostUsd: toNumber(row['calculated_cost_usd']),
+    uncalculatedRecords: toNumber(row['uncalculated_records']),
+  };
+}
+
+/** Builds an Analysis from a lake's bundles: the same shape the built-in pipeline returns. */
+export function toAnalysis<State>(result: LakeResult, fold: (bundles: readonly Bundle[]) => State): Analysis<State> {
+  return { state: fold(result.bundles), summary: result.summary, excluded: result.excluded };
+}
