@@ -137,6 +137,47 @@ function buildFilter(filter: RecordFilterSpec | undefined): { sql: string; value
 /** Far outside any real instant: an open end of the range. */
 const OPEN_END = 8.64e15;
 
+/** The SQL dialects the query is assembled for: DuckDB runs it; ClickHouse (chDB) is checked by bench/clickhouse-check.mjs. */
+export type SqlEngine = 'duckdb' | 'clickhouse';
+
+const SOURCES: Record<SqlEngine, (files: readonly string[]) => string> = {
+  duckdb: (files) =>
+    `(SELECT *, filename AS source_file FROM read_parquet([${files.map(quoteSqlString).join(', ')}], filename = true, hive_partitioning = false, union_by_name = true))`,
+  clickhouse: (files) => `(${files.map((file) => `SELECT *, _path AS source_file FROM file(${quoteSqlString(file)}, Parquet)`).join(' UNION ALL ')})`,
+};
+
+const EPOCH_MS: Record<SqlEngine, string> = { duckdb: 'epoch_ms', clickhouse: 'toUnixTimestamp64Milli' };
+
+/**
+ * The aggregate query over `files` and its parameters. DuckDB binds `?`;
+ * for ClickHouse the values are written in as literals (numbers, and text
+ * quoted as SQL strings).
+ */
+export function buildLakeQuery(files: readonly string[], query: LakeQuery, columns: readonly GroupColumn[], engine: SqlEngine): { sql: string; values: unknown[] } {
+  const filter = buildFilter(query.filter);
+  const bounded = query.range !== undefined && (query.range.start !== null || query.range.end !== null);
+  // Comments go first: they may mention `?`, which would shift the literals below.
+  const template = `${readSqlFile('records.sql')}\n${readSqlFile('aggregate.sql')}`.replace(/^\s*--.*$/gm, '');
+  const filled = fillSlots(template, {
+    // Filled last, so that a `?` in a file name is never taken for a parameter.
+    source: '{{source}}',
+    epoch_ms: EPOCH_MS[engine],
+    bounded: bounded ? 'TRUE' : 'FALSE',
+    filter: filter.sql,
+    cost_usd: readCostExpression(query.costMode),
+    group_columns: columns.join(', '),
+  });
+  const values: unknown[] = [query.range?.start ?? -OPEN_END, query.range?.end ?? OPEN_END, ...filter.values];
+  const source = { source: SOURCES[engine](files) };
+  if (engine === 'duckdb') return { sql: fillSlots(filled, source), values };
+  let next = 0;
+  const inlined = filled.replace(/\?/g, () => {
+    const value = values[next++];
+    return typeof value === 'number' ? String(value) : quoteSqlString(String(value));
+  });
+  return { sql: fillSlots(inlined, source), values: [] };
+}
+
 const toNumber = (value: unknown): number => (value === null || value === undefined ? 0 : Number(value));
 
 const NAME_OF_COLUMN = new Map<string, string>(RECORD_FIELDS.map((field) => [field.json, field.name]));
@@ -165,18 +206,7 @@ export async function queryLake(query: LakeQuery, groupColumns: readonly GroupCo
     };
     const excluded: Exclusions = { outOfRange: 0, undated: 0 };
     if (files.length === 0) return { bundles: [], summary, excluded };
-    const filter = buildFilter(query.filter);
-    const bounded = query.range !== undefined && (query.range.start !== null || query.range.end !== null);
-    const source = `(SELECT *, filename AS source_file, file_row_number AS source_row FROM read_parquet([${files.map(quoteSqlString).join(', ')}], filename = true, file_row_number = true, hive_partitioning = false, union_by_name = true))`;
-    const sql = fillSlots(`${readSqlFile('records.sql')}\n${readSqlFile('aggregate.sql')}`, {
-      source,
-      epoch_ms: 'epoch_ms',
-      bounded: bounded ? 'TRUE' : 'FALSE',
-      filter: filter.sql,
-      cost_usd: readCostExpression(query.costMode),
-      group_columns: columns.join(', '),
-    });
-    const values = [query.range?.start ?? -OPEN_END, query.range?.end ?? OPEN_END, ...filter.values];
+    const { sql, values } = buildLakeQuery(files, query, columns, 'duckdb');
     const rows = (await connection.runAndReadAll(sql, values)).getRowObjects();
     const bundles: Bundle[] = [];
     for (const row of rows) {
@@ -212,23 +242,23 @@ function readBundle(row: Record<string, unknown>, columns: readonly GroupColumn[
   return {
     record: record as unknown as PricedRecord,
     records: toNumber(row['records']),
-    calls: toNumber(row['calls']),
-    inputTokens: toNumber(row['input_tokens']),
-    outputTokens: toNumber(row['output_tokens']),
-    reasoningTokens: toNumber(row['reasoning_tokens']),
-    cacheReadTokens: toNumber(row['cache_read_tokens']),
-    cacheWriteTokens: toNumber(row['cache_write_tokens']),
-    cacheWrite5mTokens: toNumber(row['cache_write_5m_tokens']),
-    cacheWrite1hTokens: toNumber(row['cache_write_1h_tokens']),
-    unattributedTokens: toNumber(row['unattributed_tokens']),
-    totalTokens: toNumber(row['total_tokens']),
+    calls: toNumber(row['sum_calls']),
+    inputTokens: toNumber(row['sum_input_tokens']),
+    outputTokens: toNumber(row['sum_output_tokens']),
+    reasoningTokens: toNumber(row['sum_reasoning_tokens']),
+    cacheReadTokens: toNumber(row['sum_cache_read_tokens']),
+    cacheWriteTokens: toNumber(row['sum_cache_write_tokens']),
+    cacheWrite5mTokens: toNumber(row['sum_cache_write_5m_tokens']),
+    cacheWrite1hTokens: toNumber(row['sum_cache_write_1h_tokens']),
+    unattributedTokens: toNumber(row['sum_unattributed_tokens']),
+    totalTokens: toNumber(row['sum_total_tokens']),
     cacheReportedRecords: toNumber(row['cache_reported_records']),
-    costUsd: toNumber(row['cost_usd']),
+    costUsd: toNumber(row['sum_cost_usd']),
     unpricedRecords: toNumber(row['unpriced_records']),
     unpricedTokens: toNumber(row['unpriced_tokens']),
-    recordedCostUsd: toNumber(row['recorded_cost_usd']),
+    recordedCostUsd: toNumber(row['sum_recorded_cost_usd']),
     recordedRecords: toNumber(row['recorded_records']),
-    calculatedCostUsd: toNumber(row['calculated_cost_usd']),
+    calculatedCostUsd: toNumber(row['sum_calculated_cost_usd']),
     uncalculatedRecords: toNumber(row['uncalculated_records']),
   };
 }
