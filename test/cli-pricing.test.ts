@@ -28,6 +28,23 @@ describe('usage pricing MODEL...', () => {
     ]);
   });
 
+  it('lists, one per line, what bills a model beyond its tokens', async () => {
+    const result = await runUsage(['pricing', 'claude-opus-4-6', 'gpt-5', 'claude-haiku-4-5', '--json']);
+    expect(result.code).toBe(0);
+    const [opus, gpt, haiku] = JSON.parse(result.stdout).models;
+    expect(opus.billing_rules).toEqual([
+      'fast mode (usage.speed "fast"): 6× the token cost',
+      'web search: $10 per 1,000 requests (web fetch free)',
+      'US-only inference (inference_geo "us"): 1.1× the token cost',
+    ]);
+    expect(gpt.billing_rules).toEqual(['service tier flex: 0.5× the token cost; priority: 2×']);
+    // No published US-only multiplier before Opus 4.6: said, not guessed.
+    expect(haiku.billing_rules).toContain('US-only inference: no published multiplier for this model (priced at 1×)');
+    const table = await runUsage(['pricing', 'claude-opus-4-6']);
+    expect(table.stdout).toContain('Billed beyond the tokens');
+    expect(table.stdout).toContain('fast mode (usage.speed "fast"): 6× the token cost');
+  });
+
   it('lists dated prices and names the override file as the source', async () => {
     const result = await runUsage(['pricing', 'o3', 'mystery-model-x', '--pricing', fixture('cases', 'pricing', 'overrides.json'), '--json']);
     expect(result.code).toBe(0);

@@ -119,7 +119,7 @@ describe('claude fixture', () => {
     });
   });
 
-  it('names the project after the folder under projects/ and the session after sessionId', async () => {
+  it('names the project after the working directory (cwd) and the session after sessionId', async () => {
     const { records } = await readPaths([fixture('logs', 'claude')]);
     const byId = new Map(records.map((record) => [record.requestId, record]));
     const first = byId.get('req_011CUxLoginA');
@@ -127,22 +127,23 @@ describe('claude fixture', () => {
       dialect: 'claude',
       model: 'claude-sonnet-4-5-20250929',
       provider: 'anthropic',
-      project: '-home-dev-webapp',
+      // cwd /home/dev/webapp: its last segment, as Codex names the same folder
+      project: 'webapp',
       session: '3f0c2a4e-8b1d-4c5e-9a7f-1d2e3f4a5b6c',
       outputTokens: 310,
       // the kept copy is the 310-output one, written at 2026-11-03T09:15:04.870Z (to the millisecond)
       timestamp: Date.UTC(2026, 10, 3, 9, 15, 4, 870),
       cacheReported: true,
     });
-    expect(byId.get('req_011CUyRateA')).toMatchObject({ project: '-home-dev-api', model: 'claude-haiku-4-5' });
+    expect(byId.get('req_011CUyRateA')).toMatchObject({ project: 'api', model: 'claude-haiku-4-5' });
     // The sub-agent transcript lives three folders deeper and still belongs to its project and parent session.
     expect(byId.get('req_011CUxSubagentA')).toMatchObject({
-      project: '-home-dev-webapp',
+      project: 'webapp',
       session: '3f0c2a4e-8b1d-4c5e-9a7f-1d2e3f4a5b6c',
     });
   });
 
-  it('falls back to the file name for the session and treats <synthetic> as no usage', () => {
+  it('falls back to the file name for the session and the folder for the project, and treats <synthetic> as no usage', () => {
     const line = {
       type: 'assistant',
       uuid: 'u1',
@@ -152,8 +153,10 @@ describe('claude fixture', () => {
     const record = recordOf(parseLine('claude', line, join('x', 'projects', 'p', 'abc-123.jsonl')));
     expect(record.session).toBe('abc-123');
     expect(record.project).toBe('p');
-    // No request id: nothing to de-duplicate on, so no key.
-    expect(parseLine('claude', line)).not.toHaveProperty('dedupKey');
+    // No request id (Bedrock, third-party endpoints): the message id alone is the key.
+    expect(parseLine('claude', line)).toHaveProperty('dedupKey', 'm:');
+    // No message id either: nothing to de-duplicate on, so no key.
+    expect(parseLine('claude', { ...line, message: { ...line.message, id: undefined } })).not.toHaveProperty('dedupKey');
     const synthetic = { ...line, message: { ...line.message, model: '<synthetic>' } };
     expect(parseLine('claude', synthetic)).toEqual({ kind: 'no_usage' });
   });

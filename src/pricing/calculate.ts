@@ -9,6 +9,7 @@
  */
 import { compileFunction, RECORD_FIELDS } from '../core/fields.js';
 import type { PricedRecord, UsageRecord } from '../core/record.js';
+import { applyBillingRules, type CostBreakdown, readBillingContext } from './extras.js';
 import type { ModelIdentity, Resolver } from './resolve.js';
 import { selectTier } from './table.js';
 import type { CostMode, PricePeriod, PriceTable, Resolution } from './types.js';
@@ -65,15 +66,43 @@ export function calculateCost(tokens: TokenFields, table: PriceTable): CostResul
     tokens.cacheReadTokens * rates.cacheRead +
     (tokens.cacheWrite5mTokens + unattributedWrites) * rates.cacheWrite5m +
     tokens.cacheWrite1hTokens * rates.cacheWrite1h;
-  return { cost: dollarsTimesMillion / 1_000_000, reason: null };
+  const cost = dollarsTimesMillion / 1_000_000;
+  // Prices near the largest double overflow to Infinity (and Infinity − Infinity
+  // to NaN): such a figure is not a price, so the cost is unknown, never $NaN.
+  if (!Number.isFinite(cost)) return { cost: null, reason: 'no-price' };
+  return { cost, reason: null };
 }
 
 /** The calculated cost of a record with its resolution; null cost when unknown. */
-export function calculateRecordCost(record: TokenFields & { timestamp: number | null }, resolution: Resolution): CostResult {
-  if (resolution.status === 'free') return { cost: 0, reason: null };
+export function calculateRecordCost(
+  record: TokenFields & { timestamp: number | null } & Partial<Pick<UsageRecord, 'model' | 'provider'>>,
+  resolution: Resolution,
+): CostResult {
+  const breakdown = calculateCostBreakdown(record, resolution);
+  return breakdown.cost === null ? breakdown : { cost: breakdown.breakdown.total, reason: null };
+}
+
+/**
+ * The calculated cost with the part each billing rule adds (src/pricing/extras.ts),
+ * so any total can be checked by hand.
+ */
+export function calculateCostBreakdown(
+  record: TokenFields & { timestamp: number | null } & Partial<Pick<UsageRecord, 'model' | 'provider'>>,
+  resolution: Resolution,
+): { cost: number; reason: null; breakdown: CostBreakdown } | { cost: null; reason: UnpricedReason } {
+  if (resolution.status === 'free') {
+    return { cost: 0, reason: null, breakdown: { tokens: 0, fastPremium: 0, regionPremium: 0, serviceTierAdjustment: 0, webSearches: 0, total: 0 } };
+  }
   const period = selectPeriod(resolution.periods, record.timestamp);
   if (period === undefined) return { cost: null, reason: 'no-price' };
-  return calculateCost(record, period.table);
+  const tokens = calculateCost(record, period.table);
+  if (tokens.cost === null) return tokens;
+  const breakdown = applyBillingRules(
+    tokens.cost,
+    readBillingContext({ ...(record as object), model: record.model ?? '', provider: record.provider ?? '' } as Parameters<typeof readBillingContext>[0]),
+  );
+  if (!Number.isFinite(breakdown.total)) return { cost: null, reason: 'no-price' };
+  return { cost: breakdown.total, reason: null, breakdown };
 }
 
 /**
@@ -123,7 +152,9 @@ export function createRecordPricer(resolver: Resolver, mode: CostMode): RecordPr
     const identity: ModelIdentity = record;
     const resolution = resolver.resolve(identity);
     const calculated = calculateRecordCost(record, resolution);
-    const recorded = record.recordedCostUsd;
+    // A recorded 0 on a record with tokens is a writer that could not price
+    // the model (thane, kernex), not a free call: it is no recorded cost.
+    const recorded = record.recordedCostUsd === 0 && record.totalTokens > 0 ? null : record.recordedCostUsd;
     let costUsd: number | null;
     let costSource: PricedRecord['costSource'];
     let reason: UnpricedReason | null = null;

@@ -11,7 +11,15 @@ import type { OverrideDatabase, OverrideModel } from './overrides.js';
 import { buildTier, type DefaultRule, type KeyPrices } from './table.js';
 import type { PricePeriod } from './types.js';
 
-const price = z.number().finite().nonnegative();
+/**
+ * US dollars per million tokens. Capped far above any real price ($1 per
+ * token): a price near the largest double makes every cost overflow, which
+ * is a typo, not a price.
+ */
+export const MAX_PRICE_PER_MILLION = 1_000_000;
+const price = z.number().finite().nonnegative().max(MAX_PRICE_PER_MILLION, {
+  message: `must be at most ${MAX_PRICE_PER_MILLION} (US dollars per million tokens)`,
+});
 
 const longContextSchema = z.strictObject({
   threshold: z.number().int().positive(),

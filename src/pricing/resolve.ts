@@ -23,7 +23,7 @@ import type { OverrideDatabase, OverrideModel } from './overrides.js';
 import type { PriceMatch, Resolution, ResolutionStep } from './types.js';
 
 /** Runtimes that run models on the user's own machine: their calls cost nothing. */
-export const FREE_PROVIDERS: readonly string[] = ['ollama', 'lmstudio'];
+export const FREE_PROVIDERS: readonly string[] = ['ollama', 'lmstudio', 'oss'];
 
 export interface ModelIdentity {
   model: string;

@@ -9,7 +9,9 @@ import { createGroupReducer } from './group.js';
 export const NO_PROJECT = '(no project)';
 export const NO_SOURCE = '(no source)';
 
-export const readProject = (record: PricedRecord): string => record.project ?? NO_PROJECT;
+// Grouped by the full working directory where the log records one, so two
+// repositories that share a folder name stay apart (the report shows short names).
+export const readProject = (record: PricedRecord): string => record.projectPath ?? record.project ?? NO_PROJECT;
 export const readSource = (record: PricedRecord): string => record.source ?? NO_SOURCE;
 
 export const projectsReducer = createGroupReducer(readProject);

@@ -4,7 +4,9 @@
  * that have no price.
  */
 import type { Analysis } from '../core/analyze.js';
+import { inferProvider } from '../core/record.js';
 import type { RecordPricer } from '../pricing/calculate.js';
+import { describeBillingRules } from '../pricing/extras.js';
 import type { Resolver } from '../pricing/resolve.js';
 import type { PricePeriod, PriceTier, Resolution } from '../pricing/types.js';
 import type { Dataset, Document, Row } from '../renderers/dataset.js';
@@ -60,6 +62,8 @@ export function serializeResolution(query: string, resolution: Resolution) {
     built_in: resolution.builtin ? { model: resolution.builtin.modelId, provider: resolution.builtin.providerId, step: resolution.builtin.step } : null,
     override: resolution.override ? { model: resolution.override.modelId, step: resolution.override.step } : null,
     prices: resolution.periods.map(serializePeriod),
+    // Billed beyond the tokens (fast mode, searches, region, service tier): one line per rule.
+    billing_rules: resolution.status === 'priced' ? describeBillingRules(query, resolution.builtin?.providerId ?? inferProvider(query)) : [],
   };
 }
 
@@ -156,8 +160,14 @@ export function buildPricingReport(queries: readonly string[], resolver: Resolve
     rows,
   };
   const json = { schema: JSON_SCHEMA_VERSION, kind: 'pricing', view: 'models', prices: describePrices(resolver), models };
+  const rules: Dataset = {
+    name: 'billing_rules',
+    title: 'Billed beyond the tokens (docs/pricing.md, "Priced as billed")',
+    columns: [text('query', 'model id', 100), text('rule', 'rule', 9)],
+    rows: models.flatMap((model) => model.billing_rules.map((rule, index) => ({ query: index === 0 ? model.query : '', rule }))),
+  };
   return {
-    document: { json, datasets: [dataset] },
+    document: { json, datasets: rules.rows.length > 0 ? [dataset, rules] : [dataset] },
     unknown: models.filter((model) => model.status === 'unknown').map((model) => model.query),
   };
 }

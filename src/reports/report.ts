@@ -5,7 +5,14 @@
  * Definitions of every derived figure are in docs/analytics.md.
  */
 import type { Analysis } from '../core/analyze.js';
-import { cacheHealthReducer, type CacheHealthState } from '../reducers/cache-health.js';
+import {
+  addToCacheCounts,
+  type CacheCounts,
+  cacheHealthReducer,
+  type CacheHealthState,
+  createCacheCounts,
+  mergeCacheCounts,
+} from '../reducers/cache-health.js';
 import {
   contextPressureReducer,
   type ContextPressureState,
@@ -13,13 +20,15 @@ import {
 } from '../reducers/context-pressure.js';
 import { createDaysReducer, type DaysState, listDays } from '../reducers/days.js';
 import { computeShares, createGroupReducer, type GroupState, type Share } from '../reducers/group.js';
+import { createPeriodReducer, type PeriodState, readSplits } from '../reducers/periods.js';
 import { combineReducers, type Reducer } from '../reducers/reducer.js';
-import { NO_SOURCE, projectsReducer, providersReducer, sourcesReducer } from '../reducers/shares.js';
+import { shortenProjectPaths } from '../dialects/project-path.js';
+import { NO_PROJECT, NO_SOURCE, projectsReducer, providersReducer, sourcesReducer } from '../reducers/shares.js';
 import { buildTrend, computeStreaks } from '../reducers/streaks.js';
 import { totalsReducer, type TokenTotals } from '../reducers/totals.js';
 import type { Dataset, DatasetColumn, Document } from '../renderers/dataset.js';
 import { roundRatio } from '../renderers/format.js';
-import { type CalendarDate, formatCalendarDate, parseDayKey } from '../time/zone.js';
+import { type CalendarDate, createDayKeyer, formatCalendarDate, parseDayKey } from '../time/zone.js';
 import { describeContextPressure, serializeCacheCounts, serializeContextPressure } from './analytics-json.js';
 import { JSON_SCHEMA_VERSION, readGroupCost, serializeInput, serializeTotals, UNPRICED_COLUMN, costColumn } from './serialize.js';
 
@@ -32,6 +41,34 @@ export interface ReportState extends Record<string, unknown> {
   sources: GroupState;
   cache: CacheHealthState;
   context: ContextPressureState;
+  /** Per day × model, for the per-day `models` (a stacked daily chart needs each model's share of a day). */
+  dayModels: PeriodState;
+  /** Prompt-cache counts per day, for the per-day `cache` (cache health over time). */
+  dayCache: Map<string, CacheCounts>;
+}
+
+/** Cache counts per day in the zone; undated records belong to no day (they are in the overall counts). */
+function createDayCacheReducer(zone: string): Reducer<Map<string, CacheCounts>> {
+  const keyDay = createDayKeyer(zone);
+  return {
+    create: () => new Map(),
+    add(state, record) {
+      if (record.timestamp === null) return;
+      const key = keyDay(record.timestamp);
+      let counts = state.get(key);
+      if (counts === undefined) {
+        counts = createCacheCounts();
+        state.set(key, counts);
+      }
+      addToCacheCounts(counts, record);
+    },
+    merge(left, right) {
+      const merged = new Map<string, CacheCounts>();
+      for (const [key, counts] of left) merged.set(key, mergeCacheCounts(counts, createCacheCounts()));
+      for (const [key, counts] of right) merged.set(key, mergeCacheCounts(merged.get(key) ?? createCacheCounts(), counts));
+      return merged;
+    },
+  };
 }
 
 /** Day buckets depend on the zone, so the reducer is made for one. */
@@ -45,6 +82,8 @@ export function createReportReducer(zone: string): Reducer<ReportState> {
     sources: sourcesReducer,
     cache: cacheHealthReducer,
     context: contextPressureReducer,
+    dayModels: createPeriodReducer({ span: 'day', zone, splitBy: (record) => record.model }),
+    dayCache: createDayCacheReducer(zone),
   });
 }
 
@@ -119,6 +158,7 @@ export function buildReport(analysis: Analysis<ReportState>, options: ReportOpti
     .map((share) => ({ model: share.key, records: share.totals.unpricedRecords, total_tokens: share.totals.unpricedTokens }));
 
   const days = listDays(state.days);
+  const dayModels = readSplits(state.dayModels);
   const lastActiveDay = days.length > 0 ? days[days.length - 1]![0] : null;
   const anchor = chooseAnchor(options, lastActiveDay);
   const streaks = anchor
@@ -131,7 +171,13 @@ export function buildReport(analysis: Analysis<ReportState>, options: ReportOpti
   const trend = anchor ? buildTrend(state.days.days, anchor, trendDays) : [];
   // Most used by tokens; computeShares already orders by tokens, then name.
   const mostUsedModel = shares[0]?.key ?? null;
-  const projects = serializeShares(computeShares(state.projects), 'project');
+  const projectShares = computeShares(state.projects);
+  // Short readable names (last path segment, widened only where two differ); the full path beside them.
+  const projectNames = shortenProjectPaths(projectShares.map((share) => share.key).filter((key) => key !== NO_PROJECT));
+  const projects = serializeShares(projectShares, 'project').map((row, index) => {
+    const key = projectShares[index]?.key ?? '';
+    return { ...row, project: projectNames.get(key) ?? key, project_path: key.includes('/') ? key : null };
+  });
   const providers = serializeShares(computeShares(state.providers), 'provider');
   // Named call_sources in JSON: `sources` already describes the files read.
   const sources = serializeShares(computeShares(state.sources), 'source');
@@ -152,7 +198,12 @@ export function buildReport(analysis: Analysis<ReportState>, options: ReportOpti
       current: streaks.currentStreak,
       longest: streaks.longestStreak,
     },
-    days: days.map(([date, totals]) => ({ date, ...serializeTotals(totals) })),
+    days: days.map(([date, totals]) => ({
+      date,
+      ...serializeTotals(totals),
+      models: computeShares(dayModels.get(date) ?? new Map()).map((share) => ({ model: share.key, ...serializeTotals(share.totals) })),
+      cache: serializeCacheCounts(state.dayCache.get(date) ?? createCacheCounts()),
+    })),
     undated_records: state.days.undatedRecords,
     trend: trend.map((day) => ({ date: day.date, ...serializeTotals(day.totals) })),
     projects,
