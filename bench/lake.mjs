@@ -67,7 +67,7 @@ if (!existsSync(join(lake, 'DONE'))) {
            CAST(1 AS BIGINT) AS export_schema,
            'claude' AS dialect,
            'claude-code' AS agent,
-           TIMESTAMP '2026-01-01 00:00:00' + to_milliseconds(CAST((i * 7919) % (90 * 86400000) AS BIGINT)) AS timestamp,
+           TIMESTAMP '2026-01-01 00:00:00' + to_milliseconds(CAST((i * 7919) % CAST(7776000000 AS BIGINT) AS BIGINT)) AS timestamp,
            ['claude-sonnet-4-5', 'claude-opus-4-5', 'claude-haiku-4-5', 'gpt-5', 'gpt-5-mini', 'gemini-2.5-pro', 'mystery-model'][1 + i % 7] AS model,
            ['anthropic', 'anthropic', 'anthropic', 'openai', 'openai', 'google', 'unknown'][1 + i % 7] AS provider,
            CAST(NULL AS VARCHAR) AS upstream_model, CAST(NULL AS VARCHAR) AS resource,

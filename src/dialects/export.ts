@@ -12,8 +12,6 @@ import { type ContextSnapshot, createRecord, type DialectName, type RecordIdenti
 import { EXPORT_COLUMNS, EXPORT_SCHEMA_VERSION, type ExportColumn } from '../export/columns.js';
 import { RECORD_ID_PATTERN } from '../export/identity.js';
 import type { DialectModule } from './module.js';
-// Used only when a row is read, after the registry has loaded (the registry lists this module).
-import { isDialectName } from './registry.js';
 import { boolean, costValue, number, object, optionalText, type Spec, string, timestampValue, tokenCount } from './schema.js';
 import { invalid, type JsonObject, type ParseOutcome, requireTimestamp, validate } from './types.js';
 
@@ -62,6 +60,17 @@ function safeParse(text: string): unknown {
   }
 }
 
+/**
+ * The dialects a row may name, handed over by the registry when it loads
+ * (./registry.ts): importing the registry here would be a cycle, since the
+ * registry lists this module.
+ */
+let knownDialects: ReadonlySet<string> = new Set();
+
+export function setKnownDialects(names: readonly string[]): void {
+  knownDialects = new Set(names);
+}
+
 /** One exported row (an NDJSON line, or a Parquet row in the same shape) → a record or why not. */
 export function readExportRow(value: JsonObject): ParseOutcome {
   const version = value['export_schema'];
@@ -74,7 +83,7 @@ export function readExportRow(value: JsonObject): ParseOutcome {
   const id = row['record_id'] as string;
   if (!RECORD_ID_PATTERN.test(id)) return invalid('schema', 'record_id: not 32 hexadecimal digits');
   const dialect = row['dialect'] as string;
-  if (!isDialectName(dialect)) return invalid('schema', `dialect: ${JSON.stringify(dialect)} is not a known dialect`);
+  if (!knownDialects.has(dialect)) return invalid('schema', `dialect: ${JSON.stringify(dialect)} is not a known dialect`);
   const time = requireTimestamp(row['timestamp'], 'timestamp');
   if (!time.ok) return time.outcome;
   const context = readContext(row['context']);

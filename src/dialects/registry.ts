@@ -11,7 +11,7 @@
 import { bamboo } from './bamboo.js';
 import { claude } from './claude.js';
 import { codex } from './codex.js';
-import { exportDialect } from './export.js';
+import { exportDialect, setKnownDialects } from './export.js';
 import { jcode } from './jcode.js';
 import { kernex } from './kernex.js';
 import { lash } from './lash.js';
@@ -26,6 +26,7 @@ export type DialectName = (typeof DIALECTS)[number]['name'];
 export type Dialect = DialectModule<DialectName>;
 
 export const DIALECT_NAMES: readonly DialectName[] = DIALECTS.map((dialect) => dialect.name);
+setKnownDialects(DIALECT_NAMES);
 
 const BY_NAME = new Map<string, Dialect>(DIALECTS.map((dialect) => [dialect.name, dialect]));
 

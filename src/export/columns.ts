@@ -7,8 +7,8 @@
  * Parquet writers, the reader of exports (src/dialects/export.ts) and the SQL
  * engine all derive from this list.
  */
-import { type FieldKind, RECORD_FIELDS } from '../core/fields.js';
-import type { PricedRecord } from '../core/record.js';
+import { CONTEXT_FIELDS, type FieldKind, RECORD_FIELDS } from '../core/fields.js';
+import type { ContextSnapshot, PricedRecord } from '../core/record.js';
 
 /** Bumped when a column changes meaning or type; new nullable columns at the end keep it. */
 export const EXPORT_SCHEMA_VERSION = 1;
@@ -47,10 +47,19 @@ export function formatUtcDay(timestamp: number | null): string | null {
   return timestamp === null ? null : new Date(timestamp).toISOString().slice(0, 10);
 }
 
+/** The context snapshot under its JSON names, as every other key of an export. */
+function toJsonContext(context: ContextSnapshot | null): Record<string, number | boolean> | null {
+  if (context === null) return null;
+  return Object.fromEntries(CONTEXT_FIELDS.map((field) => [field.json, context[field.name]]));
+}
+
 const recordColumns: ExportColumn[] = RECORD_FIELDS.map((field) => ({
   name: field.json,
   ...TYPE_OF_KIND[field.kind],
-  read: (row: ExportRow) => row.record[field.name] as string | number | boolean | object | null,
+  read:
+    field.kind === 'context'
+      ? (row: ExportRow) => toJsonContext(row.record.context)
+      : (row: ExportRow) => row.record[field.name] as string | number | boolean | object | null,
 }));
 
 const timestampAt = recordColumns.findIndex((column) => column.name === 'timestamp');
