@@ -68,7 +68,7 @@ const files = readdirSync(lake, { recursive: true })
 const cases = [
   { columns: ['project', 'machine'], query: { paths: [lake], costMode: 'calculate' } },
   { columns: ['agent'], query: { paths: [lake], costMode: 'auto', range: { start: Date.UTC(2026, 2, 3), end: Date.UTC(2026, 2, 10) } } },
-  { columns: ['machine'], query: { paths: [lake], costMode: 'recorded', filter: { project: ['project-1', '(none)'] } } },
+  { columns: ['machine'], query: { paths: [lake], costMode: 'recorded', filter: { project: ['project-1', '(no project)'] } } },
 ];
 
 const keyOf = (row) => JSON.stringify(['selection', 'dialect', 'model', 'project', 'machine', 'agent', 'time_bucket'].map((key) => (row[key] === undefined ? null : String(row[key]))));

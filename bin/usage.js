@@ -1,18 +1,21 @@
 #!/usr/bin/env node
-// Entry point. Kept tiny: `--version` is answered without loading any module,
-// and a closed stdout (`usage report | head`) ends the process quietly.
+// Entry point. Kept tiny: `--version` is answered without loading any module.
+// Output failures (a closed pipe, a full disk) are handled by the CLI context,
+// which keeps the run's real exit code; the version line handles its own.
 import { readFileSync } from 'node:fs';
 
 const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  // A reader that went away (EPIPE) changes nothing; a failed write (a full disk) is exit 1, in one line.
+  process.stdout.on('error', (error) => {
+    if (error.code === 'EPIPE') return;
+    process.exitCode = 1;
+    process.stderr.on('error', () => {});
+    process.stderr.write(`error: cannot write the output: ${error.message}\n`);
+  });
   process.stdout.write(`${version}\n`);
 } else {
-  process.stdout.on('error', (error) => {
-    if (error.code === 'EPIPE') process.exit(0);
-    throw error;
-  });
   const { main } = await import('../dist/cli/main.js');
-  const code = await main(argv);
-  process.exitCode = code;
+  process.exitCode = await main(argv);
 }

@@ -56,10 +56,10 @@ describe('renderBarChart', () => {
     expect(piped.split('\n')[1]).toContain('█'.repeat(60));
   });
 
-  it('strips control sequences from labels', () => {
+  it('shows control sequences in labels as inert, visible text', () => {
     const text = renderBarChart([{ label: 'evil\u001b]0;title\u0007', value: 1, text: '1' }], { color: false, width: 40 });
     expect(text.includes('\u001b')).toBe(false);
-    expect(text.startsWith('evil ')).toBe(true);
+    expect(text.startsWith('evil\\u001B]0;title\\u0007 ')).toBe(true);
   });
 });
 

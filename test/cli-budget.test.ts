@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { createRecord, type PricedRecord } from '../src/core/record.js';
 import { reduceAll } from '../src/reducers/reducer.js';
 import { createTokenTotals } from '../src/reducers/totals.js';
-import { checkBudget, createBudgetReducer, evaluateCheck, type BudgetLimits, resolveBudgetLimits } from '../src/reports/budget.js';
-import { fixture, runUsage } from './helpers/cli.js';
+import { checkBudget, createBudgetReducer, evaluateCheck, type BudgetLimits } from '../src/reports/budget.js';
+import { createHome, fixture, runCli } from './helpers/cli.js';
 
 // The fixture's figures are worked out in test/cli-periods.test.ts: per record
 //   Oct 31 alpha 1,500,000 tokens $2.00 | Nov 2 alpha 300,000 $0.40 | Nov 2 beta 150,000 $2.00
@@ -30,8 +30,8 @@ interface BudgetJson {
   checks: Array<{ period: string; group: string | null; total_tokens: number; cost_usd: number | null; status: string; cost_fraction: number | null; tokens_fraction: number | null }>;
 }
 
-async function runBudget(args: string[], options: Parameters<typeof runUsage>[1] = {}) {
-  const result = await runUsage([...args, '--json'], options);
+async function runBudget(args: string[], options: Parameters<typeof runCli>[1] = {}) {
+  const result = await runCli([...args, '--json'], options);
   return { ...result, json: result.stdout ? (JSON.parse(result.stdout) as BudgetJson) : null };
 }
 
@@ -108,7 +108,7 @@ describe('usage budget (CLI)', () => {
   });
 
   it('writes the checks as CSV a parser can read', async () => {
-    const result = await runUsage([...BASE, '--max-tokens', '2000000', '--period', 'month', '--csv']);
+    const result = await runCli([...BASE, '--max-tokens', '2000000', '--period', 'month', '--csv']);
     // October 1,500,000 ≤ 2,000,000; November 4,451,500 > 2,000,000.
     expect(result.code).toBe(3);
     const rows = parse(result.stdout, { columns: true }) as Array<Record<string, string>>;
@@ -117,20 +117,20 @@ describe('usage budget (CLI)', () => {
   });
 
   it('prints a table, Markdown and NDJSON too', async () => {
-    const table = await runUsage([...BASE, '--max-cost', '9']);
+    const table = await runCli([...BASE, '--max-cost', '9']);
     expect(table.code).toBe(3);
     expect(table.stdout).toMatch(/Budget: max \$9\.00 in the whole range/);
     // The cost leaves out gamma's 1,500 unpriced tokens: a lower bound.
     expect(table.stdout).toMatch(/all .* ≥\$9\.40 │ +1,500 │.*breach/);
-    const markdown = await runUsage([...BASE, '--max-cost', '9', '--markdown']);
+    const markdown = await runCli([...BASE, '--max-cost', '9', '--markdown']);
     expect(markdown.stdout).toMatch(/\| all \| yes \| ≥\$9\.40 \| 1,500 \|.*\| breach \|/);
     // October alone is fully priced: no mark, and CSV still says how much was unpriced.
-    const october = await runUsage([...BASE, '--max-cost', '9', '--period', 'month', '--since', '2026-10-01', '--until', '2026-10-31']);
+    const october = await runCli([...BASE, '--max-cost', '9', '--period', 'month', '--since', '2026-10-01', '--until', '2026-10-31']);
     expect(october.stdout).toMatch(/│ 2026-10 .*│ +\$2\.00 │/);
-    const csv = await runUsage([...BASE, '--max-cost', '9', '--period', 'month', '--since', '2026-10-01', '--until', '2026-10-31', '--csv']);
+    const csv = await runCli([...BASE, '--max-cost', '9', '--period', 'month', '--since', '2026-10-01', '--until', '2026-10-31', '--csv']);
     const rows = parse(csv.stdout, { columns: true }) as Array<Record<string, string>>;
     expect(rows.map((row) => [row['period'], row['cost_usd'], row['unpriced_tokens']])).toEqual([['2026-10', '2', '0']]);
-    const ndjson = await runUsage([...BASE, '--max-cost', '9', '--ndjson']);
+    const ndjson = await runCli([...BASE, '--max-cost', '9', '--ndjson']);
     expect(JSON.parse(ndjson.stdout.trim())).toMatchObject({ section: 'budget', period: 'all', status: 'breach' });
   });
 
@@ -143,7 +143,7 @@ describe('usage budget (CLI)', () => {
     [['--max-cost', '5', '--by', 'session'], /--by "session"/],
     [['--max-cost', '5', '--warn-at', '80'], /--warn-at "80"/],
   ])('exits 2 for bad flags: %j', async (flags, message) => {
-    const result = await runUsage(['budget', LOG, ...flags]);
+    const result = await runCli(['budget', LOG, ...flags]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
   });
@@ -204,15 +204,13 @@ describe('budget evaluation', () => {
     expect(result.unpricedModels).toEqual([{ model: 'b', records: 1, tokens: 10 }]);
   });
 
-  it('fills limits from flags first, then the config', () => {
-    expect(resolveBudgetLimits({ maxCost: '25' })).toEqual({ maxCost: 25, maxTokens: null, period: 'all', by: null, warnAt: null });
-    expect(resolveBudgetLimits({ period: 'day' }, { maxTokens: 100, period: 'month', by: 'project', warnAt: 0.5 })).toEqual({
-      maxCost: null,
-      maxTokens: 100,
-      period: 'day',
-      by: 'project',
-      warnAt: 0.5,
-    });
-    expect(() => resolveBudgetLimits({}, {})).toThrow(/needs a limit/);
+  it('fills limits from flags first, then the config file, and needs one', async () => {
+    const home = createHome();
+    writeFileSync(join(home, 'usage.config.json'), JSON.stringify({ budgets: { maxTokens: 100, period: 'month', by: 'project', warnAt: 0.5 } }));
+    const configured = await runBudget(['budget', LOG, '--period', 'day'], { home });
+    expect(configured.json?.limits).toEqual({ max_cost_usd: null, max_tokens: 100, period: 'day', by: 'project', warn_at: 0.5 });
+    const none = await runCli(['budget', LOG]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/needs a limit/);
   });
 });

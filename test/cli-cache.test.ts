@@ -13,7 +13,7 @@
  */
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { fixture, runUsage } from './helpers/cli.js';
+import { fixture, runCli } from './helpers/cli.js';
 
 const logs = fixture('cases', 'analytics', 'cache');
 const noCache = fixture('cases', 'analytics', 'activity');
@@ -35,7 +35,7 @@ interface CacheJson {
 }
 
 async function cacheJson(args: string[]): Promise<CacheJson> {
-  const result = await runUsage(['cache', ...args, '--json']);
+  const result = await runCli(['cache', ...args, '--json']);
   expect(result.code).toBe(0);
   return JSON.parse(result.stdout) as CacheJson;
 }
@@ -81,7 +81,7 @@ describe('usage cache', () => {
 
   it('rejects a bad --cold-threshold with exit 2', async () => {
     for (const value of ['0', '1.5', 'abc']) {
-      const result = await runUsage(['cache', logs, '--cold-threshold', value]);
+      const result = await runCli(['cache', logs, '--cold-threshold', value]);
       expect(result.code).toBe(2);
       expect(result.stderr).toContain(`--cold-threshold "${value}" is not a fraction`);
     }
@@ -92,18 +92,18 @@ describe('usage cache', () => {
     expect(json.cache_reported).toBe(false);
     expect(json.overall).toMatchObject({ cache_hit_rate: null, cache_reuse_rate: null, cache_reported_records: 0 });
     expect(json.cold_rounds.count).toBe(0);
-    const table = await runUsage(['cache', noCache]);
+    const table = await runCli(['cache', noCache]);
     expect(table.stdout).toMatch(/│ total\s+│\s+6 │.*│\s+n\/a │\s+n\/a │/);
     expect(table.stdout).not.toMatch(/NaN|0\.0%/);
   });
 
   it('prints tables, CSV, NDJSON and Markdown', async () => {
-    const table = await runUsage(['cache', logs]);
+    const table = await runCli(['cache', logs]);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/│ claude-sonnet-4-5 │\s+10 │\s+6,900 │\s+31\.6k │\s+27\.4k │\s+48\.0% │\s+53\.6% │/);
     expect(table.stdout).toMatch(/│ 2026-02-10 09:12:00 │ s-alpha │ claude-sonnet-4-5 │\s+10m │ idle_over_5m │/);
 
-    const csv = await runUsage(['cache', logs, '--csv']);
+    const csv = await runCli(['cache', logs, '--csv']);
     const rows = parse(csv.stdout, { columns: true }) as Array<Record<string, string>>;
     // gpt-5 hit 0.45, reuse 1; the total row carries the overall figures.
     expect(rows.map((row) => [row['model'], row['cache_read_tokens'], row['cache_hit_rate'], row['cache_reuse_rate']])).toEqual([
@@ -112,7 +112,7 @@ describe('usage cache', () => {
       ['total', '33400', String(Math.round((33_400 / 69_900) * 1e6) / 1e6), String(Math.round((33_400 / 60_800) * 1e6) / 1e6)],
     ]);
 
-    const ndjson = await runUsage(['cache', logs, '--ndjson']);
+    const ndjson = await runCli(['cache', logs, '--ndjson']);
     const lines = ndjson.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines.filter((line) => line['section'] === 'cold_rounds').map((line) => line['cause'])).toEqual([
       'idle_over_5m',
@@ -121,7 +121,7 @@ describe('usage cache', () => {
     ]);
     expect(lines.find((line) => line['section'] === 'cold_summary')).toMatchObject({ count: 3, rewritten_tokens: 15_300 });
 
-    const markdown = await runUsage(['cache', logs, '--markdown']);
+    const markdown = await runCli(['cache', logs, '--markdown']);
     expect(markdown.stdout).toContain('### Prompt cache by model');
     expect(markdown.stdout).toContain('| gpt-5 | 2 | 2,200 | 1,800 | 0 | 45.0% | 100.0% |');
   });

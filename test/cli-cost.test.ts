@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixture, runUsage } from './helpers/cli.js';
+import { fixture, runCli } from './helpers/cli.js';
 
 const LOGS = fixture('cases', 'pricing', 'logs');
 const OVERRIDES = fixture('cases', 'pricing', 'overrides.json');
@@ -31,7 +31,7 @@ interface CostRow extends Record<string, unknown> {
 }
 
 async function runJson(args: string[]) {
-  const result = await runUsage(['cost', LOGS, '--json', ...args]);
+  const result = await runCli(['cost', LOGS, '--json', ...args]);
   expect(result.stderr).not.toMatch(/^error/m);
   expect(result.code).toBe(0);
   return { json: JSON.parse(result.stdout) as { rows: CostRow[]; totals: CostRow; [key: string]: unknown }, stderr: result.stderr };
@@ -190,7 +190,7 @@ describe('usage cost options', () => {
   });
 
   it('shows an unknown cost as ? in the table, and a total that leaves it out as a lower bound', async () => {
-    const result = await runUsage(['cost', LOGS]);
+    const result = await runCli(['cost', LOGS]);
     expect(result.code).toBe(0);
     const mystery = result.stdout.split('\n').find((line) => line.includes('mystery-model-x'));
     expect(mystery).toMatch(/ \? │/);
@@ -198,12 +198,12 @@ describe('usage cost options', () => {
   });
 
   it('rejects a bad --by, --cost-mode or pricing file with exit 2', async () => {
-    const badKey = await runUsage(['cost', LOGS, '--by', 'colour']);
+    const badKey = await runCli(['cost', LOGS, '--by', 'colour']);
     expect(badKey.code).toBe(2);
     expect(badKey.stderr).toMatch(/--by "colour" is not a grouping key/);
-    const badMode = await runUsage(['cost', LOGS, '--cost-mode', 'guess']);
+    const badMode = await runCli(['cost', LOGS, '--cost-mode', 'guess']);
     expect(badMode.code).toBe(2);
-    const badFile = await runUsage(['cost', LOGS, '--pricing', fixture('cases', 'pricing', 'bad-field.json')]);
+    const badFile = await runCli(['cost', LOGS, '--pricing', fixture('cases', 'pricing', 'bad-field.json')]);
     expect(badFile.code).toBe(2);
     expect(badFile.stderr.trim().split('\n')).toHaveLength(1);
     expect(badFile.stderr).toMatch(/bad-field\.json: models\.my-model: unknown field "outptu"/);
@@ -237,7 +237,7 @@ describe('usage cost with partly priced groups', () => {
       .map((cell) => cell.trim())[8];
 
   it('marks a partial cost as a lower bound and an unknown one as ? in tables, totals included', async () => {
-    const result = await runUsage(['cost', logs, '--by', 'model']);
+    const result = await runCli(['cost', logs, '--by', 'model']);
     expect(result.code).toBe(0);
     expect(costCell(result.stdout, 'house-model')).toBe('≥$0.3000');
     expect(costCell(result.stdout, 'mystery-model-x')).toBe('?');
@@ -245,14 +245,14 @@ describe('usage cost with partly priced groups', () => {
   });
 
   it('marks them the same way in Markdown', async () => {
-    const result = await runUsage(['cost', logs, '--by', 'model', '--markdown']);
+    const result = await runCli(['cost', logs, '--by', 'model', '--markdown']);
     expect(result.stdout).toContain('| house-model | 3 | 3,000 | 700 | 0 | 0 | 3,700 | ≥$0.3000 | 100.0% |');
     expect(result.stdout).toContain('| mystery-model-x | 1 | 1,500 | 500 | 0 | 0 | 2,000 | ? | n/a |');
     expect(result.stdout).toContain('| **total** | **4** | **4,500** | **1,200** | **0** | **0** | **5,700** | **≥$0.3000** | **100.0%** |');
   });
 
   it('writes CSV with costs rounded to 6 decimals and the unpriced tokens beside them', async () => {
-    const result = await runUsage(['cost', logs, '--by', 'model', '--csv']);
+    const result = await runCli(['cost', logs, '--by', 'model', '--csv']);
     expect(result.code).toBe(0);
     expect(result.stdout).not.toContain('0.30000000000000004');
     const rows = parse(result.stdout, { columns: true }) as Array<Record<string, string>>;
@@ -264,7 +264,7 @@ describe('usage cost with partly priced groups', () => {
   });
 
   it('writes NDJSON with the same rounding and unpriced tokens', async () => {
-    const result = await runUsage(['cost', logs, '--by', 'model', '--ndjson']);
+    const result = await runCli(['cost', logs, '--by', 'model', '--ndjson']);
     const rows = result.stdout.trimEnd().split('\n').map((row) => JSON.parse(row) as Record<string, unknown>);
     expect(rows.map((row) => [row['model'], row['cost_usd'], row['unpriced_tokens']])).toEqual([
       ['house-model', 0.3, 1500],

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { computeChange, parseSavedReport } from '../src/reports/diff.js';
 import { serializeTotals } from '../src/reports/serialize.js';
 import { createTokenTotals } from '../src/reducers/totals.js';
-import { fixture, runUsage } from './helpers/cli.js';
+import { fixture, runCli } from './helpers/cli.js';
 
 // Per record (see test/cli-periods.test.ts for the arithmetic):
 //   Oct 31 alpha 1,500,000 tokens $2.00 | Nov 2 alpha 300,000 $0.40 | Nov 2 beta 150,000 $2.00
@@ -34,7 +34,7 @@ interface DiffJson {
 }
 
 async function runJson(args: string[]): Promise<DiffJson> {
-  const result = await runUsage([...args, '--json']);
+  const result = await runCli([...args, '--json']);
   expect(result.stderr).not.toMatch(/^error/m);
   expect(result.code).toBe(0);
   return JSON.parse(result.stdout) as DiffJson;
@@ -64,7 +64,7 @@ describe('usage diff over two periods', () => {
   });
 
   it('writes the comparison as CSV a parser can read', async () => {
-    const result = await runUsage(['diff', LOG, '--since', '2026-11-09', '--until', '2026-11-09', '--against-since', '2026-10-31', '--against-until', '2026-10-31', '--csv']);
+    const result = await runCli(['diff', LOG, '--since', '2026-11-09', '--until', '2026-11-09', '--against-since', '2026-10-31', '--against-until', '2026-10-31', '--csv']);
     expect(result.code).toBe(0);
     const rows = parse(result.stdout, { columns: true }) as Array<Record<string, string>>;
     // Only alpha on both days: 4,000,000 − 1,500,000 = 2,500,000 tokens, 2,500,000 / 1,500,000 = 1.666667.
@@ -76,19 +76,19 @@ describe('usage diff over two periods', () => {
 
   it('prints a table, Markdown and NDJSON', async () => {
     const args = ['diff', LOG, '--pricing', PRICES, '--since', '2026-11-09', '--until', '2026-11-09', '--against-since', '2026-10-31', '--against-until', '2026-10-31'];
-    const table = await runUsage(args);
+    const table = await runCli(args);
     // $5 − $2 = $3, 3 / 2 = 150%.
     expect(table.stdout).toMatch(/test-alpha .*1\.5M.*4\.0M.*2\.5M.*166\.7%.*\$2\.00.*\$5\.00.*\$3\.00.*150\.0%/);
-    const markdown = await runUsage([...args, '--markdown']);
+    const markdown = await runCli([...args, '--markdown']);
     expect(markdown.stdout).toContain('| model | baseline tokens |');
-    const ndjson = await runUsage([...args, '--ndjson']);
+    const ndjson = await runCli([...args, '--ndjson']);
     expect(JSON.parse(ndjson.stdout.trim())).toMatchObject({ section: 'diff', model: 'test-alpha', cost_usd_change: 3 });
   });
 
   it('signs cost changes before the dollar and marks figures that leave out unpriced usage', async () => {
     // Same periods as the first test: alpha $2 → $0.40, beta new at $2, gamma new and unpriced (1,500 tokens).
     const args = ['diff', LOG, '--pricing', PRICES, '--since', '2026-11-02', '--until', '2026-11-08', ...BASELINE];
-    const table = await runUsage(args);
+    const table = await runCli(args);
     expect(table.code).toBe(0);
     const cells = (label: string) =>
       table.stdout
@@ -105,11 +105,11 @@ describe('usage diff over two periods', () => {
     expect(cells('total')).toEqual(['$2.00', '≥$2.40', '~+$0.4000', '~20.0%']);
     expect(table.stdout).not.toMatch(/\$[-+]/);
 
-    const markdown = await runUsage([...args, '--markdown']);
+    const markdown = await runCli([...args, '--markdown']);
     expect(markdown.stdout).toContain('| test-alpha | 1.5M | 300k | -1.2M | -80.0% | $2.00 | $0.4000 | -$1.60 | -80.0% |');
     expect(markdown.stdout).toContain('| **$2.00** | **≥$2.40** | **~+$0.4000** | **~20.0%** |');
 
-    const csv = await runUsage([...args, '--csv']);
+    const csv = await runCli([...args, '--csv']);
     const rows = parse(csv.stdout, { columns: true }) as Array<Record<string, string>>;
     expect(rows.map((row) => [row['model'], row['cost_usd_change'], row['baseline_unpriced_tokens'], row['unpriced_tokens']])).toEqual([
       ['test-beta', '2', '0', '0'],
@@ -125,7 +125,7 @@ describe('usage diff over two periods', () => {
     [['--since', '2026-11-02', '--against-since', '2026-10-26', '--against-until', 'soon'], /--against-until "soon" is not a date/],
     [['--since', '2026-11-02', '--against-since', '2026-10-26', '--against-until', '2026-10-01'], /--against-until 2026-10-01 is before --against-since 2026-10-26/],
   ])('exits 2 without two periods: %j', async (flags, message) => {
-    const result = await runUsage(['diff', LOG, ...flags]);
+    const result = await runCli(['diff', LOG, ...flags]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
   });
@@ -133,7 +133,7 @@ describe('usage diff over two periods', () => {
 
 describe('usage diff --reports', () => {
   async function saveReport(args: string[]): Promise<string> {
-    const result = await runUsage(['report', LOG, '--pricing', PRICES, ...args, '--json']);
+    const result = await runCli(['report', LOG, '--pricing', PRICES, ...args, '--json']);
     expect(result.code).toBe(0);
     const path = join(mkdtempSync(join(tmpdir(), 'usage-diff-')), 'report.json');
     writeFileSync(path, result.stdout);
@@ -168,7 +168,7 @@ describe('usage diff --reports', () => {
       [[good, join(folder, 'missing.json')], /Cannot read/],
       [[good, good, '--since', '2026-01-01'], /date flags do not apply/],
     ] as const) {
-      const result = await runUsage(['diff', '--reports', ...args]);
+      const result = await runCli(['diff', '--reports', ...args]);
       expect(result.code).toBe(2);
       expect(result.stderr).toMatch(message);
     }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createHome, fixture, runUsage } from './helpers/cli.js';
+import { createHome, fixture, runCli } from './helpers/cli.js';
 
 // fixtures/cases/periods/usage.jsonl, priced with fixtures/cases/periods/prices.json ($ per million tokens:
 // test-alpha input 1, output 2; test-beta input 10, output 20; test-gamma has no price):
@@ -25,8 +25,8 @@ interface PeriodsJson {
   totals: { total_tokens: number; cost_usd: number | null; unpriced_tokens: number };
 }
 
-async function runJson(args: string[], options: Parameters<typeof runUsage>[1] = {}): Promise<PeriodsJson> {
-  const result = await runUsage([...args, '--json'], options);
+async function runJson(args: string[], options: Parameters<typeof runCli>[1] = {}): Promise<PeriodsJson> {
+  const result = await runCli([...args, '--json'], options);
   expect(result.stderr).not.toMatch(/^error/m);
   expect(result.code).toBe(0);
   return JSON.parse(result.stdout) as PeriodsJson;
@@ -90,7 +90,7 @@ describe('usage daily / weekly / monthly', () => {
   });
 
   it('writes RFC 4180 CSV that a CSV parser reads back (--csv)', async () => {
-    const result = await runUsage(['monthly', ...BASE, '--csv']);
+    const result = await runCli(['monthly', ...BASE, '--csv']);
     expect(result.code).toBe(0);
     const rows = parse(result.stdout, { columns: true }) as Array<Record<string, string>>;
     expect(rows.map((row) => [row['period'], row['total_tokens'], row['cost_usd'], row['unpriced_tokens']])).toEqual([
@@ -103,7 +103,7 @@ describe('usage daily / weekly / monthly', () => {
   });
 
   it('keeps model rows apart from period rows in CSV with --breakdown', async () => {
-    const result = await runUsage(['daily', ...BASE, '--csv', '--breakdown']);
+    const result = await runCli(['daily', ...BASE, '--csv', '--breakdown']);
     const rows = parse(result.stdout, { columns: true }) as Array<Record<string, string>>;
     const day = rows.filter((row) => row['period'] === '2026-11-02');
     expect(day.map((row) => [row['model'], row['total_tokens']])).toEqual([
@@ -114,7 +114,7 @@ describe('usage daily / weekly / monthly', () => {
   });
 
   it('writes one JSON object per row (--ndjson)', async () => {
-    const result = await runUsage(['weekly', ...BASE, '--ndjson']);
+    const result = await runCli(['weekly', ...BASE, '--ndjson']);
     const rows = result.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(rows.map((row) => [row['section'], row['period'], row['total_tokens']])).toEqual([
       ['periods', '2026-10-26', 1_500_000],
@@ -124,23 +124,23 @@ describe('usage daily / weekly / monthly', () => {
   });
 
   it('writes Markdown and table output', async () => {
-    const markdown = await runUsage(['daily', ...BASE, '--markdown']);
+    const markdown = await runCli(['daily', ...BASE, '--markdown']);
     expect(markdown.stdout).toContain('| day | records |');
     expect(markdown.stdout).toContain('| 2026-11-09 | 1 |');
     expect(markdown.stdout).toContain('| **total** |');
-    const table = await runUsage(['monthly', ...BASE]);
+    const table = await runCli(['monthly', ...BASE]);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/2026-11 .*4\.5M.*\$7\.40/);
   });
 
   it('marks a cost that leaves out unpriced usage as a lower bound, and an unknown one as ?', async () => {
     // November and the total leave out gamma's 1,500 tokens; October is fully priced.
-    const monthly = await runUsage(['monthly', ...BASE]);
+    const monthly = await runCli(['monthly', ...BASE]);
     expect(monthly.stdout).toMatch(/│ 2026-10 .* \$2\.00 │/);
     expect(monthly.stdout).toMatch(/│ 2026-11 .* ≥\$7\.40 │/);
     expect(monthly.stdout).toMatch(/│ total .* ≥\$9\.40 │/);
     // Week of Nov 2: alpha + beta ($2.40) and gamma (unknown); with --breakdown gamma alone is "?".
-    const weekly = await runUsage(['weekly', ...BASE, '--breakdown', '--markdown']);
+    const weekly = await runCli(['weekly', ...BASE, '--breakdown', '--markdown']);
     expect(weekly.stdout).toContain('| 2026-10-26 |  | 1 | 1.0M | 500k | 0 | 0 | 1.5M | $2.00 |');
     expect(weekly.stdout).toContain('| 2026-11-02 |  | 3 | 301k | 151k | 0 | 0 | 452k | ≥$2.40 |');
     expect(weekly.stdout).toContain('| 2026-11-02 | test-gamma | 1 | 1,000 | 500 | 0 | 0 | 1,500 | ? |');
@@ -149,7 +149,7 @@ describe('usage daily / weekly / monthly', () => {
   });
 
   it('draws a bar chart of cost per day, gaps included (--chart)', async () => {
-    const result = await runUsage(['daily', ...BASE, '--chart'], { env: { COLUMNS: '80' } });
+    const result = await runCli(['daily', ...BASE, '--chart'], { env: { COLUMNS: '80' } });
     expect(result.code).toBe(0);
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines[0]).toBe('Daily cost, 2026-10-31 – 2026-11-09');
@@ -163,7 +163,7 @@ describe('usage daily / weekly / monthly', () => {
   });
 
   it('charts tokens with --metric tokens', async () => {
-    const result = await runUsage(['monthly', ...BASE, '--chart', '--metric', 'tokens']);
+    const result = await runCli(['monthly', ...BASE, '--chart', '--metric', 'tokens']);
     // Piped output draws bars of up to 60 cells: 1,500,000 / 4,451,500 × 60 × 8 = 161.7 → 162 eighths = 20 cells and '▎'.
     expect(result.stdout).toContain(`2026-10 ${'█'.repeat(20)}▎${' '.repeat(39)} 1.5M\n`);
     expect(result.stdout).toContain(`2026-11 ${'█'.repeat(60)} 4.5M\n`);
@@ -175,7 +175,7 @@ describe('usage daily / weekly / monthly', () => {
     [['daily', LOG, '--chart', '--json'], /--chart .* --json/],
     [['daily', LOG, '--json', '--csv'], /Choose one output format/],
   ])('rejects bad flags with exit 2: %j', async (args, message) => {
-    const result = await runUsage(args);
+    const result = await runCli(args);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
     expect(result.stdout).toBe('');
@@ -205,7 +205,7 @@ describe('usage daily / weekly / monthly', () => {
   it('stops with exit 2 on a bad config file, naming the file and field', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'usage-cwd-'));
     writeFileSync(join(cwd, 'usage.config.json'), JSON.stringify({ tz: 'Nowhere/Land' }));
-    const result = await runUsage(['daily', LOG], { cwd });
+    const result = await runCli(['daily', LOG], { cwd });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(join(cwd, 'usage.config.json'));
     expect(result.stderr).toContain('field tz');

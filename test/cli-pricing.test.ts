@@ -1,10 +1,10 @@
 /** `usage pricing` through the real binary. Prices are per million tokens, from @pydantic/genai-prices 0.1.8. */
 import { describe, expect, it } from 'vitest';
-import { fixture, runUsage } from './helpers/cli.js';
+import { fixture, runCli } from './helpers/cli.js';
 
 describe('usage pricing MODEL...', () => {
   it('shows how a dated id resolves and its tiers', async () => {
-    const result = await runUsage(['pricing', 'claude-sonnet-4-5-20250929', '--json']);
+    const result = await runCli(['pricing', 'claude-sonnet-4-5-20250929', '--json']);
     expect(result.code).toBe(0);
     const [model] = JSON.parse(result.stdout).models;
     expect(model).toMatchObject({
@@ -29,7 +29,7 @@ describe('usage pricing MODEL...', () => {
   });
 
   it('lists, one per line, what bills a model beyond its tokens', async () => {
-    const result = await runUsage(['pricing', 'claude-opus-4-6', 'gpt-5', 'claude-haiku-4-5', '--json']);
+    const result = await runCli(['pricing', 'claude-opus-4-6', 'gpt-5', 'claude-haiku-4-5', '--json']);
     expect(result.code).toBe(0);
     const [opus, gpt, haiku] = JSON.parse(result.stdout).models;
     expect(opus.billing_rules).toEqual([
@@ -40,13 +40,13 @@ describe('usage pricing MODEL...', () => {
     expect(gpt.billing_rules).toEqual(['service tier flex: 0.5× the token cost; priority: 2×']);
     // No published US-only multiplier before Opus 4.6: said, not guessed.
     expect(haiku.billing_rules).toContain('US-only inference: no published multiplier for this model (priced at 1×)');
-    const table = await runUsage(['pricing', 'claude-opus-4-6']);
+    const table = await runCli(['pricing', 'claude-opus-4-6']);
     expect(table.stdout).toContain('Billed beyond the tokens');
     expect(table.stdout).toContain('fast mode (usage.speed "fast"): 6× the token cost');
   });
 
   it('lists dated prices and names the override file as the source', async () => {
-    const result = await runUsage(['pricing', 'o3', 'mystery-model-x', '--pricing', fixture('cases', 'pricing', 'overrides.json'), '--json']);
+    const result = await runCli(['pricing', 'o3', 'mystery-model-x', '--pricing', fixture('cases', 'pricing', 'overrides.json'), '--json']);
     expect(result.code).toBe(0);
     const [o3, mystery] = JSON.parse(result.stdout).models;
     // o3: $10/$40 until 2025-06-10, then $2/$8.
@@ -57,9 +57,9 @@ describe('usage pricing MODEL...', () => {
     expect(mystery).toMatchObject({ status: 'priced', source: 'override', provider: 'override', step: 'exact' });
   });
 
-  it('marks free local models and exits 1 for a model without a price', async () => {
-    const result = await runUsage(['pricing', 'ollama/llama3', 'no-such-model-9', '--json']);
-    expect(result.code).toBe(1);
+  it('marks free local models and exits 4 (the answer is no) for a model without a price', async () => {
+    const result = await runCli(['pricing', 'ollama/llama3', 'no-such-model-9', '--json']);
+    expect(result.code).toBe(4);
     const [local, unknown] = JSON.parse(result.stdout).models;
     expect(local).toMatchObject({ status: 'free', step: 'free' });
     expect(unknown).toMatchObject({ status: 'unknown', model: null, prices: [] });
@@ -67,22 +67,22 @@ describe('usage pricing MODEL...', () => {
   });
 
   it('prints a table a person can check a figure against', async () => {
-    const result = await runUsage(['pricing', 'gpt-4o']);
+    const result = await runCli(['pricing', 'gpt-4o']);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/gpt-4o .*openai\/gpt-4o .*\$2\.50 .*\$10\.00 .*\$1\.25/);
   });
 
   it('needs a model id', async () => {
-    const result = await runUsage(['pricing']);
+    const result = await runCli(['pricing']);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/at least one model id/);
   });
 });
 
 describe('usage pricing --unknown', () => {
-  it('lists the models in the logs that have no price', async () => {
-    const result = await runUsage(['pricing', '--unknown', fixture('cases', 'pricing', 'logs'), '--json']);
-    expect(result.code).toBe(0);
+  it('lists the models in the logs that have no price, and exits 4 as some have none', async () => {
+    const result = await runCli(['pricing', '--unknown', fixture('cases', 'pricing', 'logs'), '--json']);
+    expect(result.code).toBe(4);
     const json = JSON.parse(result.stdout);
     expect(json).toMatchObject({ kind: 'pricing', view: 'unknown' });
     // thane t4: 1,000 input + 1,000 output
@@ -90,7 +90,7 @@ describe('usage pricing --unknown', () => {
   });
 
   it('lists none once the override file prices them', async () => {
-    const result = await runUsage(['pricing', '--unknown', fixture('cases', 'pricing', 'logs'), '--pricing', fixture('cases', 'pricing', 'overrides.json'), '--json']);
+    const result = await runCli(['pricing', '--unknown', fixture('cases', 'pricing', 'logs'), '--pricing', fixture('cases', 'pricing', 'overrides.json'), '--json']);
     expect(JSON.parse(result.stdout).unpriced_models).toEqual([]);
   });
 });

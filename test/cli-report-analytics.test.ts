@@ -11,7 +11,7 @@
  */
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { fixture, runUsage } from './helpers/cli.js';
+import { fixture, runCli } from './helpers/cli.js';
 
 const activity = fixture('cases', 'analytics', 'activity');
 const cacheLogs = fixture('cases', 'analytics', 'cache');
@@ -34,7 +34,7 @@ interface ReportJson {
 }
 
 async function reportJson(args: string[]): Promise<ReportJson> {
-  const result = await runUsage(['report', ...args, '--json']);
+  const result = await runCli(['report', ...args, '--json']);
   expect(result.stderr).toBe('');
   expect(result.code).toBe(0);
   return JSON.parse(result.stdout) as ReportJson;
@@ -118,7 +118,7 @@ describe('usage report analytics', () => {
   });
 
   it('prints the analytics as tables, with n/a for unknown cache ratios', async () => {
-    const result = await runUsage(['report', activity, '--until', '2026-02-04', '--trend-days', '3']);
+    const result = await runCli(['report', activity, '--until', '2026-02-04', '--trend-days', '3']);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Activity');
     expect(result.stdout).toMatch(/│\s+5 │\s+2 │\s+3 │ claude-sonnet-4-5 │ 2026-02-04 │/);
@@ -130,7 +130,7 @@ describe('usage report analytics', () => {
   });
 
   it('writes the models table as CSV that parses back', async () => {
-    const result = await runUsage(['report', activity, '--csv']);
+    const result = await runCli(['report', activity, '--csv']);
     expect(result.code).toBe(0);
     const rows = parse(result.stdout, { columns: true }) as Array<Record<string, string>>;
     expect(rows.map((row) => [row['model'], row['total_tokens'], row['share']])).toEqual([
@@ -141,7 +141,7 @@ describe('usage report analytics', () => {
   });
 
   it('writes every analytics dataset as NDJSON and Markdown', async () => {
-    const ndjson = await runUsage(['report', activity, '--until', '2026-02-04', '--trend-days', '3', '--ndjson']);
+    const ndjson = await runCli(['report', activity, '--until', '2026-02-04', '--trend-days', '3', '--ndjson']);
     expect(ndjson.code).toBe(0);
     const lines = ndjson.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     const sections = new Set(lines.map((line) => line['section']));
@@ -150,7 +150,7 @@ describe('usage report analytics', () => {
     expect(lines.filter((line) => line['section'] === 'trend')).toHaveLength(3);
     expect(lines.find((line) => line['section'] === 'cache')).toMatchObject({ cache_hit_rate: null });
 
-    const markdown = await runUsage(['report', cacheLogs, '--markdown']);
+    const markdown = await runCli(['report', cacheLogs, '--markdown']);
     expect(markdown.code).toBe(0);
     expect(markdown.stdout).toContain('### By call source');
     expect(markdown.stdout).toContain('| compaction | 1 | 5,500 |');
@@ -159,7 +159,7 @@ describe('usage report analytics', () => {
   });
 
   it('rejects a bad --trend-days with one sentence and exit 2', async () => {
-    const result = await runUsage(['report', activity, '--trend-days', '0']);
+    const result = await runCli(['report', activity, '--trend-days', '0']);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/--trend-days "0" is not a number of days/);
     expect(result.stdout).toBe('');

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { discoverFiles } from '../src/sources/discover.js';
-import { createHome, fixture, runUsage } from './helpers/cli.js';
+import { createHome, fixture, runCli } from './helpers/cli.js';
 
 const DIALECT_FOLDERS = ['bamboo', 'claude', 'codex', 'jcode', 'kernex', 'lash', 'provider', 'thane'];
 
@@ -71,7 +71,7 @@ beforeAll(() => {
 
 describe('usage report on several dialects at once', () => {
   it('totals every token field and accounts for every line', async () => {
-    const result = await runUsage(['report', mixed, '--json']);
+    const result = await runCli(['report', mixed, '--json']);
     expect(result.stderr).toMatch(/skipped 25 malformed lines/);
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout) as ReportJson;
@@ -116,7 +116,7 @@ describe('usage report on several dialects at once', () => {
       .map((source) => (source.kind === 'file' ? readFileSync(source.path, 'utf8') : ''))
       .map((text) => (text.endsWith('\n') ? text : `${text}\n`))
       .join('');
-    const result = await runUsage(['report', '-', '--json'], { input });
+    const result = await runCli(['report', '-', '--json'], { input });
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout) as ReportJson;
     expect(tokenFields(report.totals)).toEqual(ALL);
@@ -129,7 +129,7 @@ describe('usage report on several dialects at once', () => {
   });
 
   it('demo: reads the whole fixtures folder', async () => {
-    const result = await runUsage(['report', fixture('logs')]);
+    const result = await runCli(['report', fixture('logs')]);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/claude-sonnet-4-5-20250929/);
     expect(result.stdout).toMatch(/gpt-5-codex/);
@@ -138,7 +138,7 @@ describe('usage report on several dialects at once', () => {
 
 describe('date ranges', () => {
   it('--since/--until (YYYY-MM-DD) keep November and leave out October and undated records', async () => {
-    const result = await runUsage(['report', mixed, '--since', '2026-11-01', '--until', '2026-11-30', '--json']);
+    const result = await runCli(['report', mixed, '--since', '2026-11-01', '--until', '2026-11-30', '--json']);
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout) as ReportJson;
     // Out of range (all in October, UTC): claude msg_01D (20 in, 500 out, 1000 1h write = 1520),
@@ -171,24 +171,24 @@ describe('date ranges', () => {
 
   it('accepts YYYYMMDD and treats --until as inclusive', async () => {
     // lash: only the opus turn (2026-10-31T23:30Z, 32050 tokens) is before November.
-    const since = JSON.parse((await runUsage(['report', fixture('logs', 'lash'), '--since', '20261101', '--json'])).stdout) as ReportJson;
+    const since = JSON.parse((await runCli(['report', fixture('logs', 'lash'), '--since', '20261101', '--json'])).stdout) as ReportJson;
     // 63710 − 32050
     expect(since.totals['total_tokens']).toBe(31660);
     expect(since.excluded.out_of_range).toBe(1);
-    const until = JSON.parse((await runUsage(['report', fixture('logs', 'lash'), '--until', '20261031', '--json'])).stdout) as ReportJson;
+    const until = JSON.parse((await runCli(['report', fixture('logs', 'lash'), '--until', '20261031', '--json'])).stdout) as ReportJson;
     expect(until.totals['total_tokens']).toBe(32050);
     expect(until.excluded.out_of_range).toBe(4);
   });
 
   it('--until before --since is a usage error', async () => {
-    const result = await runUsage(['report', fixture('logs', 'lash'), '--since', '2026-11-10', '--until', '2026-11-01']);
+    const result = await runCli(['report', fixture('logs', 'lash'), '--since', '2026-11-10', '--until', '2026-11-01']);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/--until 2026-11-01 is before --since 2026-11-10/);
   });
 
   it('a date that is not a date is a usage error', async () => {
-    const result = await runUsage(['report', fixture('logs', 'lash'), '--since', '2026-02-30']);
+    const result = await runCli(['report', fixture('logs', 'lash'), '--since', '2026-02-30']);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/--since "2026-02-30" is not a date/);
   });
@@ -197,7 +197,7 @@ describe('date ranges', () => {
 describe('paths', () => {
   it('a missing path alone: exit 2 and one line naming it', async () => {
     const missing = join(tmpdir(), 'usage-definitely-missing', 'logs');
-    const result = await runUsage(['report', missing]);
+    const result = await runCli(['report', missing]);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     const lines = result.stderr.trim().split('\n');
@@ -205,10 +205,11 @@ describe('paths', () => {
     expect(lines[0]).toContain(missing);
   });
 
-  it('a missing path next to a readable one: a warning, and the readable one is reported', async () => {
+  it('a missing path next to a readable one: the readable one is reported, then a warning and exit 1', async () => {
     const missing = join(tmpdir(), 'usage-definitely-missing.jsonl');
-    const result = await runUsage(['report', missing, fixture('logs', 'kernex'), '--json']);
-    expect(result.code).toBe(0);
+    const result = await runCli(['report', missing, fixture('logs', 'kernex'), '--json']);
+    // Unreadable input never ends in 0 (docs: Exit codes).
+    expect(result.code).toBe(1);
     expect(result.stderr).toMatch(new RegExp(`warning: .*${missing.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
     // kernex: 1500 + 800 + 700 + 2000 + 400
     expect((JSON.parse(result.stdout) as ReportJson).totals['total_tokens']).toBe(5400);
@@ -220,7 +221,7 @@ describe('paths', () => {
     writeFileSync(join(directory, 'logs', 'events.jsonl'), '{"ts":1793959200,"model":"gpt-4o","prompt":100,"completion":10,"total":110}\n');
     symlinkSync(directory, join(directory, 'logs', 'back-to-top'));
     symlinkSync(join(directory, 'logs'), join(directory, 'logs', 'itself'));
-    const result = await runUsage(['report', directory, '--json']);
+    const result = await runCli(['report', directory, '--json']);
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout) as ReportJson;
     // One file, read once, however many links lead to it: 100 + 10.
@@ -232,7 +233,7 @@ describe('paths', () => {
 describe('--strict', () => {
   it('stops at the first malformed line with file:line: reason and exit 1', async () => {
     const path = fixture('logs', 'thane', 'usage.jsonl');
-    const result = await runUsage(['report', path, '--strict', '--json']);
+    const result = await runCli(['report', path, '--strict', '--json']);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain(`${path}:5: negative_or_non_integer_tokens`);
@@ -241,7 +242,7 @@ describe('--strict', () => {
   it('passes a clean file', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'usage-clean-'));
     writeFileSync(join(directory, 'events.jsonl'), '{"ts":1793959200,"model":"gpt-4o","prompt":100,"completion":10,"total":110}\n');
-    const result = await runUsage(['report', directory, '--strict', '--json']);
+    const result = await runCli(['report', directory, '--strict', '--json']);
     expect(result.code).toBe(0);
   });
 });
@@ -252,7 +253,7 @@ describe('default locations', () => {
     const project = join(home, '.claude', 'projects', '-home-dev-webapp');
     mkdirSync(project, { recursive: true });
     cpSync(fixture('logs', 'claude', 'projects', '-home-dev-api', '9b8c7d6e-5f4a-4b3c-8d2e-1f0a9b8c7d6e.jsonl'), join(project, 's.jsonl'));
-    const result = await runUsage(['report', '--json'], { home });
+    const result = await runCli(['report', '--json'], { home });
     expect(result.code).toBe(0);
     expect(result.stderr).toContain(join(home, '.claude', 'projects'));
     const report = JSON.parse(result.stdout) as ReportJson;
@@ -261,7 +262,7 @@ describe('default locations', () => {
   });
 
   it('with nothing there, exit 2 and a message on how to pass a path', async () => {
-    const result = await runUsage(['report']);
+    const result = await runCli(['report']);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/Pass a file or directory/);
@@ -274,7 +275,7 @@ describe('costs that leave out unpriced usage', () => {
   const args = ['report', fixture('cases', 'periods', 'usage.jsonl'), '--pricing', fixture('cases', 'periods', 'prices.json'), '--until', '2026-11-10', '--trend-days', '9'];
 
   it('are lower bounds (≥) in the model and trend tables; an unknown cost is ?', async () => {
-    const result = await runUsage(args);
+    const result = await runCli(args);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/│ test-alpha .* \$7\.40 │/);
     expect(result.stdout).toMatch(/│ test-gamma .* \? │/);
@@ -287,9 +288,9 @@ describe('costs that leave out unpriced usage', () => {
   });
 
   it('are marked in Markdown too, and CSV carries the unpriced tokens', async () => {
-    const markdown = await runUsage([...args, '--markdown']);
+    const markdown = await runCli([...args, '--markdown']);
     expect(markdown.stdout).toContain('| **total** | **5** | **4.3M** | **1.7M** | **0** | **0** | **6.0M** | **≥$9.40** | **100.0%** |');
-    const csv = await runUsage([...args, '--csv']);
+    const csv = await runCli([...args, '--csv']);
     const lines = csv.stdout.trimEnd().split('\r\n');
     expect(lines[0]?.split(',').at(-1)).toBe('unpriced_tokens');
     expect(lines.at(-1)).toMatch(/^total,.*,9\.4,.*,1500$/);

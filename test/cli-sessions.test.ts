@@ -9,7 +9,7 @@
  */
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { fixture, runUsage } from './helpers/cli.js';
+import { fixture, runCli } from './helpers/cli.js';
 
 const logs = fixture('cases', 'analytics', 'cache');
 
@@ -28,7 +28,7 @@ interface SessionRow {
 
 describe('usage sessions', () => {
   it('prints one JSON row per session in order of first activity', async () => {
-    const result = await runUsage(['sessions', logs, '--json']);
+    const result = await runCli(['sessions', logs, '--json']);
     expect(result.code).toBe(0);
     const json = JSON.parse(result.stdout) as { schema: number; kind: string; sessions: SessionRow[] };
     expect(json.schema).toBe(1);
@@ -50,7 +50,7 @@ describe('usage sessions', () => {
   });
 
   it('lists one session’s calls in order with --id', async () => {
-    const result = await runUsage(['sessions', logs, '--id', 's-gamma', '--json']);
+    const result = await runCli(['sessions', logs, '--id', 's-gamma', '--json']);
     expect(result.code).toBe(0);
     const json = JSON.parse(result.stdout) as {
       kind: string;
@@ -69,7 +69,7 @@ describe('usage sessions', () => {
 
   it('marks cold rounds with "cold" in the --id table and Markdown, and keeps booleans in CSV', async () => {
     // Calls 4 and 7 of s-alpha are its two cold rounds.
-    const table = await runUsage(['sessions', logs, '--id', 's-alpha']);
+    const table = await runCli(['sessions', logs, '--id', 's-alpha']);
     expect(table.code).toBe(0);
     const coldCells = table.stdout
       .split('\n')
@@ -78,25 +78,25 @@ describe('usage sessions', () => {
     expect(coldCells).toEqual(['', '', '', 'cold', '', '', 'cold']);
     expect(table.stdout).not.toMatch(/\b(true|false)\b/);
 
-    const markdown = await runUsage(['sessions', logs, '--id', 's-alpha', '--markdown']);
+    const markdown = await runCli(['sessions', logs, '--id', 's-alpha', '--markdown']);
     const rows = markdown.stdout.split('\n').filter((line) => /^\| \d /.test(line));
     expect(rows.map((line) => line.split('|').at(-2)?.trim())).toEqual(['', '', '', 'cold', '', '', 'cold']);
     expect(markdown.stdout).not.toMatch(/\b(true|false)\b/);
 
-    const csv = await runUsage(['sessions', logs, '--id', 's-alpha', '--csv']);
+    const csv = await runCli(['sessions', logs, '--id', 's-alpha', '--csv']);
     const calls = parse(csv.stdout, { columns: true }) as Array<Record<string, string>>;
     expect(calls.map((call) => call['cold_round'])).toEqual(['false', 'false', 'false', 'true', 'false', 'false', 'true']);
   });
 
   it('rejects an unknown --id with exit 2', async () => {
-    const result = await runUsage(['sessions', logs, '--id', 'nope']);
+    const result = await runCli(['sessions', logs, '--id', 'nope']);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/--id "nope" matches no session/);
     expect(result.stdout).toBe('');
   });
 
   it('prints a table with wall-clock times in --tz', async () => {
-    const result = await runUsage(['sessions', logs, '--tz', 'Asia/Tokyo']);
+    const result = await runCli(['sessions', logs, '--tz', 'Asia/Tokyo']);
     expect(result.code).toBe(0);
     // 09:00Z is 18:00 in Tokyo.
     expect(result.stdout).toMatch(/│ s-alpha │ 2026-02-10 18:00:00 │ 2026-02-10 18:15:00 │\s+15m │ claude-sonnet-4-5 │\s+7 │\s+60\.9k │/);
@@ -104,7 +104,7 @@ describe('usage sessions', () => {
   });
 
   it('writes CSV that parses back, NDJSON rows and Markdown', async () => {
-    const csv = await runUsage(['sessions', logs, '--csv']);
+    const csv = await runCli(['sessions', logs, '--csv']);
     expect(csv.code).toBe(0);
     const rows = parse(csv.stdout, { columns: true }) as Array<Record<string, string>>;
     expect(rows.map((row) => [row['session'], row['first'], row['duration_ms'], row['calls'], row['total_tokens'], row['cold_rounds']])).toEqual([
@@ -113,14 +113,14 @@ describe('usage sessions', () => {
       ['s-gamma', '2026-02-10 11:00:00', '120000', '3', '6130', '1'],
     ]);
 
-    const ndjson = await runUsage(['sessions', logs, '--id', 's-alpha', '--ndjson']);
+    const ndjson = await runCli(['sessions', logs, '--id', 's-alpha', '--ndjson']);
     expect(ndjson.code).toBe(0);
     const calls = ndjson.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(calls).toHaveLength(7);
     expect(calls.map((call) => call['cold_round'])).toEqual([false, false, false, true, false, false, true]);
     expect(calls[5]).toMatchObject({ section: 'calls', source: 'compaction', input_tokens: 5000 });
 
-    const markdown = await runUsage(['sessions', logs, '--markdown']);
+    const markdown = await runCli(['sessions', logs, '--markdown']);
     expect(markdown.code).toBe(0);
     expect(markdown.stdout).toContain('### Sessions');
     expect(markdown.stdout).toMatch(/\| s-beta \| 2026-02-10 10:00:00 \| 2026-02-10 10:05:00 \| 5m \| gpt-5 \| 2 \| 4,100 \|/);

@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fixture, runUsage } from './helpers/cli.js';
+import { fixture, runCli } from './helpers/cli.js';
 
 interface ValidateJson {
   kind: string;
@@ -39,7 +39,7 @@ function cleanFile(): string {
 
 describe('usage validate', () => {
   it('exits 0 on a clean file', async () => {
-    const result = await runUsage(['validate', cleanFile()]);
+    const result = await runCli(['validate', cleanFile()]);
     expect(result.code).toBe(0);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/2 records/);
@@ -47,10 +47,10 @@ describe('usage validate', () => {
     expect(result.stderr).toMatch(/All lines are valid/);
   });
 
-  it('lists every malformed line as file:line: reason on stdout and exits 1', async () => {
+  it('lists every malformed line as file:line: reason on stdout and exits 4 (the answer is no)', async () => {
     const path = fixture('logs', 'thane', 'usage.jsonl');
-    const result = await runUsage(['validate', path]);
-    expect(result.code).toBe(1);
+    const result = await runCli(['validate', path]);
+    expect(result.code).toBe(4);
     const lines = result.stdout.trim().split('\n');
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(new RegExp(`^${escapeRegExp(path)}:5: negative_or_non_integer_tokens \\(.+\\)$`));
@@ -61,8 +61,8 @@ describe('usage validate', () => {
 
   it('checks every line, so a line naming no usage field is unknown_dialect', async () => {
     const path = fixture('logs', 'provider', 'usage.jsonl');
-    const result = await runUsage(['validate', path, '--json']);
-    expect(result.code).toBe(1);
+    const result = await runCli(['validate', path, '--json']);
+    expect(result.code).toBe(4);
     const report = JSON.parse(result.stdout) as ValidateJson;
     // provider: prompt −1, completion 2.5, the {"level":"info"} line, the cut-off line
     expect(report.skipped).toEqual({ lines: 4, reasons: { negative_or_non_integer_tokens: 2, unknown_dialect: 1, invalid_json: 1 } });
@@ -75,8 +75,8 @@ describe('usage validate', () => {
   });
 
   it('--json parses and counts per dialect and per reason over several dialects', async () => {
-    const result = await runUsage(['validate', fixture('logs', 'claude'), fixture('logs', 'kernex'), '--json']);
-    expect(result.code).toBe(1);
+    const result = await runCli(['validate', fixture('logs', 'claude'), fixture('logs', 'kernex'), '--json']);
+    expect(result.code).toBe(4);
     const report = JSON.parse(result.stdout) as ValidateJson;
     expect(report).toMatchObject({
       kind: 'validate',
@@ -98,8 +98,8 @@ describe('usage validate', () => {
   });
 
   it('--format counts lines that do not fit against the named dialect', async () => {
-    const result = await runUsage(['validate', cleanFile(), '--format', 'kernex', '--json']);
-    expect(result.code).toBe(1);
+    const result = await runCli(['validate', cleanFile(), '--format', 'kernex', '--json']);
+    expect(result.code).toBe(4);
     const report = JSON.parse(result.stdout) as ValidateJson;
     // Neither jcode line has kernex's `tokens`.
     expect(report.skipped_by_dialect).toEqual({ kernex: 2 });
@@ -107,7 +107,7 @@ describe('usage validate', () => {
   });
 
   it('rejects an unknown --format with one sentence', async () => {
-    const result = await runUsage(['validate', cleanFile(), '--format', 'cursor']);
+    const result = await runCli(['validate', cleanFile(), '--format', 'cursor']);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/--format "cursor" is not a known dialect/);
   });

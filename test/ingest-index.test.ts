@@ -6,6 +6,7 @@
 import { appendFileSync, mkdtempSync, readFileSync, renameSync, rmSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { UsageRecord } from '../src/core/record.js';
@@ -208,17 +209,23 @@ describe('the persistent index', () => {
     writeFileSync(join(logs, 'a.jsonl'), claudeLine(1, 5) + claudeLine(2, 6));
     setOld(join(logs, 'a.jsonl'));
     const path = join(index, INDEX_FILE_NAME);
-    /** Rewrites the header (JSON between the sections and the trailing length + magic). */
+    /**
+     * Rewrites the header (JSON between the sections and the trailing data
+     * checksum, header checksum, length and magic), with a matching header
+     * checksum: a plausible forgery, which the checks behind the checksum must catch.
+     */
     const damageHeader = (change: (header: { entries: Array<Record<string, unknown>> }) => void): void => {
       const bytes = readFileSync(path);
       const length = bytes.readUInt32LE(bytes.length - 12);
-      const start = bytes.length - 12 - length;
+      const start = bytes.length - 20 - length;
       const header = JSON.parse(bytes.toString('utf8', start, start + length));
       change(header);
       const json = Buffer.from(JSON.stringify(header));
-      const size = Buffer.alloc(4);
-      size.writeUInt32LE(json.length);
-      writeFileSync(path, Buffer.concat([bytes.subarray(0, start), json, size, bytes.subarray(bytes.length - 8)]));
+      const tail = Buffer.alloc(12);
+      tail.writeUInt32LE(bytes.readUInt32LE(bytes.length - 20), 0);
+      tail.writeUInt32LE(crc32(json), 4);
+      tail.writeUInt32LE(json.length, 8);
+      writeFileSync(path, Buffer.concat([bytes.subarray(0, start), json, tail, bytes.subarray(bytes.length - 8)]));
     };
     const sectionOf = (header: { entries: Array<Record<string, unknown>> }) =>
       ((header.entries[0] as Record<string, unknown>)['sections'] as Array<Record<string, unknown>>)[0] as Record<string, unknown>;
@@ -231,6 +238,10 @@ describe('the persistent index', () => {
       },
       (header: { entries: Array<Record<string, unknown>> }) => {
         (header.entries[0] as Record<string, unknown>)['tally'] = { files: 1 };
+      },
+      // A short text table: rows name texts the section does not hold (issue 13, case 12).
+      (header: { entries: Array<Record<string, unknown>> }) => {
+        sectionOf(header)['texts'] = [];
       },
     ]) {
       await run(logs, index);

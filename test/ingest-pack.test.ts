@@ -9,7 +9,7 @@ import { CONTEXT_FIELDS, type FieldDeclaration, RECORD_FIELDS } from '../src/cor
 import { type ContextSnapshot, createRecord, type UsageRecord } from '../src/core/record.js';
 import { DIALECT_NAMES } from '../src/dialects/registry.js';
 import { Deduplicator } from '../src/ingest/ingest.js';
-import { hashKey, packRecords, RecordStore, readPackedRow, unpackRecords } from '../src/ingest/pack.js';
+import { hashKey, packRecords, parseKeySecret, RecordStore, readPackedRow, unpackRecords } from '../src/ingest/pack.js';
 
 const count = fc.integer({ min: 0, max: 2 ** 40 });
 
@@ -43,11 +43,13 @@ const recordArbitrary = fc.record(
   Object.fromEntries((RECORD_FIELDS as readonly FieldDeclaration[]).map((field) => [field.name, arbitraryFor(field)])),
 ) as unknown as fc.Arbitrary<UsageRecord>;
 
+const SECRET = parseKeySecret('0123456789abcdef');
+
 describe('packRecords / unpackRecords', () => {
   it('gives back every record, its line and its key', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(recordArbitrary, fc.option(fc.string(), { nil: undefined })), { maxLength: 20 }), (rows) => {
-        const entries = rows.map(([record, key], line) => ({ record, line: line + 1, dedupKey: key === undefined ? undefined : hashKey(key) }));
+        const entries = rows.map(([record, key], line) => ({ record, line: line + 1, dedupKey: key === undefined ? undefined : hashKey(key, SECRET) }));
         const out: Array<{ record: UsageRecord; order: number; dedupKey?: string | undefined }> = [];
         unpackRecords(packRecords(entries), 3, (entry) => out.push(entry));
         expect(out.map((entry) => entry.record)).toEqual(entries.map((entry) => entry.record));
@@ -108,7 +110,7 @@ describe('Deduplicator', () => {
               { dialect: 'claude', timestamp: 1_000 + index, model: `m${index}`, cacheReported: true, context: null },
               { inputTokens: 1, outputTokens: offer.output },
             );
-            const dedupKey = hashKey(`k${offer.key}`);
+            const dedupKey = hashKey(`k${offer.key}`, SECRET);
             const order = orders[index] as number;
             if (offer.packed) {
               const packed = packRecords([{ record, line: 1, dedupKey }]);

@@ -10,7 +10,8 @@ import {
   readWeekKey,
 } from '../src/reducers/periods.js';
 import { reduceAll } from '../src/reducers/reducer.js';
-import { buildPeriodChart, buildPeriodsReport, parseMetric, parseStartOfWeek } from '../src/reports/periods.js';
+import { metric, parseStartOfWeek, startOfWeek } from '../src/cli/flags.js';
+import { buildPeriodChart, buildPeriodsReport } from '../src/reports/periods.js';
 import type { IngestSummary } from '../src/ingest/ingest.js';
 
 function priced(iso: string | null, model: string, input: number, output: number, cost: number | null): PricedRecord {
@@ -223,10 +224,11 @@ describe('periods report', () => {
   });
 
   it('parses --metric and --start-of-week, rejecting anything else', () => {
-    expect(parseMetric(undefined)).toBe('cost');
+    const parseMetric = metric.parse ?? ((text: string) => text);
+    expect(metric.defaultValue).toBe('cost');
     expect(parseMetric('tokens')).toBe('tokens');
     expect(() => parseMetric('dollars')).toThrow(/--metric "dollars"/);
-    expect(parseStartOfWeek(undefined)).toBe('monday');
+    expect(startOfWeek.defaultValue).toBe('monday');
     expect(parseStartOfWeek('Sun')).toBe('sunday');
     expect(parseStartOfWeek('SATURDAY')).toBe('saturday');
     expect(() => parseStartOfWeek('mo')).toThrow(/--start-of-week/);

@@ -6,7 +6,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createHome, ROOT, runUsage } from './helpers/cli.js';
+import { createHome, ROOT, runCli } from './helpers/cli.js';
 
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 
@@ -110,7 +110,7 @@ describe('README.md tour', () => {
       // A fresh home keeps the real config, logs and index out of it; the relative fixture paths need the repo root.
       const home = createHome();
       try {
-        const result = await runUsage(example.args, { home, cwd: ROOT });
+        const result = await runCli(example.args, { home, cwd: ROOT });
         expect(normaliseOutput(result.stdout), `stderr:\n${result.stderr}`).toBe(example.stdout);
         expect(result.code, `stderr:\n${result.stderr}`).toBe(example.exitCode);
       } finally {

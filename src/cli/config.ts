@@ -12,12 +12,12 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
+import type { CostMode } from '../pricing/types.js';
+import type { BudgetGroup, BudgetPeriod } from '../reports/options.js';
 import type { CliContext } from './context.js';
 
 export const CONFIG_FILE_NAME = 'usage.config.json';
 
-export type BudgetPeriod = 'day' | 'week' | 'month' | 'all';
-export type BudgetGroup = 'model' | 'project';
 
 export interface BudgetConfig {
   maxCost?: number;
@@ -33,7 +33,9 @@ export interface UsageConfig {
   paths?: string[];
   tz?: string;
   pricing?: string;
-  costMode?: 'calculate' | 'recorded' | 'auto';
+  costMode?: CostMode;
+  /** The name `usage export` stamps on this machine's records. */
+  machine?: string;
   budgets?: BudgetConfig;
 }
 
@@ -66,7 +68,8 @@ function resolveConfigPath(path: string, folder: string, home: string): string {
 export async function parseConfig(text: string, file: string, home: string): Promise<UsageConfig> {
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    // Editors on Windows save UTF-8 with a byte-order mark; it is not part of the JSON.
+    raw = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (error) {
     throw new UsageError(`Config file ${file} is not valid JSON: ${(error as Error).message}.`);
   }
@@ -88,6 +91,7 @@ export async function parseConfig(text: string, file: string, home: string): Pro
   if (value.tz !== undefined) config.tz = value.tz;
   if (value.pricing !== undefined) config.pricing = resolveConfigPath(value.pricing, folder, home);
   if (value.costMode !== undefined) config.costMode = value.costMode;
+  if (value.machine !== undefined) config.machine = value.machine;
   if (value.budgets !== undefined) {
     const budgets: BudgetConfig = {};
     const { maxCost, maxTokens, period, by, warnAt } = value.budgets;

@@ -9,6 +9,13 @@ export interface Output {
   write(text: string): void;
   isTTY: boolean;
   columns: number;
+  /**
+   * Why writing failed, when it did: `EPIPE` (the reader went away, as with
+   * `| head`) is not an error worth a word; anything else (a full disk) is.
+   */
+  readonly failure?: NodeJS.ErrnoException | undefined;
+  /** Resolves once everything written so far has left the process (or failed to). */
+  flush?(): Promise<void>;
 }
 
 export interface CliContext {
@@ -29,12 +36,42 @@ export interface CliContext {
   platform?: string;
 }
 
+/**
+ * A process stream that never throws: once writing fails (EPIPE when the
+ * reader is gone, ENOSPC on a full disk, a closed stderr), further writes are
+ * dropped and the failure is kept for the exit code, so the run still ends
+ * with its real verdict and never with an uncaught exception.
+ */
 function wrap(stream: NodeJS.WriteStream): Output {
   const fromEnvironment = Number(process.env['COLUMNS']);
+  let failure: NodeJS.ErrnoException | undefined;
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    failure ??= error;
+  });
   return {
     write: (text) => {
-      stream.write(text);
+      if (failure) return;
+      try {
+        stream.write(text);
+      } catch (error) {
+        failure ??= error as NodeJS.ErrnoException;
+      }
     },
+    get failure() {
+      return failure;
+    },
+    flush: () =>
+      new Promise((resolve) => {
+        if (failure || stream.destroyed) {
+          resolve();
+          return;
+        }
+        // The callback runs after the data ahead of it is written, with the error if writing failed.
+        stream.write('', (error) => {
+          if (error) failure ??= error;
+          resolve();
+        });
+      }),
     isTTY: Boolean(stream.isTTY),
     // Piped output has no width to fit: keep every column unless COLUMNS says otherwise.
     columns:

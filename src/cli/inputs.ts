@@ -3,83 +3,95 @@
  * strictness) into what the core needs, turning every mistake into one clear
  * UsageError sentence.
  */
+import { createRecordFilter } from '../core/filter.js';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { AnalyzeOptions, TimeRange } from '../core/analyze.js';
 import { UsageError } from '../core/errors.js';
-import { DIALECT_NAMES, type DialectName } from '../dialects/registry.js';
+import type { DialectName } from '../dialects/registry.js';
 import type { IndexOptions, IngestSummary } from '../ingest/ingest.js';
-import { discoverFiles, findDefaultLocations, listDefaultLocations, type Source } from '../sources/discover.js';
-import { addDays, isValidTimeZone, parseCalendarDate, startOfDay, type CalendarDate } from '../time/zone.js';
-import { loadConfig } from './config.js';
-import type { CliContext } from './context.js';
 import type { RecordPricer } from '../pricing/calculate.js';
-import { type PricingFlags, resolvePricer } from './pricing.js';
+import type { CostMode } from '../pricing/types.js';
+import { DEFAULT_START_OF_WEEK, type Weekday } from '../reducers/periods.js';
+import { type DiscoveryProblem, discoverFiles, findDefaultLocations, listDefaultLocations, type Source } from '../sources/discover.js';
+import { addDays, type CalendarDate, formatCalendarDate, readCalendarDate, startOfDay } from '../time/zone.js';
+import type { UsageConfig } from './config.js';
+import type { CliContext } from './context.js';
+import type { DateExpression, RangeEdge } from './dates.js';
+import { resolvePricer } from './pricing.js';
 
-export interface InputFlags extends PricingFlags {
-  config?: string | undefined;
-  cache?: boolean | undefined;
-  cacheDir?: string | undefined;
-  since?: string | undefined;
-  until?: string | undefined;
+/** The reading options a command may take (see LOG_FLAGS and LINE_FLAGS in ./flags.ts), already parsed. */
+export interface InputOptions {
+  since?: DateExpression | undefined;
+  until?: DateExpression | undefined;
   tz?: string | undefined;
-  format?: string | undefined;
+  format?: DialectName | undefined;
   strict?: boolean | undefined;
   quiet?: boolean | undefined;
+  pricing?: string | undefined;
+  costMode?: CostMode | undefined;
+  cacheDir?: string | undefined;
+  cache?: boolean | undefined;
+  startOfWeek?: Weekday | undefined;
+  agent?: readonly string[] | undefined;
+  machine?: readonly string[] | undefined;
+  project?: readonly string[] | undefined;
+  model?: readonly string[] | undefined;
 }
 
 export interface ResolvedInputs {
   sources: Source[];
+  /** Paths that were given or found but cannot be read; reported by the runner, and the run exits 1. */
+  problems: DiscoveryProblem[];
+  /** Which default locations were read (for stderr, unless --quiet). */
+  notes: string[];
   zone: string;
+  /** Today in the zone. */
+  today: CalendarDate;
   range: TimeRange;
   since: CalendarDate | null;
   until: CalendarDate | null;
   analyzeOptions: AnalyzeOptions;
-  /** Prices records and remembers which could not be priced (see warnUnpriced in ./pricing.js). */
-  pricer: RecordPricer;
+  /**
+   * Prices records and remembers which could not be priced (see
+   * listUnpricedModels in ./pricing.js); null for commands that read lines only.
+   */
+  pricer: RecordPricer | null;
 }
 
-export function parseDateFlag(flag: string, text: string): CalendarDate {
-  const date = parseCalendarDate(text);
-  if (!date) throw new UsageError(`${flag} "${text}" is not a date: use YYYY-MM-DD or YYYYMMDD.`);
-  return date;
+/** Settles a date flag to a day in the zone: a start keeps the first day of a relative period, an end its last. */
+export function resolveDate(
+  expression: DateExpression | undefined,
+  edge: RangeEdge,
+  today: CalendarDate,
+  startOfWeek: Weekday = DEFAULT_START_OF_WEEK,
+): CalendarDate | null {
+  return expression ? expression.resolve(edge, today, startOfWeek) : null;
 }
 
-export function resolveZone(flag: string | undefined, context: CliContext): string {
-  const zone = flag ?? context.env['TZ'] ?? context.systemTimeZone;
-  if (!isValidTimeZone(zone)) {
-    throw new UsageError(`--tz "${zone}" is not a time zone: use an IANA name such as UTC or Europe/Berlin.`);
-  }
-  return zone;
-}
-
-export function resolveFormat(flag: string | undefined): DialectName | undefined {
-  if (flag === undefined) return undefined;
-  if (!(DIALECT_NAMES as readonly string[]).includes(flag)) {
-    throw new UsageError(`--format "${flag}" is not a known dialect: use one of ${DIALECT_NAMES.join(', ')}.`);
-  }
-  return flag as DialectName;
-}
-
+/** --since and --until (or the --against pair) → an instant range; --until is inclusive. */
 export function resolveRange(
-  sinceText: string | undefined,
-  untilText: string | undefined,
+  sinceFlag: string,
+  untilFlag: string,
+  since: CalendarDate | null,
+  until: CalendarDate | null,
   zone: string,
 ): { range: TimeRange; since: CalendarDate | null; until: CalendarDate | null } {
-  const since = sinceText === undefined ? null : parseDateFlag('--since', sinceText);
-  const until = untilText === undefined ? null : parseDateFlag('--until', untilText);
   const start = since ? startOfDay(since, zone) : null;
-  // --until is inclusive: the range ends where the next day starts.
+  // The range ends where the day after --until starts.
   const end = until ? startOfDay(addDays(until, 1), zone) : null;
-  if (start !== null && end !== null && end <= start) {
-    throw new UsageError(`--until ${untilText} is before --since ${sinceText}.`);
+  if (start !== null && end !== null && end <= start && since && until) {
+    throw new UsageError(`${untilFlag} ${formatCalendarDate(until)} is before ${sinceFlag} ${formatCalendarDate(since)}.`);
   }
   return { range: { start, end }, since, until };
 }
 
-/** Paths → sources. With no paths, the default log locations that exist. */
-export async function resolveSources(paths: readonly string[], context: CliContext, quiet = false): Promise<Source[]> {
-  const environment = { home: context.home, variables: context.env, platform: context.platform ?? 'linux' };
+/** Paths → sources, and the paths that cannot be read. With no paths, the default log locations that exist. */
+export async function resolveSources(
+  paths: readonly string[],
+  context: CliContext,
+): Promise<{ sources: Source[]; problems: DiscoveryProblem[]; notes: string[] }> {
+  const environment = { home: context.home, variables: context.env , platform: context.platform ?? 'linux' };
   if (paths.length === 0) {
     const found = await findDefaultLocations(environment);
     if (found.length === 0) {
@@ -90,12 +102,8 @@ export async function resolveSources(paths: readonly string[], context: CliConte
         `No usage logs found in the default locations (${looked}). Pass a file or directory, e.g. \`usage report ~/logs\`, or - for stdin.`,
       );
     }
-    if (!quiet) {
-      for (const location of found) context.stderr.write(`Reading ${location.description} logs from ${location.path}\n`);
-    }
-    const discovery = await discoverFiles(found.map((location) => location.path));
-    reportProblems(discovery.problems, context);
-    return discovery.sources;
+    const notes = found.map((location) => `Reading ${location.description} logs from ${location.path}`);
+    return { ...(await discoverFiles(found.map((location) => location.path))), notes };
   }
   const sources: Source[] = [];
   const filePaths: string[] = [];
@@ -114,16 +122,11 @@ export async function resolveSources(paths: readonly string[], context: CliConte
     const rest = discovery.problems.length > 1 ? ` (and ${discovery.problems.length - 1} more)` : '';
     throw new UsageError(`Cannot read ${first?.path}: ${first?.message}${rest}.`);
   }
-  reportProblems(discovery.problems, context);
-  return [...discovery.sources, ...sources];
-}
-
-function reportProblems(problems: ReadonlyArray<{ path: string; message: string }>, context: CliContext): void {
-  for (const problem of problems) context.stderr.write(`warning: skipping ${problem.path}: ${problem.message}\n`);
+  return { sources: [...discovery.sources, ...sources], problems: discovery.problems, notes: [] };
 }
 
 /** The index folder: --cache-dir, else $XDG_CACHE_HOME/usage, else ~/.cache/usage. */
-export function resolveIndexDirectory(flags: Pick<InputFlags, 'cacheDir'>, context: CliContext): string {
+export function resolveIndexDirectory(flags: Pick<InputOptions, 'cacheDir'>, context: CliContext): string {
   if (flags.cacheDir) return resolve(context.cwd, flags.cacheDir);
   const base = context.env['XDG_CACHE_HOME'] || join(context.home, '.cache');
   return join(base, 'usage');
@@ -134,7 +137,7 @@ export function resolveIndexDirectory(flags: Pick<InputFlags, 'cacheDir'>, conte
  * A folder that cannot be created is a warning, not a failure: the run just
  * reads everything.
  */
-async function resolveIndex(flags: InputFlags, context: CliContext): Promise<IndexOptions | undefined> {
+async function resolveIndex(flags: InputOptions, context: CliContext): Promise<IndexOptions | undefined> {
   if (flags.cache === false || context.env['USAGE_NO_CACHE']) return undefined;
   const directory = resolveIndexDirectory(flags, context);
   try {
@@ -170,60 +173,58 @@ export function chooseWorkers(sources: readonly Source[], context: CliContext): 
   return Math.min(context.cores, 4, files);
 }
 
-/** Flags override the config file; the config file overrides built-in defaults. */
-export async function resolveInputs(paths: readonly string[], flags: InputFlags, context: CliContext): Promise<ResolvedInputs> {
-  const config = await loadConfig(flags.config, context);
-  const zone = resolveZone(flags.tz ?? config.tz, context);
-  const { range, since, until } = resolveRange(flags.since, flags.until, zone);
-  const format = resolveFormat(flags.format);
-  const pricer = await resolvePricer(
-    { ...flags, pricing: flags.pricing ?? config.pricing, costMode: flags.costMode ?? config.costMode },
-    context,
+/** Parsed options (flags over the config file over the environment) → what the core needs. */
+export async function resolveInputs(
+  args: readonly string[],
+  options: InputOptions,
+  config: UsageConfig,
+  context: CliContext,
+  family: 'logs' | 'lines',
+): Promise<ResolvedInputs> {
+  const zone = options.tz ?? 'UTC';
+  const today = readCalendarDate(context.now.getTime(), zone);
+  const { range, since, until } = resolveRange(
+    '--since',
+    '--until',
+    resolveDate(options.since, 'start', today, options.startOfWeek),
+    resolveDate(options.until, 'end', today, options.startOfWeek),
+    zone,
   );
-  const priceRecord = pricer.priceRecord;
-  const sources = await resolveSources(paths.length > 0 ? paths : (config.paths ?? []), context, flags.quiet);
+  // Reading lines needs no prices: validate never loads the price data.
+  const pricer = family === 'logs' ? await resolvePricer({ pricing: options.pricing, costMode: options.costMode }, context) : null;
+  const { sources, problems, notes } = await resolveSources(args.length > 0 ? args : (config.paths ?? []), context);
   return {
     sources,
+    problems,
+    notes,
     zone,
+    today,
     range,
     since,
     until,
     analyzeOptions: {
       range,
-      format,
-      strict: flags.strict,
-      priceRecord,
+      format: options.format,
+      strict: options.strict,
+      priceRecord: pricer?.priceRecord,
+      filter: createRecordFilter({ agent: options.agent, machine: options.machine, project: options.project, model: options.model }),
       prefilter: true,
       // --strict reads on one thread, so the line it stops at is always the
       // first malformed line in input order, not whichever a worker met first.
-      workers: flags.strict ? 0 : chooseWorkers(sources, context),
-      index: await resolveIndex(flags, context),
+      workers: options.strict ? 0 : chooseWorkers(sources, context),
+      index: family === 'logs' ? await resolveIndex(options, context) : undefined,
     },
     pricer,
   };
 }
 
-/**
- * After a run: files that failed to open are warnings, unless nothing at all
- * could be read, which is the same usage error as a missing path.
- */
-export function checkReadable(summary: IngestSummary, context: CliContext): void {
-  if (summary.files === 0 && summary.unreadable.length > 0) {
-    const [first] = summary.unreadable;
-    throw new UsageError(`Cannot read ${first?.path}: ${first?.message}.`);
-  }
-  for (const entry of summary.unreadable) context.stderr.write(`warning: skipped ${entry.path}: ${entry.message}\n`);
-}
-
 /** One line on stderr about skipped lines, so people notice without it polluting stdout. */
-export function noteSkipped(summary: IngestSummary, context: CliContext, quiet = false): void {
-  if (quiet || summary.skipped.lines === 0) return;
+export function describeSkipped(summary: IngestSummary): string | null {
+  if (summary.skipped.lines === 0) return null;
   // Most frequent first (the summary lists them by name).
   const reasons = Object.entries(summary.skipped.reasons)
     .sort(([a, x = 0], [b, y = 0]) => y - x || (a < b ? -1 : 1))
     .map(([reason, count]) => `${count} ${reason}`)
     .join(', ');
-  context.stderr.write(
-    `note: skipped ${summary.skipped.lines} malformed line${summary.skipped.lines === 1 ? '' : 's'} (${reasons}); run \`usage validate\` to list them.\n`,
-  );
+  return `note: skipped ${summary.skipped.lines} malformed line${summary.skipped.lines === 1 ? '' : 's'} (${reasons}); run \`usage validate\` to list them.`;
 }

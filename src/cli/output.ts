@@ -46,7 +46,3 @@ export async function renderDocument(document: Document, format: OutputFormat, c
     }
   }
 }
-
-export async function writeDocument(document: Document, context: CliContext, flags: OutputFlags): Promise<void> {
-  context.stdout.write(await renderDocument(document, resolveOutputFormat(flags), context, flags));
-}

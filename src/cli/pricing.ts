@@ -1,33 +1,25 @@
 /**
- * Resolves --pricing and --cost-mode into the record pricer, and writes the
- * one-line warnings about records whose cost is unknown at the end of a run.
+ * Resolves --pricing and --cost-mode into the record pricer, and words the
+ * one-line warnings about records whose cost is unknown (the runner writes
+ * them at the end of a run).
  */
 import { isAbsolute, resolve } from 'node:path';
-import type { PriceRecord } from '../core/analyze.js';
-import { UsageError } from '../core/errors.js';
 import { createRecordPricer, type RecordPricer, type UnpricedModel, type UnpricedReason } from '../pricing/calculate.js';
 import { loadBuiltinDatabase } from '../pricing/database.js';
 import { loadPricingFile, type OverrideDatabase } from '../pricing/overrides.js';
 import { createResolver, type Resolver } from '../pricing/resolve.js';
-import { COST_MODES, type CostMode } from '../pricing/types.js';
+import type { CostMode } from '../pricing/types.js';
 import { formatInteger, sanitizeText } from '../renderers/format.js';
 import type { CliContext } from './context.js';
 
-export interface PricingFlags {
+export interface PricingOptions {
+  /** The override file as given (relative to the working directory) or from the config file (absolute). */
   pricing?: string | undefined;
-  costMode?: string | undefined;
-}
-
-export function resolveCostMode(flag: string | undefined): CostMode {
-  const mode = flag ?? 'auto';
-  if (!(COST_MODES as readonly string[]).includes(mode)) {
-    throw new UsageError(`--cost-mode "${mode}" is not a cost mode: use calculate, recorded or auto.`);
-  }
-  return mode as CostMode;
+  costMode?: CostMode | undefined;
 }
 
 /** The built-in data plus the override file, if one was given. */
-export async function resolvePriceResolver(flags: PricingFlags, context: CliContext): Promise<Resolver> {
+export async function resolvePriceResolver(flags: PricingOptions, context: CliContext): Promise<Resolver> {
   let overrides: OverrideDatabase | null = null;
   if (flags.pricing !== undefined) {
     const path = isAbsolute(flags.pricing) ? flags.pricing : resolve(context.cwd, flags.pricing);
@@ -36,13 +28,8 @@ export async function resolvePriceResolver(flags: PricingFlags, context: CliCont
   return createResolver(await loadBuiltinDatabase(), overrides);
 }
 
-export async function resolvePricer(flags: PricingFlags, context: CliContext): Promise<RecordPricer> {
-  const mode = resolveCostMode(flags.costMode);
-  return createRecordPricer(await resolvePriceResolver(flags, context), mode);
-}
-
-export async function resolvePriceRecord(flags: PricingFlags, context: CliContext): Promise<PriceRecord> {
-  return (await resolvePricer(flags, context)).priceRecord;
+export async function resolvePricer(flags: PricingOptions, context: CliContext): Promise<RecordPricer> {
+  return createRecordPricer(await resolvePriceResolver(flags, context), flags.costMode ?? 'auto');
 }
 
 const REASON_TEXT: Record<UnpricedReason, string> = {
@@ -61,17 +48,26 @@ export function describeUnpriced(entry: UnpricedModel): string {
   return `cost unknown for ${records} of model "${sanitizeText(entry.model)}" (${formatInteger(entry.totalTokens)} tokens): ${reasons}.`;
 }
 
-const WARNING_LIMIT = 10;
-
-/** One line per model whose cost is unknown, most tokens first; never silent, even with --quiet. */
-export function warnUnpriced(pricer: RecordPricer, context: CliContext): void {
-  const entries = [...pricer.unpriced.values()].sort(
+/** The models whose cost is unknown, most tokens first: the one ordering every warning and report uses. */
+export function listUnpricedModels(pricer: RecordPricer): UnpricedModel[] {
+  return [...pricer.unpriced.values()].sort(
     (a, b) => b.totalTokens - a.totalTokens || (a.model < b.model ? -1 : a.model > b.model ? 1 : 0),
   );
-  for (const entry of entries.slice(0, WARNING_LIMIT)) context.stderr.write(`warning: ${describeUnpriced(entry)}\n`);
+}
+
+const WARNING_LIMIT = 10;
+
+/**
+ * One line per model whose cost is unknown; past ten, one line for the rest
+ * that points at where they are all listed: the `unpriced_models` key when
+ * the command prints one, else `usage pricing --unknown`.
+ */
+export function describeUnpricedWarnings(pricer: RecordPricer, printsUnpricedModels: boolean): string[] {
+  const entries = listUnpricedModels(pricer);
+  const lines = entries.slice(0, WARNING_LIMIT).map((entry) => `warning: ${describeUnpriced(entry)}`);
   if (entries.length > WARNING_LIMIT) {
-    context.stderr.write(
-      `warning: and ${entries.length - WARNING_LIMIT} more models with unknown cost (listed under unpriced_models in --json).\n`,
-    );
+    const where = printsUnpricedModels ? 'listed under unpriced_models in --json' : 'run `usage pricing --unknown` with the same paths to list them';
+    lines.push(`warning: and ${entries.length - WARNING_LIMIT} more models with unknown cost (${where}).`);
   }
+  return lines;
 }

@@ -1,50 +1,35 @@
-import type { CliContext } from '../cli/context.js';
-import { checkReadable, type InputFlags, noteSkipped, resolveInputs } from '../cli/inputs.js';
-import { type OutputFlags, resolveOutputFormat, writeDocument } from '../cli/output.js';
-import { warnUnpriced } from '../cli/pricing.js';
-import { analyze } from '../core/analyze.js';
-import { UsageError } from '../core/errors.js';
-import { buildCostReport, COST_KEYS, type CostKey, createCostReducer, createKeyReader } from '../reports/cost.js';
+/** `usage cost`: tokens and cost grouped by one or more keys, highest cost first. */
+import { costBy, engine, html, LOG_FLAGS, OUTPUT_FLAGS } from '../cli/flags.js';
+import { defineCommand } from '../cli/spec.js';
 
-export type CostFlags = InputFlags & OutputFlags & { by?: string | undefined };
-
-/** `--by project,model` → ['project', 'model']; `-` and spaces are accepted for `_`. */
-export function parseCostKeys(text: string | undefined): CostKey[] {
-  const parts = (text ?? 'model')
-    .split(',')
-    .map((part) => part.trim().toLowerCase().replace(/[- ]/g, '_'))
-    .filter((part) => part !== '');
-  if (parts.length === 0) throw new UsageError(`--by needs at least one key: ${COST_KEYS.join(', ')}.`);
-  const keys: CostKey[] = [];
-  for (const part of parts) {
-    if (!(COST_KEYS as readonly string[]).includes(part)) {
-      throw new UsageError(`--by "${part}" is not a grouping key: use ${COST_KEYS.join(', ')}.`);
-    }
-    if (keys.includes(part as CostKey)) throw new UsageError(`--by lists "${part}" twice.`);
-    keys.push(part as CostKey);
-  }
-  return keys;
-}
-
-export async function runCost(paths: string[], flags: CostFlags, context: CliContext): Promise<number> {
-  resolveOutputFormat(flags);
-  const by = parseCostKeys(flags.by);
-  const inputs = await resolveInputs(paths, flags, context);
-  const reducer = createCostReducer(by.map((key) => createKeyReader(key, inputs.zone)));
-  const analysis = await analyze(inputs.sources, reducer, inputs.analyzeOptions);
-  checkReadable(analysis.summary, context);
-  const { resolver, mode } = inputs.pricer;
-  const document = buildCostReport(analysis, {
-    by,
-    since: inputs.since,
-    until: inputs.until,
-    zone: inputs.zone,
-    costMode: mode,
-    priceSource: resolver.builtin?.source ?? 'none',
-    pricingFile: resolver.overrides?.path ?? null,
-  });
-  await writeDocument(document, context, flags);
-  noteSkipped(analysis.summary, context, flags.quiet);
-  warnUnpriced(inputs.pricer, context);
-  return 0;
-}
+export const command = defineCommand({
+  name: 'cost',
+  summary: 'tokens and cost grouped by one or more keys, highest cost first',
+  inputs: 'logs',
+  flags: { ...LOG_FLAGS, ...OUTPUT_FLAGS, html, by: costBy, engine },
+  examples: ['usage cost --by model', 'usage cost logs/ --by project,model --since this-month --json', 'usage cost team-exports/ --by machine,model --engine duckdb'],
+  async run(request) {
+    const { options, analyze, readInputs } = request;
+    const { buildCostReport, createCostReducer, createKeyReader } = await import('../reports/cost.js');
+    const inputs = await readInputs();
+    const by = [...options.by];
+    const analysis =
+      options.engine === 'duckdb'
+        ? await (async () => {
+            const [{ analyzeLake }, { foldCost, listCostColumns }] = await Promise.all([import('../engine/run.js'), import('../engine/fold.js')]);
+            return analyzeLake(request, listCostColumns(by), (bundles) => foldCost(bundles, by, inputs.zone));
+          })()
+        : await analyze(createCostReducer(by.map((key) => createKeyReader(key, inputs.zone))));
+    const resolver = inputs.pricer?.resolver;
+    const document = buildCostReport(analysis, {
+      by,
+      since: inputs.since,
+      until: inputs.until,
+      zone: inputs.zone,
+      costMode: options.costMode,
+      priceSource: resolver?.builtin?.source ?? 'none',
+      pricingFile: resolver?.overrides?.path ?? null,
+    });
+    return { document };
+  },
+});

@@ -1,6 +1,4 @@
-import type { CliContext } from '../cli/context.js';
-import { type PeriodFlags, runPeriodCommand } from './daily.js';
+/** `usage monthly`: one row per calendar month. */
+import { createPeriodCommand } from './period-command.js';
 
-export function runMonthly(paths: string[], flags: PeriodFlags, context: CliContext): Promise<number> {
-  return runPeriodCommand('month', paths, flags, context);
-}
+export const command = createPeriodCommand('month');

@@ -1,35 +1,17 @@
-import { analyze } from '../core/analyze.js';
-import { UsageError } from '../core/errors.js';
-import type { CliContext } from '../cli/context.js';
-import { checkReadable, type InputFlags, noteSkipped, resolveInputs } from '../cli/inputs.js';
-import { type OutputFlags, resolveOutputFormat, writeDocument } from '../cli/output.js';
-import { warnUnpriced } from '../cli/pricing.js';
-import { buildReport, createReportReducer, DEFAULT_TREND_DAYS } from '../reports/report.js';
-import { readCalendarDate } from '../time/zone.js';
+/** `usage report`: totals, days and streaks, shares, cache health, and what was skipped. */
+import { html, LOG_FLAGS, OUTPUT_FLAGS, trendDays } from '../cli/flags.js';
+import { defineCommand } from '../cli/spec.js';
 
-export type ReportFlags = InputFlags & OutputFlags & { trendDays?: string | undefined };
-
-// Ten years of days is already more than any table can show.
-const MAX_TREND_DAYS = 3660;
-
-export function parseTrendDays(text: string | undefined): number {
-  if (text === undefined) return DEFAULT_TREND_DAYS;
-  const days = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(days) || days < 1 || days > MAX_TREND_DAYS) {
-    throw new UsageError(`--trend-days "${text}" is not a number of days: use a whole number from 1 to ${MAX_TREND_DAYS}.`);
-  }
-  return days;
-}
-
-export async function runReport(paths: string[], flags: ReportFlags, context: CliContext): Promise<number> {
-  resolveOutputFormat(flags);
-  const trendDays = parseTrendDays(flags.trendDays);
-  const inputs = await resolveInputs(paths, flags, context);
-  const analysis = await analyze(inputs.sources, createReportReducer(inputs.zone), inputs.analyzeOptions);
-  checkReadable(analysis.summary, context);
-  const today = readCalendarDate(context.now.getTime(), inputs.zone);
-  await writeDocument(buildReport(analysis, { ...inputs, today, trendDays }), context, flags);
-  warnUnpriced(inputs.pricer, context);
-  noteSkipped(analysis.summary, context, flags.quiet);
-  return 0;
-}
+export const command = defineCommand({
+  name: 'report',
+  summary: 'totals per token kind, days and streaks, shares, cache health, and what was skipped',
+  inputs: 'logs',
+  flags: { ...LOG_FLAGS, ...OUTPUT_FLAGS, html, trendDays },
+  examples: ['usage report ~/.claude/projects --since 2026-11-01', 'usage report logs/ --since 7d', 'usage report logs/ --json | jq .totals.total_tokens', 'usage report logs/ --html report.html'],
+  async run({ options, analyze, readInputs }) {
+    const { buildReport, createReportReducer } = await import('../reports/report.js');
+    const inputs = await readInputs();
+    const analysis = await analyze(createReportReducer(inputs.zone));
+    return { document: buildReport(analysis, { ...inputs, today: inputs.today, trendDays: options.trendDays }) };
+  },
+});

@@ -1,23 +1,19 @@
-import { analyze } from '../core/analyze.js';
-import { UsageError } from '../core/errors.js';
-import type { CliContext } from '../cli/context.js';
-import { checkReadable, type InputFlags, noteSkipped, resolveInputs } from '../cli/inputs.js';
-import { type OutputFlags, resolveOutputFormat, writeDocument } from '../cli/output.js';
-import { warnUnpriced } from '../cli/pricing.js';
-import { buildSessionCallsReport, buildSessionsReport, sessionsReducer } from '../reports/sessions.js';
+/** `usage sessions`: one row per session, or one session's calls with --id. */
+import { LOG_FLAGS, OUTPUT_FLAGS, sessionId } from '../cli/flags.js';
+import { defineCommand } from '../cli/spec.js';
 
-export type SessionsFlags = InputFlags & OutputFlags & { id?: string | undefined };
-
-export async function runSessions(paths: string[], flags: SessionsFlags, context: CliContext): Promise<number> {
-  resolveOutputFormat(flags);
-  if (flags.id !== undefined && flags.id.trim() === '') throw new UsageError('--id needs a session id (run `usage sessions` to list them).');
-  const inputs = await resolveInputs(paths, flags, context);
-  const analysis = await analyze(inputs.sources, sessionsReducer, inputs.analyzeOptions);
-  checkReadable(analysis.summary, context);
-  const document =
-    flags.id === undefined ? buildSessionsReport(analysis, inputs) : buildSessionCallsReport(analysis, flags.id, inputs);
-  await writeDocument(document, context, flags);
-  warnUnpriced(inputs.pricer, context);
-  noteSkipped(analysis.summary, context, flags.quiet);
-  return 0;
-}
+export const command = defineCommand({
+  name: 'sessions',
+  summary: 'one row per session: when, how long, models, calls, tokens, cost, cache hit rate',
+  inputs: 'logs',
+  flags: { ...LOG_FLAGS, ...OUTPUT_FLAGS, id: sessionId },
+  examples: ['usage sessions logs/ --since yesterday', 'usage sessions logs/ --id SESSION_ID'],
+  async run({ options, analyze, readInputs }) {
+    const { buildSessionCallsReport, buildSessionsReport, sessionsReducer } = await import('../reports/sessions.js');
+    const inputs = await readInputs();
+    const analysis = await analyze(sessionsReducer);
+    const document =
+      options.id === undefined ? buildSessionsReport(analysis, inputs) : buildSessionCallsReport(analysis, options.id, inputs);
+    return { document };
+  },
+});

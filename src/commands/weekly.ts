@@ -1,6 +1,4 @@
-import type { CliContext } from '../cli/context.js';
-import { type PeriodFlags, runPeriodCommand } from './daily.js';
+/** `usage weekly`: one row per week, weeks starting on --start-of-week. */
+import { createPeriodCommand } from './period-command.js';
 
-export function runWeekly(paths: string[], flags: PeriodFlags, context: CliContext): Promise<number> {
-  return runPeriodCommand('week', paths, flags, context);
-}
+export const command = createPeriodCommand('week');

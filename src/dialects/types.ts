@@ -85,11 +85,33 @@ function readDigits(value: string, at: number, count: number): number {
   return number;
 }
 
+/** Days in `month` (1–12) of `year`, by the proleptic Gregorian calendar. */
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+const LEADING_DATE = /^([+-]\d{6}|\d{4})-(\d{2})-(\d{2})/;
+
+/**
+ * True when a string opens with a calendar date that does not exist
+ * (2026-02-30, 2026-04-31): Date.parse rolls those over into the next month
+ * instead of failing, which would date a record on a day its log never named.
+ */
+function namesImpossibleDate(value: string): boolean {
+  const date = LEADING_DATE.exec(value);
+  if (date === null) return false;
+  const month = Number(date[2]);
+  const day = Number(date[3]);
+  return month < 1 || month > 12 || day < 1 || day > daysInMonth(Number(date[1]), month);
+}
+
 /**
  * `YYYY-MM-DDTHH:MM:SS[.sss]Z`, the form nearly every log writes, read without
  * Date.parse (which cost ~0.5 µs a line). Only values where Date.UTC and
- * Date.parse provably agree are taken (years from 100, fields in range; days
- * 29 to 31 roll over in both alike); anything else is left to Date.parse.
+ * Date.parse provably agree are taken (years from 100, fields in range);
+ * a day the month does not have is NaN (not rolled over, as both would);
+ * anything else is left to Date.parse, after the same calendar check.
  */
 function readUtcIsoTimestamp(value: string): number | undefined {
   const length = value.length;
@@ -104,6 +126,8 @@ function readUtcIsoTimestamp(value: string): number | undefined {
   const second = readDigits(value, 17, 2);
   const millisecond = length === 24 ? readDigits(value, 20, 3) : 0;
   if (year < 100 || month < 1 || month > 12 || day < 1 || day > 31) return undefined;
+  // 2026-02-30 is not a day: Date.UTC would roll it over into March.
+  if (day > daysInMonth(year, month)) return Number.NaN;
   if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || millisecond < 0) return undefined;
   return Date.UTC(year, month - 1, day, hour, minute, second, millisecond);
 }
@@ -133,6 +157,7 @@ function readInstant(value: unknown): number | undefined {
     // A date and time without an offset (SQLite's `YYYY-MM-DD HH:MM:SS`) is
     // UTC: Date.parse would read it in the machine's zone, so the same log
     // would give different instants on different machines.
+    if (namesImpossibleDate(value)) return Number.NaN;
     const local = ZONELESS_DATE_TIME.exec(value);
     if (local) return Date.parse(`${local[1]}T${local[2]}Z`);
     return Date.parse(value);

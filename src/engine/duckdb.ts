@@ -8,7 +8,7 @@
 import { statSync } from 'node:fs';
 import type { Analysis, Exclusions, TimeRange } from '../core/analyze.js';
 import { UsageError } from '../core/errors.js';
-import { FILTER_FIELDS, type RecordFilterSpec } from '../core/filter.js';
+import { describeMissing, FILTER_FIELDS, type RecordFilterSpec } from '../core/filter.js';
 import { RECORD_FIELDS } from '../core/fields.js';
 import type { PricedRecord } from '../core/record.js';
 import type { IngestSummary } from '../ingest/ingest.js';
@@ -127,8 +127,8 @@ function buildFilter(filter: RecordFilterSpec | undefined): { sql: string; value
   for (const field of FILTER_FIELDS) {
     const accepted = filter?.[field];
     if (!accepted || accepted.length === 0) continue;
-    // As src/core/filter.ts: a missing value is '(none)'.
-    tests.push(`COALESCE(NULLIF(${field}, ''), '(none)') IN (${accepted.map(() => '?').join(', ')})`);
+    // As src/core/filter.ts names a missing value; the label is fixed text, quoted.
+    tests.push(`COALESCE(NULLIF(${field}, ''), ${quoteSqlString(describeMissing(field))}) IN (${accepted.map(() => '?').join(', ')})`);
     values.push(...accepted);
   }
   return { sql: tests.length === 0 ? 'TRUE' : tests.join(' AND '), values };
@@ -209,6 +209,16 @@ export async function queryLake(query: LakeQuery, groupColumns: readonly GroupCo
     const { sql, values } = buildLakeQuery(files, query, columns, 'duckdb');
     const rows = (await connection.runAndReadAll(sql, values)).getRowObjects();
     const bundles: Bundle[] = [];
+    // Dialects in the order the built-in reader first meets them: by file, then by name.
+    const firstFile = new Map<string, string>();
+    for (const row of rows) {
+      const dialect = String(row['dialect']);
+      const file = String(row['first_file']);
+      const known = firstFile.get(dialect);
+      if (known === undefined || file < known) firstFile.set(dialect, file);
+    }
+    const dialectOrder = [...firstFile].sort(([nameA, fileA], [nameB, fileB]) => (fileA < fileB ? -1 : fileA > fileB ? 1 : nameA < nameB ? -1 : 1));
+    for (const [dialect] of dialectOrder) summary.recordsByDialect[dialect as keyof IngestSummary['recordsByDialect']] = 0;
     for (const row of rows) {
       const records = toNumber(row['records']);
       const dialect = String(row['dialect']);

@@ -14,10 +14,32 @@ import type { DialectName, UsageRecord } from '../core/record.js';
 import type { SkipReason } from '../dialects/types.js';
 import type { Source } from '../sources/discover.js';
 import { isCompressed } from '../sources/open.js';
-import { sampleFile } from '../store/fingerprint.js';
-import { closeIndex, IndexCorruptError, type IndexEntry, IndexWriter, type LoadedIndex, loadIndex, readSection, type SectionRef } from '../store/index-file.js';
+import { type FileIdentity, sampleFile } from '../store/fingerprint.js';
+import {
+  closeIndex,
+  IndexCorruptError,
+  type IndexEntry,
+  IndexUnavailableError,
+  IndexWriter,
+  type LoadedIndex,
+  loadIndex,
+  readSection,
+  type SectionRef,
+} from '../store/index-file.js';
+import {
+  createKeySecret,
+  doubleLength,
+  type OrderedRecord,
+  orderOf,
+  type PackedKeyedRow,
+  type PackedRecords,
+  PACKED_LAYOUT,
+  packRecords,
+  RecordStore,
+  readPackedRow,
+  unpackRecords,
+} from './pack.js';
 import { readerForFileName } from '../dialects/registry.js';
-import { doubleLength, type OrderedRecord, orderOf, PACKED_LAYOUT, type PackedKeyedRow, type PackedRecords, packRecords, RecordStore, readPackedRow, unpackRecords } from './pack.js';
 import type { PoolJob } from './pool.js';
 import type { FileScan, ScannedRecord, ScanOptions, ScanStart } from './scan.js';
 import { copyScanTally, createScanTally, type LineProblem, mergeScanTally, type ScanTally } from './tally.js';
@@ -29,7 +51,7 @@ export interface IndexOptions {
   directory: string;
   /** Tool name and version: an index written by another version is not trusted. */
   tool: string;
-  /** Told about an index that had to be discarded. */
+  /** Told, in one line, about an index that had to be discarded, or could not be read or written. */
   onWarning: (message: string) => void;
 }
 
@@ -39,6 +61,8 @@ export interface IngestOptions extends ScanOptions {
   /** Keep and use a persistent index of what was read. */
   index?: IndexOptions | undefined;
 }
+
+export { abandonActiveIndexWrites, clearIndex } from '../store/index-file.js';
 
 export interface IngestSummary {
   files: number;
@@ -144,6 +168,7 @@ export class Deduplicator {
 }
 
 const RACY_WINDOW_MS = 2000;
+const MAX_EXACT_TOKENS = '9,007,199,254,740,991';
 
 let cachedLayoutHash: string | undefined;
 
@@ -160,7 +185,7 @@ interface FilePlan {
   reuse?: IndexEntry | undefined;
   /** Scan needed: from the start, or resuming after the reused entry. */
   scan?: { start?: ScanStart | undefined } | undefined;
-  identity?: { dev: number; ino: number; size: number; mtimeMs: number } | undefined;
+  identity?: FileIdentity | undefined;
   scannedAt: number;
 }
 
@@ -188,13 +213,19 @@ function statForIndex(path: string): Stats {
     const log = statSync(`${path}-wal`);
     info.size += log.size;
     info.mtimeMs = Math.max(info.mtimeMs, log.mtimeMs);
+    info.ctimeMs = Math.max(info.ctimeMs, log.ctimeMs);
   } catch {
     // No write-ahead log: the database file is the whole state.
   }
   return info;
 }
 
-/** Decides, from the index and a fresh stat, how much of a file must be read. */
+/**
+ * Decides, from the index and a fresh stat, how much of a file must be read.
+ * The stat identity is device, inode, size, mtime and ctime: ctime is set by
+ * the kernel on every change and cannot be put back by `touch -r`, `cp -p` or
+ * `rsync --inplace -t`, which restore mtime after a same-size rewrite.
+ */
 function planFile(path: string, index: number, entry: IndexEntry | undefined, fingerprint: string): FilePlan {
   const scannedAt = Date.now();
   // Synchronous: thousands of files are planned one after another, and an
@@ -205,23 +236,25 @@ function planFile(path: string, index: number, entry: IndexEntry | undefined, fi
   } catch {
     // Gone or unreadable: planned as a scan, which reports why.
   }
-  if (info === null) return { index, path, scan: {}, scannedAt };
-  const identity = { dev: info.dev, ino: info.ino, size: info.size, mtimeMs: info.mtimeMs };
+  // Only regular files are indexed: a named pipe can be read once, and must
+  // never be re-opened to be fingerprinted (that waited forever for a writer).
+  if (info === null || !info.isFile()) return { index, path, scan: {}, scannedAt };
+  const identity: FileIdentity = { dev: info.dev, ino: info.ino, size: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs };
   const plan: FilePlan = { index, path, identity, scannedAt, scan: {} };
   if (!entry || entry.fingerprint !== fingerprint || entry.dev !== info.dev || entry.ino !== info.ino) return plan;
   if (info.size < entry.consumed) return plan; // truncated or rotated
   const resume = { start: { offset: entry.consumed, lineOffset: entry.completeLines, states: entry.states } };
-  const unchangedStat = info.size === entry.size && info.mtimeMs === entry.mtimeMs;
+  const unchangedStat = info.size === entry.size && info.mtimeMs === entry.mtimeMs && info.ctimeMs === entry.ctimeMs;
   if (entry.compressed) {
     return unchangedStat ? { ...plan, reuse: entry, scan: undefined } : plan;
   }
-  if (unchangedStat && info.mtimeMs < entry.scannedAt - RACY_WINDOW_MS) {
+  if (unchangedStat && Math.max(info.mtimeMs, info.ctimeMs) < entry.scannedAt - RACY_WINDOW_MS) {
     // Not modified since well before it was read: trust it without reading.
     return { ...plan, reuse: entry, scan: entry.consumed < info.size ? resume : undefined };
   }
-  // Same size but a new mtime is an edit in place: read it all again.
+  // Same size but changed (mtime or ctime) is an edit in place: read it all again.
   if (info.size === entry.size && !unchangedStat) return plan;
-  // Grown (or too recently written to trust the timestamp): check the bytes already read.
+  // Grown (or too recently written to trust the timestamps): check the bytes already read.
   const sample = sampleFile(path, entry.consumed);
   if (sample !== entry.sample) return plan;
   return { ...plan, reuse: entry, scan: entry.consumed < info.size ? resume : undefined };
@@ -264,17 +297,20 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
   const tally = createScanTally();
   const deduplicator = new Deduplicator();
   const recordsByDialect: IngestSummary['recordsByDialect'] = {};
-  const scanOptions: ScanOptions = {
-    format: options.format,
-    strict: options.strict,
-    problemLimit: options.problemLimit,
-    prefilter: options.prefilter,
-    sample: options.index !== undefined,
-  };
-  const fingerprint = fingerprintOf(scanOptions);
+
   let records = 0;
+  // Every token sum a report makes is at most this one (a record's total
+  // holds all its counts; counts are never negative), so checking it once
+  // here keeps every sum downstream exact: doubles count exactly to 2^53.
+  let tokenSum = 0;
   const emit = (record: UsageRecord): void => {
     records++;
+    tokenSum += record.totalTokens;
+    if (tokenSum > Number.MAX_SAFE_INTEGER) {
+      throw new DataError(
+        `the token counts read add up to more than ${MAX_EXACT_TOKENS} (2^53 - 1), past which sums are no longer exact; no totals are reported (the last record added came from a ${record.dialect} log)`,
+      );
+    }
     recordsByDialect[record.dialect] = (recordsByDialect[record.dialect] ?? 0) + 1;
     onRecord(record);
   };
@@ -286,18 +322,36 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
 
   // The index: what earlier runs read, trusted only when written with the same
   // record layout and dialect registry as this build's.
-  const indexOptions = options.index && { ...options.index, tool: `${options.index.tool} layout:${layoutHash()}` };
+  let indexOptions = options.index && { ...options.index, tool: `${options.index.tool} layout:${layoutHash()}` };
   let loaded: LoadedIndex | undefined;
   let indexDamaged = false;
   if (indexOptions) {
     try {
       loaded = loadIndex(indexOptions.directory, indexOptions.tool);
     } catch (error) {
-      if (!(error instanceof IndexCorruptError)) throw error;
-      indexOptions.onWarning(`discarding the index in ${indexOptions.directory} (${error.message}); it will be rebuilt`);
-      indexDamaged = true;
+      if (error instanceof IndexCorruptError) {
+        indexOptions.onWarning(`discarding the index in ${indexOptions.directory} (${error.message}); it will be rebuilt`);
+        indexDamaged = true;
+      } else if (error instanceof IndexUnavailableError) {
+        // Unreachable rather than damaged: answer without it, and do not try to write one.
+        indexOptions.onWarning(`not using the index: ${error.message}`);
+        indexOptions = undefined;
+      } else {
+        throw error;
+      }
     }
   }
+  const scanOptions: ScanOptions = {
+    format: options.format,
+    strict: options.strict,
+    problemLimit: options.problemLimit,
+    prefilter: options.prefilter,
+    sample: indexOptions !== undefined,
+    maxLineBytes: options.maxLineBytes,
+    // Hashed keys from the index and from this run must share one key.
+    keySecret: loaded?.keySecret ?? createKeySecret(),
+  };
+  const fingerprint = fingerprintOf(scanOptions);
 
   const plans: FilePlan[] = [];
   const streams: Array<{ source: Source; index: number }> = [];
@@ -315,7 +369,7 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
   const indexStats = indexOptions ? { reused: 0, resumed: 0, scanned: 0, pruned: 0 } : undefined;
 
   try {
-    if (needsWrite && indexOptions) writer = new IndexWriter(indexOptions.directory);
+    if (needsWrite && indexOptions) writer = new IndexWriter(indexOptions.directory, scanOptions.keySecret as string);
 
     // Records the index already holds.
     for (const plan of plans) {
@@ -433,6 +487,12 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
         entries.push({ ...entry, sections });
       }
       writer.finish(indexOptions.tool, entries);
+    }
+    if (writer?.failure !== undefined && indexOptions) {
+      // The index is an optimisation: the answer stands without it.
+      indexOptions.onWarning(`not updating the index in ${indexOptions.directory} (${writer.failure}); this run's answer is complete without it`);
+    }
+    if (writer) {
       writer = undefined;
     }
   } finally {
@@ -445,6 +505,8 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
   // Workers and the index deliver in any order; problems are listed in input order.
   const position = new Map(sources.map((source, index) => [source.kind === 'file' ? source.path : source.name, index]));
   tally.problems.sort((a, b) => (position.get(a.file) ?? 0) - (position.get(b.file) ?? 0) || a.line - b.line);
+  // Likewise unreadable sources (a stable sort keeps one source's entries in the order they arose).
+  tally.unreadable.sort((a, b) => (position.get(a.path) ?? 0) - (position.get(b.path) ?? 0));
   const limit = options.problemLimit ?? 100;
   if (tally.problems.length > limit) tally.problems.length = limit;
   return summarize(tally, records, recordsByDialect, indexStats);

@@ -5,6 +5,7 @@
  * transfer instead of cloning thousands of objects), and the on-disk index
  * stores them the same way.
  */
+import { randomBytes } from 'node:crypto';
 import { CONTEXT_FIELDS, compileFunction, type FieldDeclaration, RECORD_FIELDS } from '../core/fields.js';
 import type { ContextSnapshot, UsageRecord } from '../core/record.js';
 import { DIALECT_NAMES } from '../dialects/registry.js';
@@ -65,24 +66,90 @@ export function orderOf(fileIndex: number, lineNumber: number): number {
   return fileIndex * LINES_PER_FILE + lineNumber;
 }
 
+/** The secret key of hashKey, as two 32-bit halves. */
+export interface KeySecret {
+  k0: number;
+  k1: number;
+}
+
+/** A fresh random secret, as 16 hex digits (stored in the index header, never printed). */
+export function createKeySecret(): string {
+  return randomBytes(8).toString('hex');
+}
+
+export function parseKeySecret(hex: string): KeySecret {
+  return { k0: Number.parseInt(hex.slice(0, 8), 16) | 0, k1: Number.parseInt(hex.slice(8, 16), 16) | 0 };
+}
+
 /**
- * A 64-bit hash of a de-duplication key (two independent 32-bit FNV-1a style
- * lanes), as a string of four 16-bit code units: cheap to build from the
- * packed form and cheap to hash as a Map key, where hex digits cost a
- * conversion per record on every warm run. Keys are stored hashed so that
- * the index stays small; a collision among a million keys has odds of about
- * 1 in 3.7e7.
+ * A 64-bit keyed hash of a de-duplication key (HalfSipHash-2-4 over the key's
+ * UTF-16 code units), as a string of four 16-bit code units: cheap to build
+ * from the packed form and cheap to hash as a Map key. Keys are stored
+ * hashed so that the index stays small.
+ *
+ * Keyed, because an unkeyed fast hash (the FNV-style one used before) lets
+ * anyone who can write a log line craft two distinct message ids with one
+ * hash, and the de-duplication then drops a real call. With a secret key
+ * (random per index, or per run without one) a collision cannot be computed
+ * in advance; by chance it has odds of about 1 in 3.7e7 among a million keys.
  */
-export function hashKey(key: string): string {
-  let first = 0x811c9dc5;
-  let second = 0x01000193 ^ key.length;
-  for (let index = 0; index < key.length; index++) {
-    const code = key.charCodeAt(index);
-    first = Math.imul(first ^ code, 0x01000193);
-    second = Math.imul(second ^ code, 0x5bd1e995);
-    second ^= second >>> 15;
+export function hashKey(key: string, secret: KeySecret): string {
+  let v0 = secret.k0 | 0;
+  let v1 = (secret.k1 ^ 0xee) | 0;
+  let v2 = (0x6c796765 ^ secret.k0) | 0;
+  let v3 = (0x74656462 ^ secret.k1) | 0;
+  const length = key.length;
+  const last = length - (length & 1);
+  // The rounds are written out (as SipRounds in a loop) rather than called:
+  // a helper cannot update four locals without allocating.
+  for (let index = 0; index <= last; index += 2) {
+    const message =
+      index < last
+        ? key.charCodeAt(index) | (key.charCodeAt(index + 1) << 16)
+        : // The final word: the odd code unit, if any, and the length in bytes.
+          (length & 1 ? key.charCodeAt(last) : 0) | (((length * 2) & 0xff) << 24);
+    v3 ^= message;
+    for (let round = 0; round < 2; round++) {
+      v0 = (v0 + v1) | 0;
+      v1 = (v1 << 5) | (v1 >>> 27);
+      v1 ^= v0;
+      v0 = (v0 << 16) | (v0 >>> 16);
+      v2 = (v2 + v3) | 0;
+      v3 = (v3 << 8) | (v3 >>> 24);
+      v3 ^= v2;
+      v0 = (v0 + v3) | 0;
+      v3 = (v3 << 7) | (v3 >>> 25);
+      v3 ^= v0;
+      v2 = (v2 + v1) | 0;
+      v1 = (v1 << 13) | (v1 >>> 19);
+      v1 ^= v2;
+      v2 = (v2 << 16) | (v2 >>> 16);
+    }
+    v0 ^= message;
   }
-  return joinKeyHalves(first >>> 0, second >>> 0);
+  let high = 0;
+  for (let half = 0; half < 2; half++) {
+    if (half === 0) v2 ^= 0xee;
+    else v1 ^= 0xdd;
+    for (let round = 0; round < 4; round++) {
+      v0 = (v0 + v1) | 0;
+      v1 = (v1 << 5) | (v1 >>> 27);
+      v1 ^= v0;
+      v0 = (v0 << 16) | (v0 >>> 16);
+      v2 = (v2 + v3) | 0;
+      v3 = (v3 << 8) | (v3 >>> 24);
+      v3 ^= v2;
+      v0 = (v0 + v3) | 0;
+      v3 = (v3 << 7) | (v3 >>> 25);
+      v3 ^= v0;
+      v2 = (v2 + v1) | 0;
+      v1 = (v1 << 13) | (v1 >>> 19);
+      v1 ^= v2;
+      v2 = (v2 << 16) | (v2 >>> 16);
+    }
+    if (half === 0) high = (v1 ^ v3) >>> 0;
+  }
+  return joinKeyHalves(high, (v1 ^ v3) >>> 0);
 }
 
 function joinKeyHalves(high: number, low: number): string {
@@ -214,6 +281,24 @@ export function packRecords(entries: ReadonlyArray<{ record: UsageRecord; line: 
   let contextRow = 0;
   for (const { record } of entries) if (record.context) writeContext(contexts, contextRow++, record.context);
   return { count: entries.length, floats, ints, contexts, texts: table.texts };
+}
+
+/** Positions, among the text fields, of those a record always has. */
+const REQUIRED_TEXTS = TEXT_FIELDS.flatMap((field, position) => (field.kind === 'text' ? [position] : []));
+
+/** True when every text index of every row names a text the batch holds (a stored section is checked before use). */
+export function hasValidTextReferences(packed: PackedRecords): boolean {
+  const { ints, texts } = packed;
+  for (let row = 0; row < packed.count; row++) {
+    const i = row * INT_STRIDE + 4;
+    for (let field = 0; field < TEXT_COUNT; field++) {
+      const text = ints[i + field] as number;
+      if (text !== NO_TEXT && text >= texts.length) return false;
+    }
+    // Required texts (model, provider, …) are never null in a record.
+    for (const field of REQUIRED_TEXTS) if (ints[i + field] === NO_TEXT) return false;
+  }
+  return true;
 }
 
 /** A keyed row left packed: the de-duplication keeps a reference and reads the row only if it wins. */

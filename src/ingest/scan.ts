@@ -21,11 +21,12 @@ import {
   USAGE_MARKERS,
 } from '../dialects/registry.js';
 import type { JsonObject, ParseOutcome } from '../dialects/types.js';
-import { readLines } from '../lines/read-lines.js';
+import { decodeLine } from '../lines/decode-line.js';
+import { MAX_LINE_BYTES, readLines } from '../lines/read-lines.js';
 import { describeFsError, type Source } from '../sources/discover.js';
 import { describeSource, openSource } from '../sources/open.js';
 import { sampleFile } from '../store/fingerprint.js';
-import { hashKey } from './pack.js';
+import { createKeySecret, hashKey, parseKeySecret } from './pack.js';
 import { copyScanTally, createScanTally, type ScanTally } from './tally.js';
 
 export type { LineProblem, ScanTally } from './tally.js';
@@ -45,6 +46,13 @@ export interface ScanOptions {
   prefilter?: boolean | undefined;
   /** Hash sampled windows of the consumed bytes (for the index) when done. */
   sample?: boolean | undefined;
+  /**
+   * Secret key of the de-duplication key hashes (16 hex digits; see pack.ts
+   * hashKey). The index keeps its own; without one a run makes a fresh one.
+   */
+  keySecret?: string | undefined;
+  /** Longest line read (default MAX_LINE_BYTES in lines/read-lines.ts); tests pass small caps. */
+  maxLineBytes?: number | undefined;
 }
 
 /**
@@ -117,6 +125,7 @@ type RecordHandler = (entry: ScannedRecord, settled: boolean) => void;
  */
 function createOutcomeHandler(tally: ScanTally, options: ScanOptions, file: string, onRecord: RecordHandler) {
   const problemLimit = options.problemLimit ?? 100;
+  const keySecret = parseKeySecret(options.keySecret ?? createKeySecret());
   const skip = (lineNumber: number, reason: SkipReason, detail: string, dialect: DialectName | 'unknown'): void => {
     if (options.strict) throw new DataError(`${file}:${lineNumber}: ${reason} (${detail})`);
     tally.skippedLines++;
@@ -131,7 +140,7 @@ function createOutcomeHandler(tally: ScanTally, options: ScanOptions, file: stri
         onRecord(
           outcome.dedupKey === undefined
             ? { record: outcome.record, line: lineNumber }
-            : { record: outcome.record, line: lineNumber, dedupKey: hashKey(outcome.dedupKey) },
+            : { record: outcome.record, line: lineNumber, dedupKey: hashKey(outcome.dedupKey, keySecret) },
           terminated,
         );
         return;
@@ -224,7 +233,7 @@ export async function scanSource(
         }
         let value: unknown;
         try {
-          value = JSON.parse(buffer.toString('utf8', begin, end));
+          value = JSON.parse(decodeLine(buffer, begin, end));
         } catch (error) {
           // An unfinished last line is an agent mid-write, not corruption.
           if (!terminated) {
@@ -252,9 +261,30 @@ export async function scanSource(
         }
         return handle(parser(value as JsonObject), dialect, lineNumber, terminated);
       },
-      { lineOffset: start?.lineOffset ?? 0, atFileStart: offset === 0 },
+      {
+        lineOffset: start?.lineOffset ?? 0,
+        atFileStart: offset === 0,
+        maxLineBytes: options.maxLineBytes,
+        onOverlongLine(lineNumber, size, terminated) {
+          if (!terminated) {
+            settled = copyScanTally(tally);
+            states = saveStates();
+          }
+          const limit = options.maxLineBytes ?? MAX_LINE_BYTES;
+          skip(lineNumber, 'invalid_json', `line of ${size} bytes is longer than the ${limit}-byte limit; not read`, forced?.name ?? 'unknown');
+        },
+      },
     );
     tally.bytes += stats.bytes;
+    if (stats.failure !== undefined) {
+      // Damaged or unreadable mid-way: what was read before counts, and the
+      // source is reported, so that no command passes on data it did not read.
+      if (stats.failure instanceof DataError || !isReadError(stats.failure)) throw stats.failure;
+      tally.lines += stats.completeLines - (start?.lineOffset ?? 0);
+      const progress = stats.bytes > 0 ? ` after line ${stats.completeLines} (${stats.bytes} bytes read); the records before it are counted` : '';
+      tally.unreadable.push({ path: file, message: `${describeReadFailure(stats.failure)}${progress}` });
+      return result(false, offset, start?.lineOffset ?? 0);
+    }
     tally.lines += stats.lines - (start?.lineOffset ?? 0);
     if (settled !== null) {
       (settled as ScanTally).bytes += stats.consumed;
@@ -376,6 +406,15 @@ async function scanWhole(path: string, reader: Exclude<ReaderKind, 'jsonl'>, for
     tally.unreadable.push({ path, message: describeFsError(error) });
     return result(false, size, entries);
   }
+}
+
+/** One sentence for a read that failed part-way, gzip damage named as such. */
+function describeReadFailure(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'Z_BUF_ERROR') return 'the gzip data ends early (truncated file)';
+  if (code === 'Z_DATA_ERROR') return `the gzip data is damaged (${(error as Error).message})`;
+  if (code === 'Z_TRAILING_GARBAGE') return (error as Error).message;
+  return describeFsError(error);
 }
 
 /** Errors of the file system or of gunzip carry a string code (ENOENT, EISDIR, Z_DATA_ERROR, …). */

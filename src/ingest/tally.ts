@@ -58,8 +58,10 @@ export function mergeScanTally(into: ScanTally, from: ScanTally): void {
   into.noUsageLines += from.noUsageLines;
   into.duplicateLines += from.duplicateLines;
   into.partialLines += from.partialLines;
-  into.problems.push(...from.problems);
-  into.unreadable.push(...from.unreadable);
+  // One push per item: spreading a long array into push() passes every item
+  // as an argument and overflowed the stack at ~125,000 problems.
+  for (const problem of from.problems) into.problems.push(problem);
+  for (const entry of from.unreadable) into.unreadable.push(entry);
 }
 
 export function copyScanTally(tally: ScanTally): ScanTally {

@@ -23,6 +23,9 @@ export type PeriodSpan = PeriodUnit | 'all';
 export const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
 
+/** Weeks start on Monday (ISO 8601) unless a command is told otherwise. */
+export const DEFAULT_START_OF_WEEK: Weekday = 'monday';
+
 export const ALL_PERIOD_KEY = 'all';
 
 export interface PeriodKeyOptions {
@@ -39,7 +42,7 @@ function readWeekday(dayKey: string): number {
 }
 
 /** The key of the week holding `dayKey`: the date its week starts on. */
-export function readWeekKey(dayKey: string, startOfWeek: Weekday = 'monday'): string {
+export function readWeekKey(dayKey: string, startOfWeek: Weekday = DEFAULT_START_OF_WEEK): string {
   const back = (readWeekday(dayKey) - WEEKDAYS.indexOf(startOfWeek) + 7) % 7;
   return formatCalendarDate(addDays(parseDayKey(dayKey), -back));
 }
@@ -50,7 +53,7 @@ export function createPeriodKeyer(options: PeriodKeyOptions): (instant: number) 
   const dayKeyOf = createDayKeyer(options.zone);
   if (options.span === 'day') return dayKeyOf;
   if (options.span === 'month') return (instant) => dayKeyOf(instant).slice(0, 7);
-  const startOfWeek = options.startOfWeek ?? 'monday';
+  const startOfWeek = options.startOfWeek ?? DEFAULT_START_OF_WEEK;
   const weeks = new Map<string, string>();
   return (instant) => {
     const day = dayKeyOf(instant);

@@ -4,15 +4,19 @@
  * `=`, `+`, `-`, `@`, tab or CR) get a leading apostrophe. Numbers are written
  * unformatted, so they stay numbers; money is rounded to 6 decimals as in
  * JSON, so float noise (0.043000000000000003) never reaches a spreadsheet.
- * Every column is written, those tables leave out included.
+ * Every column is written, those tables leave out included. Text from logs
+ * has control, bidi and zero-width characters made visible (sanitizeText):
+ * a cell must not carry ESC, BEL, a bare CR or U+202E into a spreadsheet or
+ * a terminal that shows the file.
  */
 import { type Dataset, readRawCell } from './dataset.js';
+import { sanitizeText } from './format.js';
 
 const FORMULA_START = /^[=+\-@\t\r]/;
 
 export function escapeCsvField(value: unknown): string {
   if (value === null || value === undefined) return '';
-  let text = typeof value === 'number' || typeof value === 'boolean' ? String(value) : String(value);
+  let text = typeof value === 'string' ? sanitizeText(value) : String(value);
   if (typeof value === 'string' && FORMULA_START.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }

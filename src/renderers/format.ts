@@ -79,19 +79,60 @@ export function roundRatio(value: number | null, digits = 6): number | null {
   return Math.round(value * scale) / scale;
 }
 
-// CSI/OSC sequences first (so their parameters vanish with them), then any
-// remaining C0/C1 control character.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching escape sequences is the point.
-const ANSI_SEQUENCE = /\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)|[@-Z\\-_])/g;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point.
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g;
+/**
+ * Characters log text must not carry into a terminal, CSV or Markdown as they
+ * are: C0 and C1 controls and DEL (ESC starts escape sequences that move the
+ * cursor, recolour or set the terminal title; BEL, BS and a bare CR rewrite
+ * what is shown), the soft hyphen, bidirectional marks, embeddings, overrides
+ * and isolates (U+202E shows text backwards), zero-width characters and the
+ * byte-order mark (two names that differ only in them look identical), the
+ * line and paragraph separators U+2028/U+2029, and unpaired surrogates (what
+ * invalid UTF-8 in a log decodes to, see lines/decode-line.ts).
+ */
+const UNSAFE_TEXT =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+  /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** `\uXXXX` for one UTF-16 code unit: visible, unambiguous, and the same notation as JSON. */
+function escapeCodeUnit(character: string): string {
+  return `\\u${character.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+}
 
 /**
- * Makes a name from a log safe to print: a model or project name must not be
- * able to move the cursor, change colours or set the terminal title.
+ * Makes text from a log safe to show to people (tables, charts, CSV, Markdown,
+ * stderr): every character of UNSAFE_TEXT is replaced by its visible `\uXXXX`
+ * form. Visible rather than stripped, so that an escape sequence cannot act
+ * (ESC becomes `\u001B` and the rest of the sequence plain text) and two
+ * distinct names never print alike.
+ *
+ * Every message that quotes log or file text must pass it through here where
+ * the message is built: budget breach lines (project and model names), the
+ * --strict error (file name and detail), skipped-file warnings, config and
+ * pricing-file error messages (keys and values echoed back).
  */
 export function sanitizeText(text: string): string {
-  return text.replace(ANSI_SEQUENCE, '').replace(CONTROL_CHARACTERS, '');
+  UNSAFE_TEXT.lastIndex = 0;
+  return UNSAFE_TEXT.test(text) ? text.replace(UNSAFE_TEXT, escapeCodeUnit) : text;
+}
+
+/**
+ * Characters JSON allows raw inside strings but that are unsafe or invisible
+ * when the JSON is viewed (DEL, C1 controls, bidi controls, zero-width
+ * characters, U+2028/U+2029). JSON.stringify already escapes C0 controls and
+ * unpaired surrogates.
+ */
+const JSON_UNSAFE = /[\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]/g;
+
+/**
+ * JSON.stringify with those characters written as `\uXXXX` escapes: lossless
+ * (a parser reads back the same string) and never raw in a terminal or file.
+ * They can only stand inside strings, where an escape means the same.
+ */
+export function stringifyJson(value: unknown, indent?: number): string {
+  const json = JSON.stringify(value, null, indent);
+  JSON_UNSAFE.lastIndex = 0;
+  if (json === undefined || !JSON_UNSAFE.test(json)) return json;
+  return json.replace(JSON_UNSAFE, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 export function formatDuration(milliseconds: number): string {

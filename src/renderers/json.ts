@@ -1,4 +1,9 @@
-/** Machine output. Always a single document ending in a newline. */
+import { stringifyJson } from './format.js';
+
+/**
+ * Machine output. Always a single document ending in a newline. Invisible and
+ * control characters from logs are written as \uXXXX escapes (see stringifyJson).
+ */
 export function renderJson(value: unknown): string {
-  return `${JSON.stringify(value, null, 2)}\n`;
+  return `${stringifyJson(value, 2)}\n`;
 }

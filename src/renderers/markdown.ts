@@ -2,8 +2,25 @@
 import { type Dataset, formatRowCell, isNumeric, listShownColumns } from './dataset.js';
 import { sanitizeText } from './format.js';
 
-function escapeMarkdownCell(text: string): string {
-  return sanitizeText(text).replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+/**
+ * Text from logs, made inert for a PR comment: control and invisible
+ * characters visible (sanitizeText), HTML tags and entities shown as text,
+ * the Markdown punctuation of links, images, emphasis, code and tables
+ * backslash-escaped (not `~`: a lone tilde strikes nothing, and tables use it
+ * for approximate figures),
+ * and @mentions, URLs and `www.` broken with a zero-width space written as an
+ * entity (so the comment pings nobody and links nowhere; the text still reads
+ * the same).
+ */
+export function escapeMarkdownCell(text: string): string {
+  return sanitizeText(text)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/[\\`*_[\]|]/g, '\\$&')
+    .replace(/@/g, '@&#8203;')
+    .replace(/:\/\//g, ':&#8203;//')
+    .replace(/\bwww\./gi, (match) => `${match.slice(0, 3)}&#8203;.`);
 }
 
 /** An empty cell stays empty: `****` is not bold nothing but four asterisks. */

@@ -4,6 +4,7 @@
  * to 6 decimals as in JSON.
  */
 import { type Dataset, readRawCell } from './dataset.js';
+import { stringifyJson } from './format.js';
 
 export function renderNdjson(datasets: readonly Dataset[]): string {
   let out = '';
@@ -11,7 +12,7 @@ export function renderNdjson(datasets: readonly Dataset[]): string {
     for (const row of dataset.rows) {
       const picked: Record<string, unknown> = { section: dataset.name };
       for (const column of dataset.columns) picked[column.key] = readRawCell(row, column);
-      out += `${JSON.stringify(picked)}\n`;
+      out += `${stringifyJson(picked)}\n`;
     }
   }
   return out;

@@ -13,18 +13,21 @@
  *   the cost is incomplete.
  */
 import type { Analysis } from '../core/analyze.js';
-import { EXIT_CODES, UsageError } from '../core/errors.js';
+import { exitCodeForVerdict, type Verdict } from '../core/errors.js';
+import { NO_PROJECT } from '../reducers/shares.js';
+
+export { NO_PROJECT };
 import { createGroupReducer, type GroupState } from '../reducers/group.js';
-import { createPeriodKeyer, createPeriodReducer, type PeriodState, readSplits } from '../reducers/periods.js';
+import { createPeriodKeyer, createPeriodReducer, DEFAULT_START_OF_WEEK, type PeriodState, readSplits } from '../reducers/periods.js';
 import { combineReducers, type Reducer } from '../reducers/reducer.js';
 import type { TokenTotals } from '../reducers/totals.js';
 import type { Dataset, DatasetColumn, Document, Row } from '../renderers/dataset.js';
 import { formatCompact, formatCost, formatInteger, formatPercent, roundCost, roundRatio } from '../renderers/format.js';
+import type { BudgetGroup, BudgetPeriod } from './options.js';
 import { type ReportMeta, serializeRange } from './report.js';
 import { JSON_SCHEMA_VERSION, serializeInput, serializeTotals, UNPRICED_COLUMN, costColumn } from './serialize.js';
 
-export type BudgetPeriod = 'day' | 'week' | 'month' | 'all';
-export type BudgetGroup = 'model' | 'project';
+export type { BudgetGroup, BudgetPeriod };
 export type BudgetStatus = 'ok' | 'warn' | 'breach';
 
 export interface BudgetLimits {
@@ -33,64 +36,6 @@ export interface BudgetLimits {
   period: BudgetPeriod;
   by: BudgetGroup | null;
   warnAt: number | null;
-}
-
-/** Flags as commander hands them over: text, or absent. */
-export interface BudgetFlagValues {
-  maxCost?: string | undefined;
-  maxTokens?: string | undefined;
-  period?: string | undefined;
-  by?: string | undefined;
-  warnAt?: string | undefined;
-}
-
-export interface BudgetDefaults {
-  maxCost?: number | undefined;
-  maxTokens?: number | undefined;
-  period?: BudgetPeriod | undefined;
-  by?: BudgetGroup | undefined;
-  warnAt?: number | undefined;
-}
-
-/** The group name used for usage that records no project. */
-export const NO_PROJECT = '(no project)';
-
-function parseNumber(flag: string, text: string, rule: 'non-negative' | 'integer' | 'fraction'): number {
-  const value = text.trim() === '' ? Number.NaN : Number(text);
-  const valid =
-    Number.isFinite(value) &&
-    (rule === 'fraction' ? value > 0 && value <= 1 : value >= 0 && (rule !== 'integer' || Number.isInteger(value)));
-  if (!valid) {
-    const wanted =
-      rule === 'fraction'
-        ? 'a fraction above 0 and at most 1, e.g. 0.8'
-        : rule === 'integer'
-          ? 'a whole number of tokens, e.g. 5000000'
-          : 'an amount in US dollars, e.g. 25';
-    throw new UsageError(`${flag} "${text}" is not valid: use ${wanted}.`);
-  }
-  return value;
-}
-
-function pickOne<Value extends string>(flag: string, text: string, choices: readonly Value[]): Value {
-  if (!(choices as readonly string[]).includes(text)) throw new UsageError(`${flag} "${text}" is not valid: use ${choices.join(', ')}.`);
-  return text as Value;
-}
-
-/** Flags first, then the config file's budgets; at least one limit must come from one of them. */
-export function resolveBudgetLimits(flags: BudgetFlagValues, defaults: BudgetDefaults = {}): BudgetLimits {
-  const maxCost = flags.maxCost !== undefined ? parseNumber('--max-cost', flags.maxCost, 'non-negative') : (defaults.maxCost ?? null);
-  const maxTokens = flags.maxTokens !== undefined ? parseNumber('--max-tokens', flags.maxTokens, 'integer') : (defaults.maxTokens ?? null);
-  if (maxCost === null && maxTokens === null) {
-    throw new UsageError('usage budget needs a limit: pass --max-cost USD or --max-tokens N (or set budgets in the config file).');
-  }
-  return {
-    maxCost,
-    maxTokens,
-    period: flags.period !== undefined ? pickOne('--period', flags.period, ['day', 'week', 'month', 'all'] as const) : (defaults.period ?? 'all'),
-    by: flags.by !== undefined ? pickOne('--by', flags.by, ['model', 'project'] as const) : (defaults.by ?? null),
-    warnAt: flags.warnAt !== undefined ? parseNumber('--warn-at', flags.warnAt, 'fraction') : (defaults.warnAt ?? null),
-  };
 }
 
 export interface BudgetState extends Record<string, unknown> {
@@ -105,7 +50,7 @@ export function createBudgetReducer(limits: BudgetLimits, zone: string): Reducer
     periods: createPeriodReducer({
       span: limits.period,
       zone,
-      startOfWeek: 'monday',
+      startOfWeek: DEFAULT_START_OF_WEEK,
       splitBy: by === 'model' ? (record) => record.model : by === 'project' ? (record) => record.project ?? NO_PROJECT : undefined,
     }),
     models: createGroupReducer((record) => record.model),
@@ -164,7 +109,7 @@ export function evaluateCheck(totals: TokenTotals, limits: BudgetLimits): Pick<B
 const SEVERITY: Readonly<Record<BudgetStatus, number>> = { ok: 0, warn: 1, breach: 2 };
 
 export function checkBudget(state: BudgetState, limits: BudgetLimits, zone: string, now: Date): BudgetResult {
-  const currentPeriod = createPeriodKeyer({ span: limits.period, zone, startOfWeek: 'monday' })(now.getTime());
+  const currentPeriod = createPeriodKeyer({ span: limits.period, zone, startOfWeek: DEFAULT_START_OF_WEEK })(now.getTime());
   const checks: BudgetCheck[] = [];
   const add = (period: string, group: string | null, totals: TokenTotals): void => {
     checks.push({ period, current: period === currentPeriod, group, totals, ...evaluateCheck(totals, limits) });
@@ -194,8 +139,8 @@ export function checkBudget(state: BudgetState, limits: BudgetLimits, zone: stri
   return { limits, currentPeriod, checks, status, unpricedTokens, unpricedModels, undatedRecords: state.periods.undated.records };
 }
 
-export function readBudgetExitCode(result: BudgetResult): number {
-  return result.status === 'breach' ? EXIT_CODES.budgetBreach : EXIT_CODES.ok;
+export function readBudgetVerdict(result: BudgetResult): Verdict {
+  return result.status === 'breach' ? 'breach' : 'ok';
 }
 
 function describeGroup(check: BudgetCheck, limits: BudgetLimits): string {
@@ -269,7 +214,7 @@ export function buildBudgetReport(result: BudgetResult, analysis: Analysis<Budge
       warn_at: limits.warnAt,
     },
     status: result.status,
-    exit_code: readBudgetExitCode(result),
+    exit_code: exitCodeForVerdict(readBudgetVerdict(result), analysis.summary.unreadable.length > 0),
     current_period: result.currentPeriod,
     breaches: result.checks.filter((check) => check.status === 'breach').length,
     warnings: result.checks.filter((check) => check.status === 'warn').length,

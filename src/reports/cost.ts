@@ -14,25 +14,11 @@ import type { CostMode } from '../pricing/types.js';
 import { type ReportMeta, serializeRange } from './report.js';
 import { JSON_SCHEMA_VERSION, readGroupCost, serializeInput, serializeTotals, UNPRICED_COLUMN, costColumn } from './serialize.js';
 
-export const COST_KEYS = [
-  'model',
-  'provider',
-  'upstream_model',
-  'resource',
-  'role',
-  'task',
-  'source',
-  'session',
-  'project',
-  'sender',
-  'agent',
-  'machine',
-  'day',
-  'week',
-  'month',
-] as const;
+import { NO_PROJECT } from '../reducers/shares.js';
+import { DEFAULT_START_OF_WEEK } from '../reducers/periods.js';
+import { COST_KEYS, type CostKey } from './options.js';
 
-export type CostKey = (typeof COST_KEYS)[number];
+export { COST_KEYS, type CostKey };
 
 /** The key value for records that do not carry the field. */
 export const NO_KEY = '(none)';
@@ -57,13 +43,15 @@ export type KeyReader = (record: PricedRecord) => string;
 /** Reads one grouping key from a record; calendar keys are days in `zone` (weeks start on Monday). */
 export function createKeyReader(key: CostKey, zone: string): KeyReader {
   if (key === 'day' || key === 'week' || key === 'month') {
-    const periodOf = createPeriodKeyer({ span: key, zone, startOfWeek: 'monday' });
+    const periodOf = createPeriodKeyer({ span: key, zone, startOfWeek: DEFAULT_START_OF_WEEK });
     return (record) => (record.timestamp === null ? NO_KEY : periodOf(record.timestamp));
   }
   const field = RECORD_FIELDS[key];
+  // A missing project reads the same in every command.
+  const missing = key === 'project' ? NO_PROJECT : NO_KEY;
   return (record) => {
     const value = record[field];
-    return typeof value === 'string' && value !== '' ? value : NO_KEY;
+    return typeof value === 'string' && value !== '' ? value : missing;
   };
 }
 

@@ -4,15 +4,14 @@
  * figures behind `--chart`. The three commands differ only in the period unit.
  */
 import type { Analysis } from '../core/analyze.js';
-import { UsageError } from '../core/errors.js';
 import { computeShares, type GroupState } from '../reducers/group.js';
 import {
   createPeriodReducer,
+  DEFAULT_START_OF_WEEK,
   listPeriodKeys,
   type PeriodState,
   type PeriodUnit,
   readSplits,
-  WEEKDAYS,
   type Weekday,
 } from '../reducers/periods.js';
 import type { Reducer } from '../reducers/reducer.js';
@@ -20,10 +19,11 @@ import { createTokenTotals, mergeTotals, type TokenTotals } from '../reducers/to
 import type { Bar } from '../renderers/chart.js';
 import type { Dataset, DatasetColumn, Document, Row } from '../renderers/dataset.js';
 import { formatCompact, formatCost } from '../renderers/format.js';
+import type { PeriodMetric } from './options.js';
 import { type ReportMeta, serializeRange } from './report.js';
 import { JSON_SCHEMA_VERSION, readGroupCost, serializeInput, serializeTotals, UNPRICED_COLUMN, costColumn } from './serialize.js';
 
-export type PeriodMetric = 'cost' | 'tokens';
+export type { PeriodMetric };
 
 export const PERIOD_KINDS: Readonly<Record<PeriodUnit, string>> = { day: 'daily', week: 'weekly', month: 'monthly' };
 
@@ -43,20 +43,6 @@ export function createPeriodsReducer(options: PeriodsOptions): Reducer<PeriodSta
   });
 }
 
-export function parseMetric(text: string | undefined): PeriodMetric {
-  if (text === undefined || text === 'cost' || text === 'tokens') return text ?? 'cost';
-  throw new UsageError(`--metric "${text}" is not a metric: use cost or tokens.`);
-}
-
-export function parseStartOfWeek(text: string | undefined): Weekday {
-  if (text === undefined) return 'monday';
-  const lower = text.trim().toLowerCase();
-  // Accept "mon", "Monday", "MONDAY": any unambiguous prefix of at least three letters.
-  const found = lower.length >= 3 ? WEEKDAYS.find((day) => day.startsWith(lower)) : undefined;
-  if (!found) throw new UsageError(`--start-of-week "${text}" is not a day of the week: use monday … sunday.`);
-  return found;
-}
-
 /** Periods in time order; keys sort chronologically because they are zero-padded dates. */
 function sortPeriods(groups: GroupState): Array<[string, TokenTotals]> {
   return [...groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -71,7 +57,7 @@ function sumGroups(groups: GroupState): TokenTotals {
 function describeTitle(options: Pick<PeriodsOptions, 'unit' | 'startOfWeek'>): string {
   if (options.unit === 'day') return 'Daily';
   if (options.unit === 'month') return 'Monthly';
-  const day = options.startOfWeek ?? 'monday';
+  const day = options.startOfWeek ?? DEFAULT_START_OF_WEEK;
   return `Weekly (weeks start on ${day[0]?.toUpperCase()}${day.slice(1)})`;
 }
 
@@ -92,7 +78,7 @@ export function buildPeriodsReport(analysis: Analysis<PeriodState>, meta: Report
     kind: PERIOD_KINDS[meta.unit],
     range: serializeRange(meta),
     period: meta.unit,
-    ...(meta.unit === 'week' ? { start_of_week: meta.startOfWeek ?? 'monday' } : {}),
+    ...(meta.unit === 'week' ? { start_of_week: meta.startOfWeek ?? DEFAULT_START_OF_WEEK } : {}),
     periods: periodRows,
     totals: serializeTotals(totals),
     // Undated records fit no period: they are reported as excluded, not hidden in a total.

@@ -30,6 +30,7 @@ import type { Dataset, DatasetColumn, Document } from '../renderers/dataset.js';
 import { roundRatio } from '../renderers/format.js';
 import { type CalendarDate, createDayKeyer, formatCalendarDate, parseDayKey } from '../time/zone.js';
 import { describeContextPressure, serializeCacheCounts, serializeContextPressure } from './analytics-json.js';
+import { DEFAULT_TREND_DAYS } from './options.js';
 import { JSON_SCHEMA_VERSION, readGroupCost, serializeInput, serializeTotals, UNPRICED_COLUMN, costColumn } from './serialize.js';
 
 export interface ReportState extends Record<string, unknown> {
@@ -100,7 +101,7 @@ export interface ReportOptions extends ReportMeta {
   trendDays?: number | undefined;
 }
 
-export const DEFAULT_TREND_DAYS = 14;
+export { DEFAULT_TREND_DAYS };
 
 export function serializeRange(meta: ReportMeta) {
   return {

@@ -2,24 +2,38 @@
  * The on-disk index: one file holding, per input file, its identity, how far
  * it was read, its line counts and its records in packed form. Layout:
  *
- *   "USAGEIX1" | section bytes ... | header JSON | u32 header length | "USAGEIX1"
+ *   "USAGEIX2" | section bytes ... | header JSON
+ *     | u32 CRC-32 of the section bytes | u32 CRC-32 of the header JSON
+ *     | u32 header length | "USAGEIX2"
  *
  * Sections are 8-byte aligned so typed arrays can view them without copying.
  * The header is written last and the file is renamed into place, so a reader
- * sees a whole index or none; anything that does not check out is discarded.
+ * sees a whole index or none. Both checksums are verified before anything is
+ * used: one flipped bit anywhere used to change totals without a word, and
+ * every later run carried the damage forward. Anything that does not check
+ * out is discarded (one warning) and rebuilt.
+ *
+ * The index is an optimisation: a folder that cannot be read or written
+ * (read-only mount, another user's folder, full disk, a directory where the
+ * file should be) costs one warning and the run answers without it.
  */
 import { randomUUID } from 'node:crypto';
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, lstatSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import type { DialectName } from '../core/record.js';
-import { PACKED_BYTES, type PackedRecords } from '../ingest/pack.js';
+import { hasValidTextReferences, PACKED_BYTES, type PackedRecords } from '../ingest/pack.js';
 import type { ScanTally } from '../ingest/scan.js';
 
-const MAGIC = Buffer.from('USAGEIX1');
-// 2: entries written before resumed scans kept their parsers' states may
-// have lost a Codex rollout's state, so they are not trusted.
-export const INDEX_VERSION = 2;
+const MAGIC = Buffer.from('USAGEIX2');
+const OLD_MAGIC = Buffer.from('USAGEIX1');
+// 3: checksums over sections and header; entries carry ctime; keys are keyed hashes.
+export const INDEX_VERSION = 3;
 export const INDEX_FILE_NAME = 'index-v1.bin';
+const TEMPORARY_SUFFIX = '.tmp';
+// Bytes after the header: two checksums, the header length, the magic.
+const TAIL_BYTES = 12 + MAGIC.length;
+const VERIFY_CHUNK = 1 << 20;
 
 export interface SectionRef {
   offset: number;
@@ -38,6 +52,11 @@ export interface IndexEntry {
   ino: number;
   size: number;
   mtimeMs: number;
+  /**
+   * Status-change time: set by the kernel on every write, chmod or rename and
+   * not settable by `touch -r`, `cp -p` or `rsync -t`, which put mtime back.
+   */
+  ctimeMs: number;
   /** When the scan that made this entry started (for the racy-timestamp check). */
   scannedAt: number;
   compressed: boolean;
@@ -53,11 +72,14 @@ export interface IndexEntry {
 interface Header {
   version: number;
   tool: string;
+  /** Secret key of the de-duplication key hashes stored in this index (hex; see pack.ts hashKey). */
+  keySecret: string;
   entries: IndexEntry[];
 }
 
 export interface LoadedIndex {
   entries: Map<string, IndexEntry>;
+  keySecret: string;
   /**
    * The open index file: sections are read from it one at a time, so memory
    * stays flat however large the index is (reading it whole cost as much
@@ -88,46 +110,136 @@ function readExactly(descriptor: number, position: number, length: number): Buff
   return bytes;
 }
 
-/** Reads the index header; undefined when there is none; IndexCorruptError when it does not check out. */
+/**
+ * Why an index could not be used at all (not damaged: unreachable), such as
+ * permission denied or a directory at its path. The run answers without it
+ * and does not try to write one.
+ */
+export class IndexUnavailableError extends Error {
+  override readonly name = 'IndexUnavailableError';
+}
+
+/**
+ * Reads and verifies the index; undefined when there is none;
+ * IndexCorruptError when it does not check out (rebuild it);
+ * IndexUnavailableError when it cannot be read at all (do without it).
+ */
 export function loadIndex(directory: string, tool: string): LoadedIndex | undefined {
+  removeStaleTemporaryFiles(directory);
   let descriptor: number;
   try {
     descriptor = openSync(join(directory, INDEX_FILE_NAME), 'r');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new IndexCorruptError(`cannot read the index: ${(error as Error).message}`);
+    throw new IndexUnavailableError(`cannot read ${join(directory, INDEX_FILE_NAME)}: ${describeError(error)}`);
   }
   try {
-    const loaded = readHeader(descriptor, tool);
-    return loaded;
+    if (!fstatSync(descriptor).isFile()) {
+      throw new IndexUnavailableError(`${join(directory, INDEX_FILE_NAME)} is not a regular file`);
+    }
+    return readHeader(descriptor, tool);
   } catch (error) {
     closeSync(descriptor);
-    if (error instanceof IndexCorruptError) throw error;
-    throw new IndexCorruptError(`cannot read the index: ${(error as Error).message}`);
+    if (error instanceof IndexCorruptError || error instanceof IndexUnavailableError) throw error;
+    throw new IndexUnavailableError(`cannot read ${join(directory, INDEX_FILE_NAME)}: ${describeError(error)}`);
   }
+}
+
+function describeError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'is a directory';
+  if (code === 'ENOENT') return 'no such file or directory';
+  if (code === 'ENOTDIR') return 'not a directory';
+  if (code === 'EROFS') return 'read-only file system';
+  if (code === 'ENOSPC') return 'no space left on device';
+  if (code === 'EDQUOT') return 'disk quota exceeded';
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** A running CRC-32 extended by `bytes`. zlib.crc32 of no bytes returns 0, not the running value, hence the guard. */
+function extendChecksum(bytes: Uint8Array, running: number): number {
+  return bytes.length === 0 ? running : crc32(bytes, running);
+}
+
+/** Adds `length` bytes from `position` to a running CRC-32, read a chunk at a time (memory stays flat). */
+function checksumRange(descriptor: number, position: number, length: number, checksum: number): number {
+  const buffer = Buffer.allocUnsafe(Math.min(VERIFY_CHUNK, Math.max(length, 1)));
+  let done = 0;
+  let running = checksum;
+  while (done < length) {
+    const want = Math.min(buffer.length, length - done);
+    const count = readSync(descriptor, buffer, 0, want, position + done);
+    if (count === 0) throw new IndexCorruptError('the index is truncated');
+    running = extendChecksum(buffer.subarray(0, count), running);
+    done += count;
+  }
+  return running;
+}
+
+/**
+ * Checks every byte between the magic and the header against the stored
+ * CRC-32, and every section's text references, before anything is used:
+ * records handed on cannot be taken back, and damage kept would be copied
+ * into every later index. Reads section by section, in file order, so a
+ * section is only ever one batch in memory.
+ */
+function verifySections(descriptor: number, sections: SectionRef[], headerStart: number, expected: number): void {
+  const ordered = [...sections].sort((a, b) => a.offset - b.offset);
+  let position = MAGIC.length;
+  let checksum = 0;
+  for (const section of ordered) {
+    if (section.offset < position) throw new IndexCorruptError('the index header is damaged (sections overlap)');
+    checksum = checksumRange(descriptor, position, section.offset - position, checksum);
+    const length = section.floats + section.ints + section.contexts;
+    const bytes = readExactly(descriptor, section.offset, length);
+    checksum = extendChecksum(bytes, checksum);
+    const packed = viewSection(bytes.buffer, section);
+    if (!hasValidTextReferences(packed)) throw new IndexCorruptError('the index header is damaged (a text table is short)');
+    position = section.offset + length;
+  }
+  checksum = checksumRange(descriptor, position, headerStart - position, checksum);
+  if (checksum >>> 0 !== expected) throw new IndexCorruptError('the index data is damaged (checksum mismatch)');
+}
+
+function viewSection(buffer: ArrayBufferLike, section: SectionRef): PackedRecords {
+  return {
+    count: section.count,
+    floats: new Float64Array(buffer, 0, section.floats / 8),
+    ints: new Uint32Array(buffer, section.floats, section.ints / 4),
+    contexts: new Float64Array(buffer, section.floats + section.ints, section.contexts / 8),
+    texts: section.texts,
+  };
 }
 
 function readHeader(descriptor: number, tool: string): LoadedIndex {
   const size = fstatSync(descriptor).size;
-  const tail = MAGIC.length + 4;
-  if (size < MAGIC.length + tail) throw new IndexCorruptError('the index is truncated');
+  if (size < MAGIC.length + TAIL_BYTES) throw new IndexCorruptError('the index is truncated');
   const start = readExactly(descriptor, 0, MAGIC.length);
-  const end = readExactly(descriptor, size - tail, tail);
-  if (!start.equals(MAGIC) || !end.subarray(4).equals(MAGIC)) {
+  const end = readExactly(descriptor, size - TAIL_BYTES, TAIL_BYTES);
+  if (start.equals(OLD_MAGIC) && end.subarray(TAIL_BYTES - MAGIC.length).equals(OLD_MAGIC)) {
+    throw new IndexCorruptError('the index was written by another version of usage');
+  }
+  if (!start.equals(MAGIC) || !end.subarray(TAIL_BYTES - MAGIC.length).equals(MAGIC)) {
     throw new IndexCorruptError('the index is not a usage index, or was not written completely');
   }
-  const headerLength = end.readUInt32LE(0);
-  const headerStart = size - tail - headerLength;
+  const dataChecksum = end.readUInt32LE(0);
+  const headerChecksum = end.readUInt32LE(4);
+  const headerLength = end.readUInt32LE(8);
+  const headerStart = size - TAIL_BYTES - headerLength;
   if (headerStart < MAGIC.length) throw new IndexCorruptError('the index header is damaged');
+  const headerBytes = readExactly(descriptor, headerStart, headerLength);
+  if (crc32(headerBytes) >>> 0 !== headerChecksum) throw new IndexCorruptError('the index header is damaged (checksum mismatch)');
   let header: Header;
   try {
-    header = JSON.parse(readExactly(descriptor, headerStart, headerLength).toString('utf8')) as Header;
+    header = JSON.parse(headerBytes.toString('utf8')) as Header;
   } catch {
     throw new IndexCorruptError('the index header is damaged');
   }
-  if (header.version !== INDEX_VERSION || header.tool !== tool || !Array.isArray(header.entries)) {
+  if (!isObject(header) || header.version !== INDEX_VERSION || header.tool !== tool || !Array.isArray(header.entries)) {
     throw new IndexCorruptError('the index was written by another version of usage');
   }
+  if (typeof header.keySecret !== 'string' || !/^[0-9a-f]{16}$/.test(header.keySecret)) throw new IndexCorruptError('the index header is damaged');
   const entries = new Map<string, IndexEntry>();
   for (const entry of header.entries) {
     if (!isWellFormedEntry(entry)) throw new IndexCorruptError('the index header is damaged');
@@ -139,7 +251,8 @@ function readHeader(descriptor: number, tool: string): LoadedIndex {
     }
     entries.set(entry.path, entry);
   }
-  return { entries, descriptor };
+  verifySections(descriptor, header.entries.flatMap((entry) => entry.sections), headerStart, dataChecksum);
+  return { entries, descriptor, keySecret: header.keySecret };
 }
 
 const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
@@ -155,7 +268,7 @@ function isWellFormedEntry(entry: unknown): entry is IndexEntry {
   const { path, fingerprint, sample, compressed, dev, ino, size, consumed, completeLines, mtimeMs, scannedAt, tally, states, sections } = entry;
   if (typeof path !== 'string' || typeof fingerprint !== 'string' || typeof sample !== 'string' || typeof compressed !== 'boolean') return false;
   if (![dev, ino, size, consumed, completeLines].every(isCount)) return false;
-  if (!Number.isFinite(mtimeMs) || !Number.isFinite(scannedAt) || !isObject(states)) return false;
+  if (!Number.isFinite(entry['ctimeMs']) || !Number.isFinite(mtimeMs) || !Number.isFinite(scannedAt) || !isObject(states)) return false;
   if (!isWellFormedTally(tally) || !Array.isArray(sections)) return false;
   return sections.every(isWellFormedSection);
 }
@@ -186,41 +299,136 @@ function isWellFormedSection(section: unknown): boolean {
   return Array.isArray(texts) && texts.every((text) => typeof text === 'string');
 }
 
-/** Reads one section into fresh, aligned memory. */
+/** Reads one section (verified when the index was loaded) into fresh, aligned memory. */
 export function readSection(index: LoadedIndex, section: SectionRef): PackedRecords {
   const { buffer } = readExactly(index.descriptor, section.offset, section.floats + section.ints + section.contexts);
-  return {
-    count: section.count,
-    floats: new Float64Array(buffer, 0, section.floats / 8),
-    ints: new Uint32Array(buffer, section.floats, section.ints / 4),
-    contexts: new Float64Array(buffer, section.floats + section.ints, section.contexts / 8),
-    texts: section.texts,
-  };
+  return viewSection(buffer, section);
 }
 
 export function closeIndex(index: LoadedIndex): void {
   closeSync(index.descriptor);
 }
 
-/** Writes a new index next to the old one, section by section, then renames it into place. */
+/** Writers with a temporary file on disk, for abandonActiveIndexWrites. */
+const activeWriters = new Set<IndexWriter>();
+
+/**
+ * Deletes the temporary files of index writes still in progress. For the
+ * CLI's signal handlers (Ctrl-C while the index is written left tens of MB
+ * behind): synchronous, never throws.
+ */
+export function abandonActiveIndexWrites(): void {
+  for (const writer of [...activeWriters]) writer.abandon();
+}
+
+/** Temporary files older than this are left over from a crashed run, whatever their process id says. */
+const STALE_TEMPORARY_MS = 24 * 60 * 60 * 1000;
+
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes temporary index files that runs killed mid-write (SIGKILL, power
+ * loss) left behind: those whose writer process is gone (the name holds its
+ * id), and any older than a day. Never throws: it is housekeeping.
+ */
+export function removeStaleTemporaryFiles(directory: string, now = Date.now()): number {
+  let names: string[];
+  try {
+    names = readdirSync(directory);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    if (!name.startsWith(`${INDEX_FILE_NAME}.`) || !name.endsWith(TEMPORARY_SUFFIX)) continue;
+    const path = join(directory, name);
+    try {
+      const pid = Number(name.slice(INDEX_FILE_NAME.length + 1).split('.')[0]);
+      const stale = (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && !isProcessAlive(pid)) || now - statSync(path).mtimeMs > STALE_TEMPORARY_MS;
+      if (!stale) continue;
+      unlinkSync(path);
+      removed++;
+    } catch {
+      // Gone meanwhile, or not ours to remove.
+    }
+  }
+  return removed;
+}
+
+/**
+ * Removes the index and any temporary files (for `usage cache clear`),
+ * whatever sits at the index's path: a file, a directory made by mistake,
+ * a damaged index. Returns how many entries were removed.
+ */
+export function clearIndex(directory: string): number {
+  let names: string[];
+  try {
+    names = readdirSync(directory);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    if (name !== INDEX_FILE_NAME && !(name.startsWith(`${INDEX_FILE_NAME}.`) && name.endsWith(TEMPORARY_SUFFIX))) continue;
+    const path = join(directory, name);
+    const isDirectory = lstatSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
+    rmSync(path, { force: true, recursive: isDirectory });
+    removed++;
+  }
+  return removed;
+}
+
+/**
+ * Writes a new index next to the old one, section by section, then renames
+ * it into place. A write that fails (full disk, read-only folder) does not
+ * fail the run: the writer goes inert, keeps the first error in `failure`,
+ * removes its temporary file, and the caller warns once.
+ */
 export class IndexWriter {
-  private readonly descriptor: number;
+  private descriptor = -1;
   private readonly temporary: string;
   private position = 0;
   private closed = false;
+  private checksum = 0;
+  /** Why writing stopped, if it did (a short phrase: 'permission denied', 'no space left on device'). */
+  failure: string | undefined;
 
-  constructor(private readonly directory: string) {
-    this.temporary = join(directory, `${INDEX_FILE_NAME}.${randomUUID()}.tmp`);
-    this.descriptor = openSync(this.temporary, 'w', 0o600);
-    this.write(MAGIC);
+  constructor(
+    private readonly directory: string,
+    /** Secret key of the hashed keys in the sections written (see pack.ts hashKey). */
+    private readonly keySecret: string,
+  ) {
+    // The process id in the name lets a later run see that the writer is gone.
+    this.temporary = join(directory, `${INDEX_FILE_NAME}.${process.pid}.${randomUUID()}${TEMPORARY_SUFFIX}`);
+    try {
+      this.descriptor = openSync(this.temporary, 'w', 0o600);
+      activeWriters.add(this);
+      this.write(MAGIC, false);
+    } catch (error) {
+      this.fail(error);
+    }
   }
 
-  private write(bytes: Uint8Array): void {
+  private fail(error: unknown): void {
+    this.failure ??= describeError(error);
+    this.abandon();
+  }
+
+  private write(bytes: Uint8Array, checksummed = true): void {
     let written = 0;
     while (written < bytes.length) {
       written += writeSync(this.descriptor, bytes, written, bytes.length - written, this.position + written);
     }
     this.position += bytes.length;
+    if (checksummed) this.checksum = extendChecksum(bytes, this.checksum);
   }
 
   private align(): void {
@@ -229,13 +437,8 @@ export class IndexWriter {
   }
 
   appendSection(packed: PackedRecords): SectionRef {
-    this.align();
     const offset = this.position;
-    const part = (array: Float64Array | Uint32Array): Uint8Array => new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
-    this.write(part(packed.floats));
-    this.write(part(packed.ints));
-    this.write(part(packed.contexts));
-    return {
+    const ref = {
       offset,
       count: packed.count,
       floats: packed.floats.byteLength,
@@ -243,32 +446,62 @@ export class IndexWriter {
       contexts: packed.contexts.byteLength,
       texts: packed.texts,
     };
+    if (this.closed) return ref;
+    try {
+      this.align();
+      ref.offset = this.position;
+      const part = (array: Float64Array | Uint32Array): Uint8Array => new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+      this.write(part(packed.floats));
+      this.write(part(packed.ints));
+      this.write(part(packed.contexts));
+    } catch (error) {
+      this.fail(error);
+    }
+    return ref;
   }
 
-  finish(tool: string, entries: IndexEntry[]): void {
-    const header: Header = { version: INDEX_VERSION, tool, entries };
-    const json = Buffer.from(JSON.stringify(header));
-    const length = Buffer.alloc(4);
-    length.writeUInt32LE(json.length);
-    this.write(json);
-    this.write(length);
-    this.write(MAGIC);
-    fsyncSync(this.descriptor);
-    closeSync(this.descriptor);
-    this.closed = true;
-    // rename is atomic: a concurrent reader sees the old index or the new one.
-    renameSync(this.temporary, join(this.directory, INDEX_FILE_NAME));
+  /** Completes the index and renames it into place; false (see `failure`) when it could not be written. */
+  finish(tool: string, entries: IndexEntry[]): boolean {
+    if (this.closed) return false;
+    try {
+      const header: Header = { version: INDEX_VERSION, tool, keySecret: this.keySecret, entries };
+      const json = Buffer.from(JSON.stringify(header));
+      const tail = Buffer.alloc(12);
+      tail.writeUInt32LE(this.checksum >>> 0, 0);
+      tail.writeUInt32LE(crc32(json) >>> 0, 4);
+      tail.writeUInt32LE(json.length, 8);
+      this.write(json, false);
+      this.write(tail, false);
+      this.write(MAGIC, false);
+      fsyncSync(this.descriptor);
+      closeSync(this.descriptor);
+      this.closed = true;
+      // rename is atomic: a concurrent reader sees the old index or the new one.
+      renameSync(this.temporary, join(this.directory, INDEX_FILE_NAME));
+      activeWriters.delete(this);
+      return true;
+    } catch (error) {
+      this.fail(error);
+      return false;
+    }
   }
 
   abandon(): void {
+    activeWriters.delete(this);
     if (!this.closed) {
-      closeSync(this.descriptor);
       this.closed = true;
+      if (this.descriptor !== -1) {
+        try {
+          closeSync(this.descriptor);
+        } catch {
+          // Already closed.
+        }
+      }
     }
     try {
       unlinkSync(this.temporary);
     } catch {
-      // Already gone.
+      // Already gone (or renamed into place).
     }
   }
 }

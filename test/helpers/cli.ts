@@ -1,10 +1,16 @@
 /**
- * Spawns the real `usage` binary, hermetically: HOME, the XDG folders,
- * CLAUDE_CONFIG_DIR and CODEX_HOME point into a fresh temporary folder, TZ is
- * pinned, and colour is off unless a test asks for it.
+ * Runs `usage` hermetically: HOME, the XDG folders, CLAUDE_CONFIG_DIR and
+ * CODEX_HOME point into a fresh temporary folder, TZ is pinned, and colour is
+ * off unless a test asks for it.
+ *
+ * `runCli` calls `main(argv, context)` in this process with a fake context
+ * that captures stdout and stderr: fast, and what most CLI tests use.
+ * `runUsage` spawns the real binary (dist/), for what only a process shows:
+ * exit codes under EPIPE, TTYs, signals, worker threads.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -76,4 +82,43 @@ export function runUsage(args: string[], options: RunOptions = {}): Promise<RunR
 
 export function fixture(...parts: string[]): string {
   return join(FIXTURES, ...parts);
+}
+
+const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+/** The in-process twin of runUsage: same hermetic environment, same result shape. */
+export async function runCli(args: string[], options: RunOptions = {}): Promise<RunResult> {
+  const home = options.home ?? createHome();
+  const env = hermeticEnv(home, options.env);
+  const { main } = await import('../../src/cli/main.js');
+  let stdout = '';
+  let stderr = '';
+  const columns = Number(env['COLUMNS']);
+  const width = Number.isInteger(columns) && columns > 0 ? columns : Number.POSITIVE_INFINITY;
+  const input = options.input ?? '';
+  const code = await main(args, {
+    stdout: {
+      write: (text) => {
+        stdout += text;
+      },
+      isTTY: false,
+      columns: width,
+    },
+    stderr: {
+      write: (text) => {
+        stderr += text;
+      },
+      isTTY: false,
+      columns: width,
+    },
+    stdin: Readable.from(input.length > 0 ? [typeof input === 'string' ? Buffer.from(input) : input] : []),
+    env,
+    home,
+    cwd: options.cwd ?? home,
+    now: new Date(),
+    systemTimeZone: 'UTC',
+    cores: 2,
+    version: VERSION,
+  });
+  return { code, stdout, stderr };
 }
