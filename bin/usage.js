@@ -16,6 +16,16 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   });
   process.stdout.write(`${version}\n`);
 } else {
+  // Interrupted while the index is being written: remove the temporary file
+  // now rather than leave tens of megabytes behind, then end as the signal would.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.once(signal, async () => {
+      const { abandonActiveIndexWrites } = await import('../dist/store/index-file.js');
+      abandonActiveIndexWrites();
+      const { constants } = await import('node:os');
+      process.exit(128 + (constants.signals[signal] ?? 0));
+    });
+  }
   const { main } = await import('../dist/cli/main.js');
   process.exitCode = await main(argv);
 }

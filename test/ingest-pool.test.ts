@@ -86,8 +86,9 @@ describe('scanning in worker threads', () => {
     );
     for (const result of results) {
       expect(result.code).toBe(1);
-      // bamboo comes first in the walk; its first malformed line is line 4.
-      expect(result.stderr).toMatch(/bamboo\/[^:]+token-usage\.jsonl:4: [a-z_]+ \(/);
+      // amp comes first in the walk; its legacy thread's first malformed entry is the 6th
+      // (4 messages, then the ledger event timed "yesterday").
+      expect(result.stderr).toMatch(/amp\/[^:]+T-0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d\.json:6: invalid_timestamp \(/);
       expect(result.stderr).not.toMatch(/\n\s+at /);
     }
   });

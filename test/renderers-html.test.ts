@@ -202,7 +202,10 @@ describe.skipIf(!chromiumPresent)('the HTML report in Chromium', () => {
     const header = await page.textContent('header');
     expect(header).toContain('UTC');
     expect(header).toContain('2026-11-20');
-    expect(header).toContain('25 malformed lines skipped');
+    // Malformed lines are counted before --until: 25 in the seed fixtures + 12 in the first five agent homes
+    // (Gemini CLI 4, GitHub Copilot CLI 3, Qwen Code 2, Amp 2, OpenCode's message files 1) + 2 rows of
+    // OpenCode's database + one in each of the next ten agents' fixtures = 49.
+    expect(header).toContain('49 malformed lines skipped');
     expect(problems).toEqual([]);
     expect(dialogs).toEqual([]);
 
@@ -248,10 +251,12 @@ describe.skipIf(!chromiumPresent)('the HTML report in Chromium', () => {
   it('draws cost and budget pages: groups as bars, the budget against its limit line', async () => {
     const cost = await readJson(['cost', LOGS, '--by', 'model']);
     const costPage = await open('cost', renderHtmlForCommand('cost', cost));
-    // 11 models in the fixtures, one bar each, the widest for the most cost (claude-opus-4-1, the full width).
+    // 26 models in the fixtures (11 seed, 12 from the first five agent homes with OpenCode's database, then
+    // unknown, claude-sonnet-4-6 and edge/qwen3:4b from the next ten): the 20 with the most cost get a bar, the widest for the most cost
+    // (claude-sonnet-4-5: pi's, Goose's and Qwen's sessions, the full width).
     const bars = costPage.page.locator('#top-groups li');
-    expect(await bars.count()).toBe(11);
-    expect(await bars.first().locator('.name').textContent()).toBe('claude-opus-4-1');
+    expect(await bars.count()).toBe(20);
+    expect(await bars.first().locator('.name').textContent()).toBe('claude-sonnet-4-5');
     expect(await bars.first().locator('.bar').evaluate((bar) => (bar as HTMLElement).style.width)).toBe('100%');
     expect(costPage.problems).toEqual([]);
 

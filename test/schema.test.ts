@@ -10,13 +10,18 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { ampLedgerEventSchema, ampMessageUsageSchema } from '../src/dialects/amp.js';
 import { bambooSchema } from '../src/dialects/bamboo.js';
 import { assistantSchema } from '../src/dialects/claude.js';
 import { tokenCountSchema } from '../src/dialects/codex.js';
+import { chatAttributesSchema } from '../src/dialects/copilot-cli.js';
+import { geminiMessageSchema } from '../src/dialects/gemini-cli.js';
 import { jcodeSchema } from '../src/dialects/jcode.js';
 import { kernexSchema } from '../src/dialects/kernex.js';
 import { lashSchema } from '../src/dialects/lash.js';
+import { openCodeAssistantSchema } from '../src/dialects/opencode.js';
 import { anthropicSchema, chatSchema, otelSchema, responsesSchema } from '../src/dialects/provider.js';
+import { qwenAssistantSchema } from '../src/dialects/qwen-code.js';
 import { fastParse, REJECTED, type Spec, tokenCount } from '../src/dialects/schema.js';
 import { judgeWithZod, toZod } from '../src/dialects/schema-zod.js';
 import { thaneSchema } from '../src/dialects/thane.js';
@@ -35,6 +40,12 @@ const SCHEMAS: Record<string, Spec<unknown>> = {
   'provider responses': responsesSchema,
   'provider anthropic': anthropicSchema,
   'provider otel': otelSchema,
+  'gemini-cli': geminiMessageSchema,
+  'qwen-code': qwenAssistantSchema,
+  opencode: openCodeAssistantSchema,
+  'copilot-cli': chatAttributesSchema,
+  'amp message': ampMessageUsageSchema,
+  'amp ledger': ampLedgerEventSchema,
 };
 
 /** Values at the edges of what the checks tell apart, JSON's and a few JSON cannot hold. */

@@ -91,7 +91,7 @@ export async function resolveSources(
   paths: readonly string[],
   context: CliContext,
 ): Promise<{ sources: Source[]; problems: DiscoveryProblem[]; notes: string[] }> {
-  const environment = { home: context.home, variables: context.env , platform: context.platform ?? 'linux' };
+  const environment = { home: context.home, variables: context.env, platform: context.platform ?? 'linux' };
   if (paths.length === 0) {
     const found = await findDefaultLocations(environment);
     if (found.length === 0) {
@@ -103,7 +103,7 @@ export async function resolveSources(
       );
     }
     const notes = found.map((location) => `Reading ${location.description} logs from ${location.path}`);
-    return { ...(await discoverFiles(found.map((location) => location.path))), notes };
+    return { ...(await discoverFiles(found)), notes };
   }
   const sources: Source[] = [];
   const filePaths: string[] = [];

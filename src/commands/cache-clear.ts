@@ -9,15 +9,12 @@ export const command = defineCommand({
   inputs: 'none',
   flags: { cacheDir, quiet },
   async run({ options, context }) {
-    const { readdir, rm } = await import('node:fs/promises');
-    const { join } = await import('node:path');
     const { resolveIndexDirectory } = await import('../cli/inputs.js');
-    const { INDEX_FILE_NAME } = await import('../store/index-file.js');
+    const { clearIndex } = await import('../store/index-file.js');
     const directory = resolveIndexDirectory(options, context);
-    const names = await readdir(directory).catch(() => [] as string[]);
-    const doomed = names.filter((name) => name === INDEX_FILE_NAME || (name.startsWith(`${INDEX_FILE_NAME}.`) && name.endsWith('.tmp')));
-    for (const name of doomed) await rm(join(directory, name), { force: true });
-    const note = doomed.length > 0 ? `Cleared the index in ${directory}` : `No index to clear in ${directory}`;
+    // clearIndex copes with whatever sits at the index path (a damaged file, a directory).
+    const removed = clearIndex(directory);
+    const note = removed > 0 ? `Cleared the index in ${directory}` : `No index to clear in ${directory}`;
     return { notes: [note] };
   },
 });

@@ -29,6 +29,8 @@ export interface DefaultLocation {
   path: string;
   /** For messages: "Gemini CLI", "Codex ($CODEX_HOME)". */
   description: string;
+  /** When set, only files with these base names are read under this location (others there are not logs). */
+  fileNames?: RegExp;
 }
 
 /** A read-only view of an SQLite database, opened by the sqlite reader (never by a dialect). */

@@ -8,19 +8,64 @@
  * file-name patterns all derive from this list: adding a log source is its
  * module (./module.ts), its fixture and one line here.
  */
+import { amp } from './amp.js';
 import { bamboo } from './bamboo.js';
 import { claude } from './claude.js';
+import { cline } from './cline.js';
 import { codex } from './codex.js';
+import { copilotCli } from './copilot-cli.js';
+import { droid } from './droid.js';
 import { exportDialect, setKnownDialects } from './export.js';
+import { geminiCli } from './gemini-cli.js';
+import { goose } from './goose.js';
 import { jcode } from './jcode.js';
 import { kernex } from './kernex.js';
+import { kernexDb } from './kernex-db.js';
+import { kiloCode } from './kilo-code.js';
+import { kimiCli } from './kimi-cli.js';
 import { lash } from './lash.js';
 import type { DefaultLocation, DialectModule, Environment, ReaderKind } from './module.js';
+import { openclaw } from './openclaw.js';
+import { openCode } from './opencode.js';
+import { pi } from './pi.js';
 import { provider } from './provider.js';
+import { qwenCode } from './qwen-code.js';
+import { rooCode } from './roo-code.js';
 import { thane } from './thane.js';
+import { thaneDb } from './thane-db.js';
 import type { JsonObject } from './types.js';
 
-export const DIALECTS = [exportDialect, claude, codex, bamboo, thane, lash, kernex, jcode, provider] as const;
+// Qwen Code records look like Claude Code's, pi's lines (shared by OpenClaw)
+// satisfy Claude's loose test too, and Copilot CLI spans look like generic
+// OTel ones: each is asked before the module that would take its lines.
+// Exports (record_id + export_schema) are the most distinctive of all, and
+// thane's snake_case test would take their lines: asked first.
+export const DIALECTS = [
+  exportDialect,
+  qwenCode,
+  pi,
+  openclaw,
+  claude,
+  codex,
+  geminiCli,
+  kimiCli,
+  bamboo,
+  thane,
+  lash,
+  kernex,
+  jcode,
+  copilotCli,
+  provider,
+  openCode,
+  amp,
+  droid,
+  cline,
+  rooCode,
+  kiloCode,
+  goose,
+  kernexDb,
+  thaneDb,
+] as const;
 
 export type DialectName = (typeof DIALECTS)[number]['name'];
 export type Dialect = DialectModule<DialectName>;
@@ -40,12 +85,22 @@ export function isDialectName(name: string): name is DialectName {
   return BY_NAME.has(name);
 }
 
-const BY_READER = new Map<ReaderKind, Dialect[]>();
-for (const dialect of DIALECTS as readonly Dialect[]) {
-  const list = BY_READER.get(dialect.reader) ?? [];
-  list.push(dialect);
-  BY_READER.set(dialect.reader, list);
+/**
+ * Whether a module reads one kind of source. Its `reader` is its main kind;
+ * an agent that wrote two forms over its versions also implements the
+ * other's reader (Gemini CLI: documents and JSON lines; OpenCode: a database
+ * and documents).
+ */
+export function canRead(dialect: Dialect, reader: ReaderKind): boolean {
+  if (reader === 'jsonl') return dialect.createParser !== undefined;
+  if (reader === 'document') return dialect.readDocument !== undefined;
+  return dialect.readDatabase !== undefined;
 }
+
+const READER_KINDS: readonly ReaderKind[] = ['jsonl', 'document', 'sqlite'];
+const BY_READER = new Map<ReaderKind, Dialect[]>(
+  READER_KINDS.map((reader) => [reader, (DIALECTS as readonly Dialect[]).filter((dialect) => canRead(dialect, reader))]),
+);
 
 /** The modules that read one kind of source, in detection order. */
 export function listDialects(reader: ReaderKind): readonly Dialect[] {
@@ -74,11 +129,15 @@ const PARQUET_FILE = /\.parquet$/i;
  */
 export function readerForFileName(name: string): ReaderKind | undefined {
   for (const dialect of DIALECTS as readonly Dialect[]) {
-    if (dialect.reader !== 'jsonl' && dialect.fileNames?.test(name)) return dialect.reader;
+    if (dialect.reader === 'jsonl' || !dialect.fileNames?.test(name)) continue;
+    // A module with a database and older per-message documents names both.
+    return JSON_DOCUMENT_FILE.test(name) && canRead(dialect, 'document') ? 'document' : dialect.reader;
   }
   if (PARQUET_FILE.test(name)) return 'parquet';
   return JSON_LINES_FILE.test(name) ? 'jsonl' : undefined;
 }
+
+const JSON_DOCUMENT_FILE = /\.json$/i;
 
 /** The modules whose file names claim `name` (documents and databases), in detection order. */
 export function listDialectsForFileName(name: string, reader: ReaderKind): readonly Dialect[] {

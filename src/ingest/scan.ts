@@ -11,6 +11,7 @@ import { basename } from 'node:path';
 import type { ReaderKind } from '../dialects/module.js';
 import {
   type Dialect,
+  canRead,
   detectDialect,
   findDialect,
   judgeRejected,
@@ -164,9 +165,10 @@ function createOutcomeHandler(tally: ScanTally, options: ScanOptions, file: stri
 
 /** How a source is read: as the forced dialect reads, else by its file name (JSON lines when nothing claims it). */
 function chooseReader(source: Source, forced: Dialect | undefined): ReaderKind {
-  if (forced) return forced.reader;
-  if (source.kind !== 'file') return 'jsonl';
-  return readerForFileName(basename(source.path)) ?? 'jsonl';
+  const byName = source.kind === 'file' ? (readerForFileName(basename(source.path)) ?? 'jsonl') : 'jsonl';
+  // A forced dialect that reads two forms (Gemini CLI's .json and .jsonl) reads each by its name.
+  if (forced) return canRead(forced, byName) ? byName : forced.reader;
+  return byName;
 }
 
 /**
@@ -391,8 +393,11 @@ async function scanWhole(path: string, reader: Exclude<ReaderKind, 'jsonl'>, for
         const tables = { tables: database.tables() } as unknown as JsonObject;
         const dialect = candidates.length === 1 ? candidates[0] : candidates.find((each) => each.detect(tables));
         if (!dialect?.readDatabase) {
-          tally.unreadable.push({ path, message: 'no known agent database has these tables' });
-          return result(false, size, 0);
+          // Read fine, but not an agent's database (an unrelated *.db in a walked folder): like a
+          // document no module knows, one malformed entry, not an input that failed to read.
+          tally.lines++;
+          skip(1, 'unknown_dialect', 'no known agent database has these tables', 'unknown');
+          return result(true, size, 1);
         }
         await consume(dialect.readDatabase(database, { path }), dialect);
       } finally {

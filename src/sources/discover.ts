@@ -42,7 +42,7 @@ function tryStat(path: string): Stats | Error {
  * uses synchronous calls: thousands of files walked with an awaited call each
  * left the process idle on thread-pool round trips for ~0.2 s per 3,000 files.
  */
-export async function discoverFiles(paths: readonly string[]): Promise<Discovery> {
+export async function discoverFiles(paths: ReadonlyArray<string | Pick<DefaultLocation, 'path' | 'fileNames'>>): Promise<Discovery> {
   const files: Array<{ path: string; size: number }> = [];
   const seenFiles = new Set<string>();
   const seenDirectories = new Set<string>();
@@ -58,7 +58,8 @@ export async function discoverFiles(paths: readonly string[]): Promise<Discovery
     files.push({ path, size: info?.size ?? 0 });
   };
 
-  const walk = (directory: string): void => {
+  // A location that names its files (Droid keeps transcripts without usage beside its sidecars) reads only those.
+  const walk = (directory: string, fileNames?: RegExp): void => {
     let real: string;
     try {
       real = realpathSync(directory);
@@ -79,25 +80,27 @@ export async function discoverFiles(paths: readonly string[]): Promise<Discovery
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       const child = join(directory, entry.name);
+      const wanted = isLogFileName(entry.name) && (fileNames === undefined || fileNames.test(entry.name));
       if (entry.isDirectory()) {
-        walk(child);
+        walk(child, fileNames);
       } else if (entry.isFile()) {
-        if (isLogFileName(entry.name)) addFile(child);
+        if (wanted) addFile(child);
       } else if (entry.isSymbolicLink()) {
         const target = tryStat(child);
         if (target instanceof Error) continue;
-        if (target.isDirectory()) walk(child);
-        else if (target.isFile() && isLogFileName(entry.name)) addFile(child, target);
+        if (target.isDirectory()) walk(child, fileNames);
+        else if (target.isFile() && wanted) addFile(child, target);
       }
     }
   };
 
-  for (const path of paths) {
+  for (const entry of paths) {
+    const { path, fileNames } = typeof entry === 'string' ? { path: entry, fileNames: undefined } : entry;
     const info = tryStat(path);
     if (info instanceof Error) {
       problems.push({ path, message: describeFsError(info) });
     } else if (info.isDirectory()) {
-      walk(path);
+      walk(path, fileNames);
     } else {
       addFile(path, info);
     }

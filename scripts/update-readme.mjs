@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+// Rewrites the output of every ```console example in README.md with what the
+// built binary prints now (run `npm run build` first). test/readme.test.ts
+// checks the README against the binary; this is how a deliberate change of
+// output is carried into it. Read the diff before committing it: the README
+// shows figures people check by hand.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const readmePath = join(root, 'README.md');
+const lines = readFileSync(readmePath, 'utf8').split('\n');
+
+function splitArguments(line) {
+  const args = [];
+  let current = '';
+  let inWord = false;
+  let quote = null;
+  for (const character of line) {
+    if (quote !== null) {
+      if (character === quote) quote = null;
+      else current += character;
+    } else if (character === '"' || character === "'") {
+      quote = character;
+      inWord = true;
+    } else if (/\s/.test(character)) {
+      if (inWord) args.push(current);
+      current = '';
+      inWord = false;
+    } else {
+      current += character;
+      inWord = true;
+    }
+  }
+  if (inWord) args.push(current);
+  return args;
+}
+
+const output = [];
+for (let index = 0; index < lines.length; index++) {
+  output.push(lines[index]);
+  if (lines[index] !== '```console') continue;
+  const command = lines[index + 1];
+  let end = index + 1;
+  while (lines[end] !== '```') end++;
+  const home = mkdtempSync(join(tmpdir(), 'usage-readme-'));
+  for (const folder of ['.config', '.cache', '.local/share', '.local/state']) mkdirSync(join(home, folder), { recursive: true });
+  const result = spawnSync(process.execPath, [join(root, 'bin', 'usage.js'), ...splitArguments(command.slice('$ usage '.length))], {
+    cwd: root,
+    encoding: 'utf8',
+    env: {
+      PATH: process.env.PATH,
+      HOME: home,
+      XDG_CONFIG_HOME: join(home, '.config'),
+      XDG_CACHE_HOME: join(home, '.cache'),
+      XDG_DATA_HOME: join(home, '.local/share'),
+      XDG_STATE_HOME: join(home, '.local/state'),
+      CLAUDE_CONFIG_DIR: join(home, '.claude-config'),
+      CODEX_HOME: join(home, '.codex-home'),
+      TZ: 'UTC',
+      NO_COLOR: '1',
+    },
+  });
+  rmSync(home, { recursive: true, force: true });
+  const printed = result.stdout
+    .replace(/\r\n/g, '\n')
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((line) => line.trimEnd());
+  output.push(command, ...printed);
+  if (result.status !== 0) output.push(`[exit ${result.status}]`);
+  output.push('```');
+  index = end;
+}
+writeFileSync(readmePath, output.join('\n'));

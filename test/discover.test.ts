@@ -1,0 +1,43 @@
+/**
+ * Finding the files to read (src/sources/discover.ts) and what becomes of a
+ * database that no agent's module knows.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ingest } from '../src/ingest/ingest.js';
+import { discoverFiles } from '../src/sources/discover.js';
+
+describe('discoverFiles', () => {
+  it('reads only the named files under a location that names them, and every log-like file elsewhere', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'usage-discover-'));
+    mkdirSync(join(folder, 'sessions', 'p'), { recursive: true });
+    writeFileSync(join(folder, 'sessions', 'p', 'a.settings.json'), '{}');
+    writeFileSync(join(folder, 'sessions', 'p', 'a.jsonl'), '{}\n');
+    const restricted = await discoverFiles([{ path: join(folder, 'sessions'), fileNames: /\.settings\.json$/ }]);
+    expect(restricted.sources.map((source) => (source.kind === 'file' ? source.path : ''))).toEqual([join(folder, 'sessions', 'p', 'a.settings.json')]);
+    const open = await discoverFiles([join(folder, 'sessions')]);
+    expect(open.sources).toHaveLength(2);
+  });
+});
+
+describe('a database no module knows', () => {
+  it('is one unknown_dialect entry, not an unreadable input', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'usage-db-'));
+    const path = join(folder, 'notes.db');
+    const { Database } = createRequire(import.meta.url)('node-sqlite3-wasm') as {
+      Database: new (path: string) => { exec(sql: string): void; close(): void };
+    };
+    const database = new Database(path);
+    database.exec('CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES (\'hello\');');
+    database.close();
+    const { sources } = await discoverFiles([folder]);
+    const records: unknown[] = [];
+    const summary = await ingest(sources, (record) => records.push(record));
+    expect(records).toEqual([]);
+    expect(summary.unreadable).toEqual([]);
+    expect(summary.skipped).toEqual({ lines: 1, reasons: { unknown_dialect: 1 } });
+  });
+});
