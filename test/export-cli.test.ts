@@ -106,3 +106,14 @@ describe.skipIf(!duckdbAvailable)('--engine duckdb (CLI)', () => {
     expect(run.stderr).toBe('error: --engine duckdb found no Parquet files there: write them with usage export --format parquet.\n');
   });
 });
+
+describe.skipIf(!duckdbAvailable)('--engine duckdb over a broken file', () => {
+  it('exits 1 with one sentence, no stack trace', async () => {
+    const { team } = await exportBoth();
+    writeFileSync(join(team, 'machine=laptop', 'broken.parquet'), 'not parquet at all');
+    const run = await runCli(['cost', team, '--engine', 'duckdb', '--no-cache']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^error: DuckDB could not read the exports: .*broken\.parquet/);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+});

@@ -175,3 +175,17 @@ describe('fixture', () => {
     expect(exported.json.rows.map((row: Record<string, unknown>) => row.machine)).toEqual(['laptop']);
   });
 });
+
+describe('unreadable exports', () => {
+  it('a broken Parquet file is listed as unreadable; the files around it still count', async () => {
+    const machines = createTwoMachines();
+    const out = join(machines.root, 'team-exports');
+    await exportTwoMachines('parquet', out, machines);
+    writeFileSync(join(out, 'machine=laptop', 'broken.parquet'), 'PAR1 this is not a Parquet file');
+    const { json, analysis } = await costBy([out], []);
+    expect(json.totals.records).toBe(5);
+    expect(analysis.summary.unreadable).toEqual([
+      { path: join(out, 'machine=laptop', 'broken.parquet'), message: expect.stringMatching(/^not a readable Parquet file/) },
+    ]);
+  });
+});

@@ -7,7 +7,7 @@
  */
 import { statSync } from 'node:fs';
 import type { Analysis, Exclusions, TimeRange } from '../core/analyze.js';
-import { UsageError } from '../core/errors.js';
+import { DataError, UsageError } from '../core/errors.js';
 import { describeMissing, FILTER_FIELDS, type RecordFilterSpec } from '../core/filter.js';
 import { RECORD_FIELDS } from '../core/fields.js';
 import type { PricedRecord } from '../core/record.js';
@@ -207,7 +207,13 @@ export async function queryLake(query: LakeQuery, groupColumns: readonly GroupCo
     const excluded: Exclusions = { outOfRange: 0, undated: 0 };
     if (files.length === 0) return { bundles: [], summary, excluded };
     const { sql, values } = buildLakeQuery(files, query, columns, 'duckdb');
-    const rows = (await connection.runAndReadAll(sql, values)).getRowObjects();
+    let rows: Array<Record<string, unknown>>;
+    try {
+      rows = (await connection.runAndReadAll(sql, values)).getRowObjects();
+    } catch (error) {
+      // A broken or foreign file in the lake: one sentence, exit 1 (the built-in reader would list it as unreadable).
+      throw new DataError(`DuckDB could not read the exports: ${(error as Error).message.split('\n')[0]}`);
+    }
     const bundles: Bundle[] = [];
     // Dialects in the order the built-in reader first meets them: by file, then by name.
     const firstFile = new Map<string, string>();

@@ -19,13 +19,36 @@ function toJsonShape(row: Record<string, unknown>): JsonObject {
   return row;
 }
 
+/**
+ * A file that is not Parquet, or is cut short, is a read error like a
+ * missing one: the scanner lists it as unreadable (with the reason) and the
+ * run goes on with the other files, rather than stopping at a stack trace.
+ */
+function toReadError(error: unknown): Error {
+  if (typeof (error as NodeJS.ErrnoException | null)?.code === 'string') return error as Error;
+  const wrapped = new Error(`not a readable Parquet file (${(error as Error)?.message ?? String(error)})`) as NodeJS.ErrnoException;
+  wrapped.code = 'EPARQUET';
+  return wrapped;
+}
+
 export async function* readParquetOutcomes(path: string): AsyncGenerator<ParseOutcome> {
-  const file = await asyncBufferFromFile(path);
-  const metadata = await parquetMetadataAsync(file);
+  let file: Awaited<ReturnType<typeof asyncBufferFromFile>>;
+  let metadata: Awaited<ReturnType<typeof parquetMetadataAsync>>;
+  try {
+    file = await asyncBufferFromFile(path);
+    metadata = await parquetMetadataAsync(file);
+  } catch (error) {
+    throw toReadError(error);
+  }
   let rowStart = 0;
   for (const group of metadata.row_groups) {
     const rowEnd = rowStart + Number(group.num_rows);
-    const rows = await parquetReadObjects({ file, metadata, rowStart, rowEnd });
+    let rows: Array<Record<string, unknown>>;
+    try {
+      rows = await parquetReadObjects({ file, metadata, rowStart, rowEnd });
+    } catch (error) {
+      throw toReadError(error);
+    }
     for (const row of rows) yield readExportRow(toJsonShape(row));
     rowStart = rowEnd;
   }
