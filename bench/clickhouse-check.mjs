@@ -66,7 +66,7 @@ const files = readdirSync(lake, { recursive: true })
   .map((name) => join(lake, String(name)))
   .sort();
 const cases = [
-  { columns: ['project', 'machine'], query: { paths: [lake], costMode: 'calculate' } },
+  { columns: ['project', 'machine'], query: { paths: [lake], costMode: 'calculate', byTime: true } },
   { columns: ['agent'], query: { paths: [lake], costMode: 'auto', range: { start: Date.UTC(2026, 2, 3), end: Date.UTC(2026, 2, 10) } } },
   { columns: ['machine'], query: { paths: [lake], costMode: 'recorded', filter: { project: ['project-1', '(no project)'] } } },
 ];

@@ -77,7 +77,7 @@ describe.skipIf(!available)('--engine duckdb gives the JSON of the built-in redu
     it(`cost --by ${by.join(',')} (${zone}, ${JSON.stringify(selection)})`, async () => {
       const meta = { by, since: null, until: null, zone, costMode: selection.mode, priceSource: 'test', pricingFile: null };
       const expected = buildCostReport(await builtIn(createCostReducer(by.map((key) => createKeyReader(key, zone))), selection), meta);
-      const result = await queryLake(lakeQuery(selection), listCostColumns(by));
+      const result = await queryLake({ ...lakeQuery(selection), byTime: listCostColumns(by).length < by.length }, listCostColumns(by));
       const actual = buildCostReport(toAnalysis(result, (bundles) => foldCost(bundles, by, zone)), meta);
       // The generated data must exercise the overlap: 150 shared lines read twice.
       expect((expected.json as { duplicate_lines: number }).duplicate_lines).toBeGreaterThanOrEqual(150);
@@ -98,7 +98,7 @@ describe.skipIf(!available)('--engine duckdb gives the JSON of the built-in redu
       const options = { unit, zone, breakdown, startOfWeek: 'monday' as const };
       const meta = { since: null, until: null, zone, unit, breakdown, startOfWeek: 'monday' as const };
       const expected = buildPeriodsReport(await builtIn(createPeriodsReducer(options), selection), meta);
-      const result = await queryLake(lakeQuery(selection), []);
+      const result = await queryLake({ ...lakeQuery(selection), byTime: true }, []);
       const actual = buildPeriodsReport(toAnalysis(result, (bundles) => foldPeriods(bundles, options)), meta);
       // The same text, key order included.
       expect(JSON.stringify(actual.json, null, 2)).toBe(JSON.stringify(expected.json, null, 2));
@@ -114,7 +114,7 @@ describe.skipIf(!available)('--engine duckdb gives the JSON of the built-in redu
       const meta = { since: null, until: null, zone };
       const expectedAnalysis = await builtIn(createBudgetReducer(limits, zone), selection);
       const expected = buildBudgetReport(checkBudget(expectedAnalysis.state, limits, zone, now), expectedAnalysis, meta);
-      const result = await queryLake(lakeQuery(selection), listBudgetColumns(limits));
+      const result = await queryLake({ ...lakeQuery(selection), byTime: true }, listBudgetColumns(limits));
       const actualAnalysis = toAnalysis(result, (bundles) => foldBudget(bundles, limits, zone));
       const actual = buildBudgetReport(checkBudget(actualAnalysis.state, limits, zone, now), actualAnalysis, meta);
       // The same text, key order included.

@@ -35,7 +35,7 @@ export const command = defineCommand({
       options.engine === 'duckdb'
         ? await (async () => {
             const [{ analyzeLake }, { foldBudget, listBudgetColumns }] = await Promise.all([import('../engine/run.js'), import('../engine/fold.js')]);
-            return analyzeLake(request, listBudgetColumns(limits), (bundles) => foldBudget(bundles, limits, inputs.zone));
+            return analyzeLake(request, listBudgetColumns(limits), (bundles) => foldBudget(bundles, limits, inputs.zone), limits.period !== 'all');
           })()
         : await analyze(createBudgetReducer(limits, inputs.zone));
     const result = checkBudget(analysis.state, limits, inputs.zone, context.now);

@@ -17,7 +17,7 @@ export const command = defineCommand({
       options.engine === 'duckdb'
         ? await (async () => {
             const [{ analyzeLake }, { foldCost, listCostColumns }] = await Promise.all([import('../engine/run.js'), import('../engine/fold.js')]);
-            return analyzeLake(request, listCostColumns(by), (bundles) => foldCost(bundles, by, inputs.zone));
+            return analyzeLake(request, listCostColumns(by), (bundles) => foldCost(bundles, by, inputs.zone), listCostColumns(by).length < by.length);
           })()
         : await analyze(createCostReducer(by.map((key) => createKeyReader(key, inputs.zone))));
     const resolver = inputs.pricer?.resolver;

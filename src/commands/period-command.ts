@@ -26,7 +26,7 @@ async function runPeriods(
     options.engine === 'duckdb'
       ? await (async () => {
           const [{ analyzeLake }, { foldPeriods }] = await Promise.all([import('../engine/run.js'), import('../engine/fold.js')]);
-          return analyzeLake(request, [], (bundles) => foldPeriods(bundles, settings));
+          return analyzeLake(request, [], (bundles) => foldPeriods(bundles, settings), true);
         })()
       : await analyze(createPeriodsReducer(settings));
   const notes: string[] = [];

@@ -39,6 +39,8 @@ export interface LakeQuery {
   range?: TimeRange | undefined;
   filter?: RecordFilterSpec | undefined;
   costMode: CostMode;
+  /** Sum per quarter hour as well: needed for days, weeks and months, costly otherwise. */
+  byTime?: boolean | undefined;
 }
 
 /** Records that share their group columns and quarter hour, summed. */
@@ -166,6 +168,7 @@ export function buildLakeQuery(files: readonly string[], query: LakeQuery, colum
     filter: filter.sql,
     cost_usd: readCostExpression(query.costMode),
     group_columns: columns.join(', '),
+    time_bucket: query.byTime ? 'CASE WHEN timestamp_ms IS NULL THEN NULL ELSE FLOOR(timestamp_ms / 900000) END' : 'CAST(NULL AS BIGINT)',
   });
   const values: unknown[] = [query.range?.start ?? -OPEN_END, query.range?.end ?? OPEN_END, ...filter.values];
   const source = { source: SOURCES[engine](files) };

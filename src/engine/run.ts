@@ -21,6 +21,7 @@ export async function analyzeLake<State>(
   request: LakeRequest,
   columns: readonly GroupColumn[],
   fold: (bundles: readonly Bundle[]) => State,
+  byTime: boolean,
 ): Promise<Analysis<State>> {
   if (request.args.length === 0) {
     throw new UsageError('--engine duckdb reads the Parquet files of usage export: name their folder (or the files).');
@@ -37,6 +38,7 @@ export async function analyzeLake<State>(
       range: inputs.range,
       filter: { agent: options.agent, machine: options.machine, project: options.project, model: options.model },
       costMode: options.costMode ?? 'auto',
+      byTime,
     },
     columns,
   );

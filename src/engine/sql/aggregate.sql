@@ -1,15 +1,17 @@
 -- Token and cost sums per group: every report the engine serves is folded
 -- from these rows (src/engine/duckdb.ts). {{group_columns}} are record
--- columns (model, project, machine, …) from a fixed list, and time_bucket,
--- the record's quarter hour: every time zone's offset is a whole number of
--- quarter hours, so a bucket never straddles a day, week or month boundary.
+-- columns (model, project, machine, …) from a fixed list, and
+-- {{time_bucket}} is, when the report has days, weeks or months, the
+-- record's quarter hour (every time zone's offset is a whole number of
+-- quarter hours, so a bucket never straddles a local day, week or month),
+-- else NULL: one row per group, however long the lake.
 -- Rows that are not selected are kept, grouped by why, for the input summary.
 -- Sums are named sum_<column>: an alias equal to a column name would shadow
 -- the column in ClickHouse, where aliases are visible in the whole query.
 SELECT selection,
        dialect,
        {{group_columns}},
-       CASE WHEN timestamp_ms IS NULL THEN NULL ELSE FLOOR(timestamp_ms / 900000) END AS time_bucket,
+       {{time_bucket}} AS time_bucket,
        MIN(source_file) AS first_file,
        SUM(copies) AS rows_read,
        COUNT(*) AS records,
@@ -32,4 +34,4 @@ SELECT selection,
        SUM(calculated_cost_usd) AS sum_calculated_cost_usd,
        SUM(CASE WHEN calculated_cost_usd IS NULL THEN 1 ELSE 0 END) AS uncalculated_records
 FROM classified
-GROUP BY selection, dialect, {{group_columns}}, CASE WHEN timestamp_ms IS NULL THEN NULL ELSE FLOOR(timestamp_ms / 900000) END
+GROUP BY selection, dialect, {{group_columns}}, {{time_bucket}}
