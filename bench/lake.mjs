@@ -36,7 +36,7 @@ if (!Number.isSafeInteger(records) || records <= 0) {
 
 const { DuckDBInstance } = await import('@duckdb/node-api');
 
-/** Every eighth record is written again as a copy from another machine. */
+/** One row in eight is a copy, from another machine, of every seventh record. */
 const copies = Math.floor(records / 8);
 const unique = records - copies;
 
@@ -61,7 +61,7 @@ if (!existsSync(join(lake, 'DONE'))) {
   const started = performance.now();
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
-  // Row i of the unique records; the copies repeat rows 0, 8, 16, … from another machine.
+  // Row i of the unique records; the copies repeat rows 0, 7, 14, … from another machine.
   const rowsOf = (from, machine) => `
     SELECT md5(CAST(i AS VARCHAR)) AS record_id,
            CAST(1 AS BIGINT) AS export_schema,
@@ -98,7 +98,7 @@ if (!existsSync(join(lake, 'DONE'))) {
            FALSE AS free_model
     FROM ${from}`;
   const unique_rows = rowsOf(`range(${unique}) AS t(i)`, `'machine-' || CAST(i % 20 AS VARCHAR)`);
-  const copy_rows = rowsOf(`(SELECT i * 8 AS i FROM range(${copies}) AS t(i)) AS t`, `'machine-' || CAST((i + 1) % 20 AS VARCHAR)`);
+  const copy_rows = rowsOf(`(SELECT i * 7 AS i FROM range(${copies}) AS t(i)) AS t`, `'machine-' || CAST((i + 1) % 20 AS VARCHAR)`);
   await connection.run(`SET preserve_insertion_order = false`);
   await connection.run(`
     COPY (
