@@ -26,6 +26,8 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
       process.exit(128 + (constants.signals[signal] ?? 0));
     });
   }
+  // The statusline runs every few seconds: it skips commander, and ends the process itself so a scan cut short by its time limit never lingers.
+  if (argv[0] === 'statusline') await import('../dist/cli/statusline-process.js').then((edge) => edge.runStatuslineProcess(argv.slice(1)));
   const { main } = await import('../dist/cli/main.js');
   process.exitCode = await main(argv);
 }

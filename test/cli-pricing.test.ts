@@ -37,7 +37,7 @@ describe('usage pricing MODEL...', () => {
       'web search: $10 per 1,000 requests (web fetch free)',
       'US-only inference (inference_geo "us"): 1.1× the token cost',
     ]);
-    expect(gpt.billing_rules).toEqual(['service tier flex: 0.5× the token cost; priority: 2×']);
+    expect(gpt.billing_rules).toEqual(['service tier flex: 0.5× the token cost; priority: 2× (approximate where OpenAI publishes no priority rate)']);
     // No published US-only multiplier before Opus 4.6: said, not guessed.
     expect(haiku.billing_rules).toContain('US-only inference: no published multiplier for this model (priced at 1×)');
     const table = await runCli(['pricing', 'claude-opus-4-6']);

@@ -256,6 +256,13 @@ describe('default locations', () => {
     const result = await runCli(['report', '--json'], { home });
     expect(result.code).toBe(0);
     expect(result.stderr).toContain(join(home, '.claude', 'projects'));
+    // Every other agent with a default home is named once as found empty; Claude Code is not among them.
+    const missing = result.stderr.split('\n').find((line) => line.startsWith('No logs found for '));
+    expect(missing).toContain('Codex');
+    expect(missing).toContain('Gemini CLI');
+    expect(missing).not.toContain('Claude Code');
+    const quiet = await runCli(['report', '--json', '-q'], { home });
+    expect(quiet.stderr).toBe('');
     const report = JSON.parse(result.stdout) as ReportJson;
     // The api transcript alone: msg_01A's 40-output copy (12 + 40 + 8000 + 2000 = 10052) and msg_02A (300 + 80 = 380).
     expect(report.totals['total_tokens']).toBe(10432);
@@ -294,5 +301,31 @@ describe('costs that leave out unpriced usage', () => {
     const lines = csv.stdout.trimEnd().split('\r\n');
     expect(lines[0]?.split(',').at(-1)).toBe('unpriced_tokens');
     expect(lines.at(-1)).toMatch(/^total,.*,9\.4,.*,1500$/);
+  });
+});
+
+describe('usage report by agent', () => {
+  interface AgentsJson {
+    totals: { records: number; total_tokens: number };
+    agents: Array<{ agent: string; records: number; total_tokens: number }>;
+    days: Array<{ date: string; total_tokens: number; agents: Array<{ agent: string; total_tokens: number }> }>;
+  }
+  const readJson = async (args: string[]) => JSON.parse((await runCli([...args, '--json', '--no-cache'])).stdout) as AgentsJson;
+
+  it('splits by the agent that wrote each log: each share equals that agent read alone', async () => {
+    const claude = await readJson(['report', fixture('logs', 'claude')]);
+    const codex = await readJson(['report', fixture('logs', 'codex')]);
+    const both = await readJson(['report', fixture('logs', 'claude'), fixture('logs', 'codex')]);
+    expect(both.agents.map((row) => row.agent).sort()).toEqual(['claude-code', 'codex']);
+    const share = (agent: string) => both.agents.find((row) => row.agent === agent);
+    expect(share('claude-code')).toMatchObject({ records: claude.totals.records, total_tokens: claude.totals.total_tokens });
+    expect(share('codex')).toMatchObject({ records: codex.totals.records, total_tokens: codex.totals.total_tokens });
+    // Every day's agents add up to the day.
+    for (const day of both.days) expect(day.agents.reduce((sum, row) => sum + row.total_tokens, 0)).toBe(day.total_tokens);
+  });
+
+  it('prints the By agent table only when more than one agent is present', async () => {
+    expect((await runCli(['report', fixture('logs', 'claude'), '--no-cache'])).stdout).not.toContain('By agent');
+    expect((await runCli(['report', fixture('logs', 'claude'), fixture('logs', 'codex'), '--no-cache'])).stdout).toContain('By agent');
   });
 });

@@ -360,3 +360,16 @@ describe('a real process (needs npm run build)', () => {
     expect(result.status).toBe(0);
   });
 });
+
+describe('the time zone from the environment', () => {
+  it('ignores a TZ only libc understands and uses the system zone, instead of failing a flag never given', async () => {
+    const log = writeLog([{ model: 'test-alpha', timestamp: '2026-11-02T03:00:00Z', usage: { input_tokens: 1, output_tokens: 1 } }]);
+    for (const value of [':/etc/localtime', 'UTC0', '']) {
+      const result = await runCli(['report', log, '--json', '--no-cache'], { env: { TZ: value } });
+      expect(result.code, `TZ=${value}: ${result.stderr}`).toBe(0);
+    }
+    // A valid TZ still decides the days: 03:00 UTC is the evening before in Los Angeles.
+    const local = JSON.parse((await runCli(['report', log, '--json', '--no-cache'], { env: { TZ: 'America/Los_Angeles' } })).stdout) as { days: Array<{ date: string }> };
+    expect(local.days.map((day) => day.date)).toEqual(['2026-11-01']);
+  });
+});

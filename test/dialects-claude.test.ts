@@ -73,6 +73,17 @@ describe('claude: de-duplication without requestId (Bedrock, third-party endpoin
     );
     expect(total).toEqual({ input: 3_498, write: 6_582, read: 47_367, output: 26 });
   });
+
+  it('keeps one copy when only some copies of a response carry its requestId', async () => {
+    const usage = { input_tokens: 10, output_tokens: 50 };
+    const { records, duplicates } = await readLines([
+      assistant('msg_01Mixed', usage, { requestId: 'req_1' }),
+      assistant('msg_01Mixed', usage),
+    ]);
+    // One response: 10 + 50 = 60 tokens once, not 120.
+    expect(records.map((record) => record.totalTokens)).toEqual([60]);
+    expect(duplicates).toBe(1);
+  });
 });
 
 describe('claude: lines without usage', () => {

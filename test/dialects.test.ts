@@ -154,7 +154,7 @@ describe('claude fixture', () => {
     expect(record.session).toBe('abc-123');
     expect(record.project).toBe('p');
     // No request id (Bedrock, third-party endpoints): the message id alone is the key.
-    expect(parseLine('claude', line)).toHaveProperty('dedupKey', 'm:');
+    expect(parseLine('claude', line)).toHaveProperty('dedupKey', 'm');
     // No message id either: nothing to de-duplicate on, so no key.
     expect(parseLine('claude', { ...line, message: { ...line.message, id: undefined } })).not.toHaveProperty('dedupKey');
     const synthetic = { ...line, message: { ...line.message, model: '<synthetic>' } };

@@ -104,7 +104,7 @@ describe('OpenAI service tiers', () => {
       'web search: $10 per 1,000 requests (web fetch free)',
       'US-only inference (inference_geo "us"): 1.1× the token cost',
     ]);
-    expect(describeBillingRules('gpt-5', 'openai')).toEqual(['service tier flex: 0.5× the token cost; priority: 2×']);
+    expect(describeBillingRules('gpt-5', 'openai')).toEqual(['service tier flex: 0.5× the token cost; priority: 2× (approximate where OpenAI publishes no priority rate)']);
   });
 });
 

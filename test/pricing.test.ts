@@ -279,3 +279,23 @@ describe('price tables', () => {
     expect(selectPeriod(periods, null)).toBe(periods[0]);
   });
 });
+
+describe('records that sum several calls', () => {
+  it('are priced at the base tier: the long-context rate is decided per request', () => {
+    const pricer = createRecordPricer(createResolver(builtin, null), 'calculate');
+    const session = (aggregate: boolean, calls = 1) =>
+      pricer.priceRecord(
+        createRecord(
+          { dialect: 'goose', timestamp: Date.UTC(2026, 10, 1), model: 'claude-sonnet-4-5', cacheReported: true, aggregate, calls },
+          { inputTokens: 100_000, cacheReadTokens: 1_000_000, cacheWriteTokens: 100_000, outputTokens: 10_000 },
+        ),
+      ).costUsd;
+    // Sonnet 4.5 base rates per million: input $3, output $15, cache read $0.30, 5-minute write $3.75.
+    // 0.1M × 3 + 0.01M × 15 + 1M × 0.30 + 0.1M × 3.75 = 0.3 + 0.15 + 0.3 + 0.375 = $1.125.
+    expect(session(true)).toBeCloseTo(1.125, 10);
+    expect(session(false, 4)).toBeCloseTo(1.125, 10);
+    // One call with a 1.2M-token prompt is over 200k: every token at the long-context rates
+    // ($6, $22.50, $0.60, $7.50): 0.6 + 0.225 + 0.6 + 0.75 = $2.175.
+    expect(session(false)).toBeCloseTo(2.175, 10);
+  });
+});

@@ -24,6 +24,13 @@ describe('share reducers', () => {
     expect(shares.reduce((sum, share) => sum + share.tokenShare, 0)).toBeCloseTo(1, 12);
   });
 
+  it('gives a group whose every cost is unknown no cost share (null), not 0', () => {
+    const shares = computeShares(reduceAll(projectsReducer, [...records, makeRecord({ project: 'gamma', input: 50, cost: null })]));
+    // Known cost: $3 + $1 + $0 = $4; gamma has none known, so its share of it is unknown.
+    expect(shares.find((share) => share.key === 'gamma')?.costShare).toBeNull();
+    expect(shares.find((share) => share.key === NO_PROJECT)?.costShare).toBe(0);
+  });
+
   it('groups by provider and by call source', () => {
     const providers = computeShares(reduceAll(providersReducer, records));
     // anthropic: 300 + 100 = 400 of 500 → 0.8; openai: 100 → 0.2.

@@ -167,7 +167,7 @@ describe.skipIf(!chromiumPresent)('the HTML report in Chromium', () => {
     const { page, problems, dialogs } = await open('report', renderHtmlForCommand('report', reportJson));
     const charts = await readCharts(page);
     const byId: Record<string, ChartReading> = Object.fromEntries(charts.map((chart) => [chart.id ?? '', chart]));
-    expect(Object.keys(byId).sort()).toEqual(['cache-rates', 'cumulative-cost', 'daily-cost-models']);
+    expect(Object.keys(byId).sort()).toEqual(['cache-rates', 'cumulative-cost', 'daily-cost-agents', 'daily-cost-models']);
     for (const chart of charts) {
       expect(chart.painted, `${chart.id} painted pixels`).toBeGreaterThan(2000);
       expect(chart.legend).toHaveLength(chart.series + 1);
@@ -177,6 +177,9 @@ describe.skipIf(!chromiumPresent)('the HTML report in Chromium', () => {
     // 11 models: the 7 with the most cost, then "other (4)" for the rest.
     expect(byId['daily-cost-models']!.series).toBe(8);
     expect(byId['daily-cost-models']!.legend.some((text) => text.startsWith('other (4)'))).toBe(true);
+    // 8 agents wrote the seed fixtures (claude-code, codex, bamboo, jcode, kernex, lash, provider, thane; the
+    // agent homes are all dated after --until): at most 8 series, so each agent has its own, over the same 25 days.
+    expect(byId['daily-cost-agents']).toMatchObject({ series: 8, points: 25 });
     // October and November; x is the day of the month.
     expect(byId['cumulative-cost']).toMatchObject({ series: 2, points: 31 });
     expect(byId['cache-rates']).toMatchObject({ series: 2, points: 25 });
@@ -202,6 +205,9 @@ describe.skipIf(!chromiumPresent)('the HTML report in Chromium', () => {
     const header = await page.textContent('header');
     expect(header).toContain('UTC');
     expect(header).toContain('2026-11-20');
+    // The price data the report was priced with, from its JSON.
+    expect(header).toContain((reportJson['prices'] as Record<string, string>)['built_in']);
+    expect((reportJson['prices'] as Record<string, string>)['built_in']).toMatch(/^@pydantic\/genai-prices /);
     // Malformed lines are counted before --until: 25 in the seed fixtures + 12 in the first five agent homes
     // (Gemini CLI 4, GitHub Copilot CLI 3, Qwen Code 2, Amp 2, OpenCode's message files 1) + 2 rows of
     // OpenCode's database + one in each of the next ten agents' fixtures = 49.

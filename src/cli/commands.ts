@@ -20,8 +20,13 @@ const COMMAND_MODULES: Readonly<Record<string, () => SpecModule>> = {
   sessions: () => import('../commands/sessions.js') as SpecModule,
   cache: () => import('../commands/cache.js') as SpecModule,
   'cache-clear': () => import('../commands/cache-clear.js') as SpecModule,
+  archive: () => import('../commands/archive.js') as SpecModule,
   budget: () => import('../commands/budget.js') as SpecModule,
   diff: () => import('../commands/diff.js') as SpecModule,
+  blocks: () => import('../commands/blocks.js') as SpecModule,
+  limits: () => import('../commands/limits.js') as SpecModule,
+  statusline: () => import('../commands/statusline.js') as SpecModule,
+  overview: () => import('../commands/overview.js') as SpecModule,
   export: () => import('../commands/export.js') as SpecModule,
 };
 

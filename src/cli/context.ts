@@ -97,7 +97,8 @@ export function createProcessContext(version: string): CliContext {
     now: new Date(),
     // A getter: asking Intl initialises ICU (~13 ms), needless when --tz or TZ names the zone.
     get systemTimeZone() {
-      return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+      const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+      return zone && zone !== 'Etc/Unknown' ? zone : 'UTC';
     },
     cores: os.availableParallelism(),
     version,

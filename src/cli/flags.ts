@@ -139,7 +139,13 @@ export const tz = defineFlag<string>({
     return text;
   },
   configKey: 'tz',
-  fromEnvironment: (context) => context.env['TZ'] || context.systemTimeZone,
+  // TZ often holds what only libc understands (`:/etc/localtime`, `UTC0`):
+  // such a value is not the user asking for a zone, so it falls back to the
+  // system zone rather than failing a flag that was never given.
+  fromEnvironment: (context) => {
+    const fromVariable = context.env['TZ'];
+    return fromVariable && isValidTimeZone(fromVariable) ? fromVariable : context.systemTimeZone;
+  },
 });
 
 export const format = defineFlag<DialectName | undefined>({
@@ -185,6 +191,21 @@ export const cache = defineFlag<boolean>({
   syntax: '--no-cache',
   description: 'read every log in full and leave the index alone (also: USAGE_NO_CACHE=1)',
   defaultValue: true,
+});
+
+export const archive = defineFlag<boolean>({
+  syntax: '--no-archive',
+  description: 'leave out the archived records of deleted or shrunk logs, and do not archive any (docs/index.md)',
+  defaultValue: true,
+});
+
+/** `usage cache clear --archive`: the archive holds records whose logs are gone, so it is only deleted when asked. */
+export const clearArchive = defineSwitch('--archive', 'also delete the archive of records from deleted logs (they cannot be read again)');
+
+export const pruneBefore = defineFlag<DateExpression | undefined>({
+  syntax: '--prune-before <date>',
+  description: `remove archived records dated before this day (UTC); ${DATE_SYNTAX}`,
+  parse: parseDate('--prune-before'),
 });
 
 // ---- Output --------------------------------------------------------------
@@ -356,6 +377,51 @@ export const againstUntil = defineFlag<DateExpression | undefined>({
 
 export const reports = defineSwitch('--reports', 'treat the two paths as saved `usage report --json` files: the first is the baseline');
 
+// ---- blocks, limits, statusline (issue 14) ---------------------------------
+
+export const tokenLimit = defineFlag<number | 'max' | undefined>({
+  syntax: '--token-limit <n>',
+  description: 'tokens allowed per block, or max: the largest previous block (an estimate, and said so)',
+  parse: (text) => {
+    if (text.trim().toLowerCase() === 'max') return 'max';
+    const value = /^\d+$/.test(text.trim()) ? Number(text.trim()) : Number.NaN;
+    if (!Number.isSafeInteger(value) || value <= 0) {
+      throw new UsageError(`--token-limit "${text}" is not a limit: give a whole number of tokens above 0, or max (the largest previous block).`);
+    }
+    return value;
+  },
+});
+
+export const costLimit = defineFlag<number | undefined>({
+  syntax: '--cost-limit <usd>',
+  description: 'cost allowed per block, in US dollars',
+  parse: (text) => parseDecimal('--cost-limit', text, 'an amount in US dollars above 0, e.g. 25', (value) => value > 0),
+});
+
+export const active = defineSwitch('--active', 'only the block running now');
+export const recent = defineSwitch('--recent', 'only blocks that ended in the last 3 days, and the running one');
+export const live = defineSwitch('--live', 'redraw the active block and today in place as logs change (q or Ctrl-C quits)');
+
+export const day = defineFlag<DateExpression | undefined>({
+  syntax: '--day <date>',
+  description: `the day whose history is shown (default: today, in --tz): ${DATE_SYNTAX}`,
+  parse: parseDate('--day'),
+});
+
+export const maxAge = defineFlag<number>({
+  syntax: '--max-age <seconds>',
+  description: 'reuse the last answer this long while the transcript is unchanged',
+  defaultValue: 30,
+  parse: (text) => parseDecimal('--max-age', text, 'a number of seconds, e.g. 30', (value) => value >= 0),
+});
+
+export const timeLimit = defineFlag<number>({
+  syntax: '--time-limit <ms>',
+  description: 'print the last known line if a scan takes longer than this',
+  defaultValue: 3000,
+  parse: (text) => parseDecimal('--time-limit', text, 'a number of milliseconds, e.g. 3000', (value) => value >= 0),
+});
+
 // ---- Families ---------------------------------------------------------------
 
 /** What every command that reads logs takes. */
@@ -397,7 +463,7 @@ export const engine = defineFlag<Engine>({
   parse: parseChoice('--engine', ENGINES, 'an engine'),
 });
 
-export const LOG_FLAGS = { since, until, tz, format, strict, quiet, pricing, costMode, config, cacheDir, cache, ...FILTER_FLAGS } as const;
+export const LOG_FLAGS = { since, until, tz, format, strict, quiet, pricing, costMode, config, cacheDir, cache, archive, ...FILTER_FLAGS } as const;
 
 /** What `validate` takes: it reads lines, and prices and dates mean nothing to it. */
 export const LINE_FLAGS = { format, quiet } as const;

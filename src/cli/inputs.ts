@@ -8,8 +8,8 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { AnalyzeOptions, TimeRange } from '../core/analyze.js';
 import { UsageError } from '../core/errors.js';
-import type { DialectName } from '../dialects/registry.js';
-import type { IndexOptions, IngestSummary } from '../ingest/ingest.js';
+import { type DialectName, findDialect } from '../dialects/registry.js';
+import type { ArchiveOptions, IndexOptions, IngestSummary } from '../ingest/ingest.js';
 import type { RecordPricer } from '../pricing/calculate.js';
 import type { CostMode } from '../pricing/types.js';
 import { DEFAULT_START_OF_WEEK, type Weekday } from '../reducers/periods.js';
@@ -19,6 +19,7 @@ import type { UsageConfig } from './config.js';
 import type { CliContext } from './context.js';
 import type { DateExpression, RangeEdge } from './dates.js';
 import { resolvePricer } from './pricing.js';
+import { createProgressReporter } from './progress.js';
 
 /** The reading options a command may take (see LOG_FLAGS and LINE_FLAGS in ./flags.ts), already parsed. */
 export interface InputOptions {
@@ -32,6 +33,7 @@ export interface InputOptions {
   costMode?: CostMode | undefined;
   cacheDir?: string | undefined;
   cache?: boolean | undefined;
+  archive?: boolean | undefined;
   startOfWeek?: Weekday | undefined;
   agent?: readonly string[] | undefined;
   machine?: readonly string[] | undefined;
@@ -90,7 +92,7 @@ export function resolveRange(
 export async function resolveSources(
   paths: readonly string[],
   context: CliContext,
-): Promise<{ sources: Source[]; problems: DiscoveryProblem[]; notes: string[] }> {
+): Promise<{ sources: Source[]; problems: DiscoveryProblem[]; notes: string[]; roots: string[] }> {
   const environment = { home: context.home, variables: context.env, platform: context.platform ?? 'linux' };
   if (paths.length === 0) {
     const found = await findDefaultLocations(environment);
@@ -103,7 +105,16 @@ export async function resolveSources(
       );
     }
     const notes = found.map((location) => `Reading ${location.description} logs from ${location.path}`);
-    return { ...(await discoverFiles(found)), notes };
+    // Agents whose default locations are all absent: said once, so a missing agent is not a silent zero.
+    const foundDialects = new Set(found.map((location) => location.dialect));
+    const missing = new Set(
+      listDefaultLocations(environment)
+        .filter((location) => !foundDialects.has(location.dialect))
+        .map((location) => findDialect(location.dialect).title),
+    );
+    if (missing.size > 0) notes.push(`No logs found for ${[...missing].join(', ')} in their default locations`);
+    const roots = found.map((location) => location.path);
+    return { ...(await discoverFiles(found)), notes, roots };
   }
   const sources: Source[] = [];
   const filePaths: string[] = [];
@@ -122,7 +133,7 @@ export async function resolveSources(
     const rest = discovery.problems.length > 1 ? ` (and ${discovery.problems.length - 1} more)` : '';
     throw new UsageError(`Cannot read ${first?.path}: ${first?.message}${rest}.`);
   }
-  return { sources: [...discovery.sources, ...sources], problems: discovery.problems, notes: [] };
+  return { sources: [...discovery.sources, ...sources], problems: discovery.problems, notes: [], roots: filePaths };
 }
 
 /** The index folder: --cache-dir, else $XDG_CACHE_HOME/usage, else ~/.cache/usage. */
@@ -151,6 +162,16 @@ async function resolveIndex(flags: InputOptions, context: CliContext): Promise<I
     tool: `usage@${context.version}`,
     onWarning: (message) => context.stderr.write(`warning: ${message}\n`),
   };
+}
+
+/**
+ * The archive of records from deleted or shrunk logs (docs/index.md): read
+ * even with --no-cache, which is about re-reading the logs, not about
+ * forgetting what the logs no longer hold; --no-archive ignores it.
+ */
+function resolveArchive(flags: InputOptions, roots: readonly string[], context: CliContext): ArchiveOptions | false {
+  if (flags.archive === false) return false;
+  return { directory: resolveIndexDirectory(flags, context), roots, onWarning: (message) => context.stderr.write(`warning: ${message}\n`) };
 }
 
 const PARALLEL_THRESHOLD_BYTES = 32 * 1024 * 1024;
@@ -192,7 +213,7 @@ export async function resolveInputs(
   );
   // Reading lines needs no prices: validate never loads the price data.
   const pricer = family === 'logs' ? await resolvePricer({ pricing: options.pricing, costMode: options.costMode }, context) : null;
-  const { sources, problems, notes } = await resolveSources(args.length > 0 ? args : (config.paths ?? []), context);
+  const { sources, problems, notes, roots } = await resolveSources(args.length > 0 ? args : (config.paths ?? []), context);
   return {
     sources,
     problems,
@@ -213,6 +234,8 @@ export async function resolveInputs(
       // first malformed line in input order, not whichever a worker met first.
       workers: options.strict ? 0 : chooseWorkers(sources, context),
       index: family === 'logs' ? await resolveIndex(options, context) : undefined,
+      archive: family === 'logs' ? resolveArchive(options, roots, context) : undefined,
+      onProgress: createProgressReporter(context, options.quiet),
     },
     pricer,
   };

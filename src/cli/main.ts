@@ -70,7 +70,9 @@ export async function main(argv: string[], context: CliContext = createProcessCo
   return code;
 }
 
-async function runMain(argv: string[], context: CliContext): Promise<number> {
+async function runMain(given: string[], context: CliContext): Promise<number> {
+  // No command: a short overview of the default locations instead of help (`usage --help` has that).
+  const argv = given.length === 0 ? ['overview'] : given;
   let exitCode: number = EXIT_CODES.ok;
   try {
     const program = await createProgram(
@@ -80,10 +82,6 @@ async function runMain(argv: string[], context: CliContext): Promise<number> {
       },
       argv[0],
     );
-    if (argv.length === 0) {
-      program.outputHelp();
-      return EXIT_CODES.ok;
-    }
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
   } catch (error) {

@@ -181,7 +181,7 @@ export async function runCommand<Flags extends FlagSet>(
   const resolved = inputs ? await inputs : undefined;
   const unreadable = [
     ...(resolved?.problems ?? []).map((problem) => `warning: skipping ${problem.path}: ${problem.message}`),
-    ...summaries.flatMap((summary) => summary.unreadable.map((entry) => `warning: skipped ${entry.path}: ${entry.message}`)),
+    ...[...summaries.flatMap((summary) => summary.unreadable), ...(result.unreadable ?? [])].map((entry) => `warning: skipped ${entry.path}: ${entry.message}`),
   ];
   if (!quiet) lines.push(...(resolved?.notes ?? []));
   lines.push(...unreadable);

@@ -50,6 +50,8 @@ export interface CommandResult {
   verdict?: Verdict | undefined;
   /** False when the output already lists every malformed line, so the runner's note about them would repeat it. */
   noteSkipped?: boolean | undefined;
+  /** Inputs the command read on its own (not through `analyze`) and could not: reported like the others, and the run exits 1. */
+  unreadable?: ReadonlyArray<{ path: string; message: string }> | undefined;
   /** Whether the runner warns about models with no price (default: whenever logs were read). */
   warnUnpriced?: boolean | undefined;
 }

@@ -12,6 +12,8 @@ export const command = defineCommand({
     const { buildReport, createReportReducer } = await import('../reports/report.js');
     const inputs = await readInputs();
     const analysis = await analyze(createReportReducer(inputs.zone));
-    return { document: buildReport(analysis, { ...inputs, today: inputs.today, trendDays: options.trendDays }) };
+    const resolver = inputs.pricer?.resolver;
+    const prices = { builtIn: resolver?.builtin?.source ?? 'none', overrideFile: resolver?.overrides?.path ?? null };
+    return { document: buildReport(analysis, { ...inputs, today: inputs.today, trendDays: options.trendDays, prices }) };
   },
 });

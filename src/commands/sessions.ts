@@ -12,8 +12,11 @@ export const command = defineCommand({
     const { buildSessionCallsReport, buildSessionsReport, sessionsReducer } = await import('../reports/sessions.js');
     const inputs = await readInputs();
     const analysis = await analyze(sessionsReducer);
+    // Titles come from Claude `summary` lines, in a side pass (src/sources/session-titles.ts).
+    const { readSessionTitles } = await import('../sources/session-titles.js');
+    const titled = { ...inputs, titles: await readSessionTitles(inputs.sources) };
     const document =
-      options.id === undefined ? buildSessionsReport(analysis, inputs) : buildSessionCallsReport(analysis, options.id, inputs);
+      options.id === undefined ? buildSessionsReport(analysis, titled) : buildSessionCallsReport(analysis, options.id, titled);
     return { document };
   },
 });

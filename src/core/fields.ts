@@ -68,6 +68,7 @@ export const RECORD_FIELDS = [
   { name: 'webSearchRequests', kind: 'count', json: 'web_search_requests' },
   { name: 'calls', kind: 'count', json: 'calls' },
   { name: 'cacheReported', kind: 'flag', json: 'cache_reported' },
+  { name: 'aggregate', kind: 'flag', json: 'aggregate' },
   { name: 'recordedCostUsd', kind: 'money', json: 'recorded_cost_usd' },
   { name: 'context', kind: 'context', json: 'context' },
 ] as const satisfies readonly FieldDeclaration[];

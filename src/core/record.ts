@@ -86,6 +86,12 @@ export interface RecordIdentity {
   inferenceGeo?: string | null | undefined;
   calls?: number | undefined;
   cacheReported: boolean;
+  /**
+   * The record sums a whole session or task (Goose, Droid, a deleted Cline
+   * request): how its tokens split into calls is unknown, so no per-request
+   * rule (the long-context tier) can be applied to it.
+   */
+  aggregate?: boolean | undefined;
   recordedCostUsd?: number | null | undefined;
   context?: ContextSnapshot | null | undefined;
 }
@@ -143,6 +149,7 @@ export function createRecord(identity: RecordIdentity, tokens: TokenCounts): Usa
     webSearchRequests: tokens.webSearchRequests ?? 0,
     calls: identity.calls ?? 1,
     cacheReported: identity.cacheReported,
+    aggregate: identity.aggregate === true,
     recordedCostUsd: identity.recordedCostUsd ?? null,
     context: identity.context ?? null,
   };

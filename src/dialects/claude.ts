@@ -176,9 +176,10 @@ export function createClaudeParser(file: FileContext, options: ClaudeParseOption
     );
     const messageId = line.message.id;
     if (!messageId) return { kind: 'record', record } as const;
-    // Without a request id the message id alone names the response; the
-    // trailing colon keeps this key apart from every `id:request` key.
-    return { kind: 'record', record, dedupKey: `${messageId}:${line.requestId ?? ''}` } as const;
+    // The message id names the response: copies of one response may carry its
+    // request id or not (a file written partly through a proxy), and keying on
+    // both counted such a response twice. Message ids are unique per response.
+    return { kind: 'record', record, dedupKey: messageId } as const;
   };
 }
 

@@ -28,7 +28,8 @@ import { basename, join, resolve } from 'node:path';
 import { createRecord } from '../core/record.js';
 import { normalizeProjectPath, readLastSegment } from './project-path.js';
 import { literal, nullish, object, optionalCount, string, timestampValue } from './schema.js';
-import { type JsonObject, type LineParser, requireTimestamp, validate } from './types.js';
+import { type JsonObject, type LineParser, readTimestamp, requireTimestamp, validate } from './types.js';
+import type { RateLimitReading } from '../reducers/rate-limits.js';
 import type { DefaultLocation, DialectModule, Environment } from './module.js';
 
 const totalsSchema = object({
@@ -332,3 +333,47 @@ export const codex: DialectModule<'codex'> = {
     return parse;
   },
 };
+
+// ---------------------------------------------------------------------------
+// Rate-limit readings (side channel for `usage limits`; owned by the blocks work).
+// A token_count event may carry `rate_limits`: the server's view of the
+// account's windows. They are readings, not usage, so they never enter a
+// usage record; `usage limits` reads them with this function in a pass of its
+// own over the Codex files. Shapes seen in rollouts: `resets_at` (seconds
+// since the epoch, current Codex) or `resets_in_seconds` (older Codex), and a
+// `secondary` that may be null.
+// ---------------------------------------------------------------------------
+
+function readFiniteNumber(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+/** The rate-limit windows one Codex line reports, or [] when it reports none (or is not a token_count event). */
+export function readCodexRateLimits(value: JsonObject): RateLimitReading[] {
+  const payload = value['payload'];
+  if (typeof payload !== 'object' || payload === null || (payload as JsonObject)['type'] !== 'token_count') return [];
+  const limits = (payload as JsonObject)['rate_limits'];
+  if (typeof limits !== 'object' || limits === null) return [];
+  const timestamp = readTimestamp(value['timestamp']);
+  if (timestamp === undefined || Number.isNaN(timestamp)) return [];
+  const planType = readText((limits as JsonObject)['plan_type']);
+  const readings: RateLimitReading[] = [];
+  for (const window of ['primary', 'secondary'] as const) {
+    const raw = (limits as JsonObject)[window];
+    if (typeof raw !== 'object' || raw === null) continue;
+    const entry = raw as JsonObject;
+    const usedPercent = readFiniteNumber(entry['used_percent']);
+    if (usedPercent === null) continue;
+    const resetsAtSeconds = readFiniteNumber(entry['resets_at']);
+    const resetsInSeconds = readFiniteNumber(entry['resets_in_seconds']);
+    readings.push({
+      timestamp,
+      window,
+      usedPercent,
+      windowMinutes: readFiniteNumber(entry['window_minutes']),
+      resetsAt: resetsAtSeconds !== null ? resetsAtSeconds * 1000 : resetsInSeconds !== null ? timestamp + resetsInSeconds * 1000 : null,
+      planType,
+    });
+  }
+  return readings;
+}

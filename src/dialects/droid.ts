@@ -88,6 +88,8 @@ export function* readDroidSettings(document: unknown, file: FileContext): Iterab
       session,
       project,
       cacheReported: usage.cacheReadTokens != null || usage.cacheCreationTokens != null,
+      // The session's running totals, not one call.
+      aggregate: true,
     },
     {
       inputTokens,

@@ -90,6 +90,8 @@ function readSessionRow(row: Record<string, unknown>): ParseOutcome {
       projectPath: session.working_dir,
       recordedCostUsd: session.accumulated_cost != null && session.accumulated_cost > 0 ? session.accumulated_cost : null,
       cacheReported: session.accumulated_cache_read_tokens != null || session.accumulated_cache_write_tokens != null,
+      // The session's accumulated totals, not one call.
+      aggregate: true,
     },
     {
       inputTokens: Math.max(0, input - cacheReadTokens - cacheWriteTokens),

@@ -108,6 +108,8 @@ function readEntry(dialect: TaskDialect, task: string | null, message: unknown):
       task: entry['say'] === 'deleted_api_reqs' ? 'deleted requests' : null,
       recordedCostUsd: request.cost != null && request.cost > 0 ? request.cost : null,
       cacheReported: request.cacheReads != null || request.cacheWrites != null,
+      // Deleted requests are folded into one message: their sum, not one call.
+      aggregate: entry['say'] === 'deleted_api_reqs',
     },
     {
       inputTokens,

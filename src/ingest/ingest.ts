@@ -6,14 +6,14 @@
  * stopped), global de-duplication, and the summary of what was read.
  */
 import { createHash } from 'node:crypto';
-import { type Stats, statSync } from 'node:fs';
+import { existsSync, type Stats, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { stat } from 'node:fs/promises';
 import { DataError } from '../core/errors.js';
 import type { DialectName, UsageRecord } from '../core/record.js';
 import type { SkipReason } from '../dialects/types.js';
 import type { Source } from '../sources/discover.js';
 import { isCompressed } from '../sources/open.js';
+import { type ArchiveOptions, ArchiveSession, type ForgottenFile, peekArchiveSecret } from '../store/archive-session.js';
 import { type FileIdentity, sampleFile } from '../store/fingerprint.js';
 import {
   closeIndex,
@@ -60,7 +60,25 @@ export interface IngestOptions extends ScanOptions {
   workers?: number | undefined;
   /** Keep and use a persistent index of what was read. */
   index?: IndexOptions | undefined;
+  /**
+   * The archive of records from logs the index read and then lost
+   * (src/store/archive.ts). `false` (--no-archive) ignores it, and the index
+   * then keeps what it would forget; undefined leaves the index to forget.
+   */
+  archive?: ArchiveOptions | false | undefined;
+  /** Told after each file that had to be read (not those the index served): for a progress display. */
+  onProgress?: ((progress: IngestProgress) => void) | undefined;
 }
+
+export interface IngestProgress {
+  /** Files read so far, of `filesToRead`. */
+  filesRead: number;
+  filesToRead: number;
+  /** Bytes read so far. */
+  bytesRead: number;
+}
+
+export type { ArchiveOptions } from '../store/archive-session.js';
 
 export { abandonActiveIndexWrites, clearIndex } from '../store/index-file.js';
 
@@ -110,6 +128,12 @@ export class Deduplicator {
   private size = 0;
   duplicates = 0;
 
+  /**
+   * Archive hook: copies from this order on are archived rows, not lines;
+   * one that meets a copy read from the logs is not a duplicate line.
+   */
+  constructor(private readonly archivedFrom = Number.POSITIVE_INFINITY) {}
+
   /** A copy parsed on this thread. */
   offer(entry: OrderedRecord & { dedupKey: string }): void {
     const slot = this.claimSlot(entry.dedupKey, entry.order, entry.record.totalTokens);
@@ -142,7 +166,7 @@ export class Deduplicator {
       slot = this.size++;
       this.slots.set(dedupKey, slot);
     } else {
-      this.duplicates++;
+      if (order < this.archivedFrom && (this.orders[slot] as number) < this.archivedFrom) this.duplicates++;
       const larger = totalTokens - (this.totals[slot] as number);
       if (larger < 0 || (larger === 0 && order >= (this.orders[slot] as number))) return undefined;
     }
@@ -293,9 +317,42 @@ function summarize(
   };
 }
 
+/** Index entries, not part of this run, whose files no longer exist. */
+function findGoneEntries(loaded: LoadedIndex | undefined, plans: readonly FilePlan[]): Set<string> {
+  const gone = new Set<string>();
+  if (!loaded) return gone;
+  const current = new Set(plans.map((plan) => plan.path));
+  for (const path of loaded.entries.keys()) if (!current.has(path) && !existsSync(path)) gone.add(path);
+  return gone;
+}
+
+/**
+ * Archive hook: files whose indexed records this run would drop — deleted,
+ * shrunk below what was read, or replaced by another file (inode) — with
+ * those records. The archive keeps only what it does not hold already, and
+ * reports match archived records to live ones by identity, so archiving a
+ * file whose records all survive elsewhere costs nothing in the totals.
+ */
+function findForgottenFiles(loaded: LoadedIndex, plans: readonly FilePlan[], gone: ReadonlySet<string>): ForgottenFile[] {
+  const files: Array<{ entry: IndexEntry; reason: ForgottenFile['reason'] }> = [];
+  for (const plan of plans) {
+    const entry = loaded.entries.get(plan.path);
+    if (!entry || plan.reuse || entry.sections.length === 0) continue;
+    const { identity } = plan;
+    if (identity === undefined) files.push({ entry, reason: 'deleted' });
+    else if (identity.dev !== entry.dev || identity.ino !== entry.ino) files.push({ entry, reason: 'replaced' });
+    else if (identity.size < entry.consumed) files.push({ entry, reason: 'shrunk' });
+  }
+  for (const path of gone) {
+    const entry = loaded.entries.get(path);
+    if (entry && entry.sections.length > 0) files.push({ entry, reason: 'deleted' });
+  }
+  return files.map(({ entry, reason }) => ({ path: entry.path, reason, batches: entry.sections.map((section) => readSection(loaded, section)) }));
+}
+
 export async function ingest(sources: readonly Source[], onRecord: RecordSink, options: IngestOptions = {}): Promise<IngestSummary> {
   const tally = createScanTally();
-  const deduplicator = new Deduplicator();
+  const deduplicator = new Deduplicator(orderOf(sources.length, 0));
   const recordsByDialect: IngestSummary['recordsByDialect'] = {};
 
   let records = 0;
@@ -314,9 +371,12 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
     recordsByDialect[record.dialect] = (recordsByDialect[record.dialect] ?? 0) + 1;
     onRecord(record);
   };
+  // Archive hook: a record the archive also holds goes through the de-duplication under its identity.
+  const archive = options.archive ? ArchiveSession.open(options.archive) : undefined;
   const accept = (entry: OrderedRecord): void => {
-    if (entry.dedupKey === undefined) emit(entry.record);
-    else deduplicator.offer(entry as OrderedRecord & { dedupKey: string });
+    const dedupKey = entry.dedupKey ?? archive?.matchUnkeyed(entry.record);
+    if (dedupKey === undefined) emit(entry.record);
+    else deduplicator.offer({ ...entry, dedupKey });
   };
   const acceptPacked = (entry: PackedKeyedRow): void => deduplicator.offerPacked(entry);
 
@@ -341,6 +401,13 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
       }
     }
   }
+  // Archive hook: archived identities are hashed with the archive's secret, so the index must share it.
+  const archiveSecret = archive ? archive.keySecret : options.archive === false && indexOptions ? peekArchiveSecret(indexOptions.directory) : undefined;
+  if (loaded && archiveSecret !== undefined && loaded.keySecret !== archiveSecret) {
+    closeIndex(loaded);
+    loaded = undefined;
+    indexDamaged = true;
+  }
   const scanOptions: ScanOptions = {
     format: options.format,
     strict: options.strict,
@@ -349,7 +416,7 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
     sample: indexOptions !== undefined,
     maxLineBytes: options.maxLineBytes,
     // Hashed keys from the index and from this run must share one key.
-    keySecret: loaded?.keySecret ?? createKeySecret(),
+    keySecret: archiveSecret ?? loaded?.keySecret ?? createKeySecret(),
   };
   const fingerprint = fingerprintOf(scanOptions);
 
@@ -361,11 +428,20 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
     else plans.push({ index, path: source.path, scan: {}, scannedAt: 0 });
   }
 
+  // Archive hook: the records of files the index is about to forget go into the archive first.
+  const gone = findGoneEntries(loaded, plans);
+  const forgotten = options.archive === undefined || !loaded ? [] : findForgottenFiles(loaded, plans, gone);
+  const archiveKeeps = forgotten.length === 0 || (archive?.absorb(forgotten, scanOptions.keySecret as string) ?? false);
+  archive?.offer(sources.length, acceptPacked);
+
   const newEntries = new Map<number, IndexEntry>();
   const sectionsByFile = new Map<number, SectionRef[]>();
   let writer: IndexWriter | undefined;
+  // An index that would forget records the archive could not take is left as it was: the next run tries again.
   const needsWrite =
-    indexOptions !== undefined && (indexDamaged || loaded === undefined || plans.some((plan) => plan.scan !== undefined));
+    indexOptions !== undefined &&
+    archiveKeeps &&
+    (indexDamaged || loaded === undefined || gone.size > 0 || plans.some((plan) => plan.scan !== undefined));
   const indexStats = indexOptions ? { reused: 0, resumed: 0, scanned: 0, pruned: 0 } : undefined;
 
   try {
@@ -402,8 +478,13 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
       list.push(writer.appendSection(packed));
       sectionsByFile.set(index, list);
     };
+    let filesRead = 0;
+    let bytesRead = 0;
     const finishFile = (plan: FilePlan, scan: FileScan): void => {
       mergeScanTally(tally, scan.tally);
+      filesRead++;
+      bytesRead += scan.tally.bytes;
+      options.onProgress?.({ filesRead, filesToRead: pending.length, bytesRead });
       if (!indexOptions || !scan.readable || !plan.identity) return;
       const base = plan.scan?.start && plan.reuse ? copyScanTally(plan.reuse.tally) : createScanTally();
       mergeScanTally(base, scan.settled);
@@ -478,7 +559,7 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
       const current = new Set(plans.map((plan) => plan.path));
       for (const [path, entry] of loaded?.entries ?? []) {
         if (current.has(path)) continue;
-        if (!(await stat(path).then(() => true, () => false))) {
+        if (gone.has(path)) {
           if (indexStats) indexStats.pruned++;
           continue;
         }

@@ -313,7 +313,7 @@ export async function scanSource(
  * task) are parsed in one piece, the one place a file is held whole; a
  * larger one is reported unreadable rather than allowed to exhaust memory.
  */
-export const DOCUMENT_SIZE_LIMIT = 512 * 1024 * 1024;
+export const DOCUMENT_SIZE_LIMIT = 256 * 1024 * 1024;
 
 /**
  * Reads a source that is not JSON lines, whole: one JSON document, or one
@@ -391,7 +391,9 @@ async function scanWhole(path: string, reader: Exclude<ReaderKind, 'jsonl'>, for
         tally.files++;
         tally.bytes += size;
         const tables = { tables: database.tables() } as unknown as JsonObject;
-        const dialect = candidates.length === 1 ? candidates[0] : candidates.find((each) => each.detect(tables));
+        // Always asked, even of a single candidate: a file name proves nothing
+        // about a database (any *.db), its tables do.
+        const dialect = candidates.find((each) => each.detect(tables));
         if (!dialect?.readDatabase) {
           // Read fine, but not an agent's database (an unrelated *.db in a walked folder): like a
           // document no module knows, one malformed entry, not an input that failed to read.

@@ -17,7 +17,8 @@ import type { CostMode, PricePeriod, PriceTable, Resolution } from './types.js';
 export type TokenFields = Pick<
   UsageRecord,
   'inputTokens' | 'outputTokens' | 'cacheReadTokens' | 'cacheWriteTokens' | 'cacheWrite5mTokens' | 'cacheWrite1hTokens' | 'unattributedTokens'
->;
+> &
+  Partial<Pick<UsageRecord, 'calls' | 'aggregate'>>;
 
 /** Why a record's cost is unknown. */
 export type UnpricedReason = 'no-price' | 'no-recorded-cost' | 'total-only' | 'no-output-price';
@@ -56,7 +57,12 @@ export function selectPeriod(periods: readonly PricePeriod[], timestamp: number 
 export function calculateCost(tokens: TokenFields, table: PriceTable): CostResult {
   // A bare total cannot be split into input, output and cache, so it cannot be priced.
   if (tokens.unattributedTokens > 0) return { cost: null, reason: 'total-only' };
-  const prompt = tokens.inputTokens + tokens.cacheReadTokens + tokens.cacheWriteTokens;
+  // The long-context tier is decided per request: a record that sums several
+  // calls (a jcode turn, a whole Goose or Droid session) says nothing about
+  // any one prompt's size, so it is priced at the base tier (a lower bound if
+  // one of its calls did pass the threshold).
+  const perRequest = tokens.aggregate !== true && (tokens.calls ?? 1) <= 1;
+  const prompt = perRequest ? tokens.inputTokens + tokens.cacheReadTokens + tokens.cacheWriteTokens : 0;
   const { rates } = selectTier(table, prompt);
   if (rates.output === null && tokens.outputTokens > 0) return { cost: null, reason: 'no-output-price' };
   const unattributedWrites = Math.max(0, tokens.cacheWriteTokens - tokens.cacheWrite5mTokens - tokens.cacheWrite1hTokens);

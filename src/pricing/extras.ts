@@ -136,7 +136,7 @@ export function describeBillingRules(model: string, provider: string): string[] 
     );
   }
   if (provider === 'openai') {
-    rules.push(`service tier flex: ${OPENAI_TIER_MULTIPLIERS['flex']}× the token cost; priority: ${OPENAI_TIER_MULTIPLIERS['priority']}×`);
+    rules.push(`service tier flex: ${OPENAI_TIER_MULTIPLIERS['flex']}× the token cost; priority: ${OPENAI_TIER_MULTIPLIERS['priority']}× (approximate where OpenAI publishes no priority rate)`);
   }
   return rules;
 }

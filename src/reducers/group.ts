@@ -53,7 +53,8 @@ export function computeShares(groups: GroupState, order: 'tokens' | 'cost' = 'to
     key,
     totals,
     tokenShare: tokens > 0 ? totals.totalTokens / tokens : 0,
-    costShare: cost > 0 ? totals.costUsd / cost : null,
+    // A group whose every record has an unknown cost has no share of the known cost (null, as its cost is).
+    costShare: cost > 0 && !(totals.records > 0 && totals.unpricedRecords === totals.records) ? totals.costUsd / cost : null,
   }));
   shares.sort((a, b) => {
     const primary =

@@ -16,4 +16,5 @@ export const readSource = (record: PricedRecord): string => record.source ?? NO_
 
 export const projectsReducer = createGroupReducer(readProject);
 export const providersReducer = createGroupReducer((record) => record.provider);
+export const agentsReducer = createGroupReducer((record) => record.agent);
 export const sourcesReducer = createGroupReducer(readSource);

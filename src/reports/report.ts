@@ -23,7 +23,7 @@ import { computeShares, createGroupReducer, type GroupState, type Share } from '
 import { createPeriodReducer, type PeriodState, readSplits } from '../reducers/periods.js';
 import { combineReducers, type Reducer } from '../reducers/reducer.js';
 import { shortenProjectPaths } from '../dialects/project-path.js';
-import { NO_PROJECT, NO_SOURCE, projectsReducer, providersReducer, sourcesReducer } from '../reducers/shares.js';
+import { agentsReducer, NO_PROJECT, NO_SOURCE, projectsReducer, providersReducer, sourcesReducer } from '../reducers/shares.js';
 import { buildTrend, computeStreaks } from '../reducers/streaks.js';
 import { totalsReducer, type TokenTotals } from '../reducers/totals.js';
 import type { Dataset, DatasetColumn, Document } from '../renderers/dataset.js';
@@ -39,11 +39,14 @@ export interface ReportState extends Record<string, unknown> {
   days: DaysState;
   projects: GroupState;
   providers: GroupState;
+  agents: GroupState;
   sources: GroupState;
   cache: CacheHealthState;
   context: ContextPressureState;
   /** Per day × model, for the per-day `models` (a stacked daily chart needs each model's share of a day). */
   dayModels: PeriodState;
+  /** Per day × agent, for the per-day `agents` (the daily chart stacked by agent). */
+  dayAgents: PeriodState;
   /** Prompt-cache counts per day, for the per-day `cache` (cache health over time). */
   dayCache: Map<string, CacheCounts>;
 }
@@ -80,10 +83,12 @@ export function createReportReducer(zone: string): Reducer<ReportState> {
     days: createDaysReducer(zone),
     projects: projectsReducer,
     providers: providersReducer,
+    agents: agentsReducer,
     sources: sourcesReducer,
     cache: cacheHealthReducer,
     context: contextPressureReducer,
     dayModels: createPeriodReducer({ span: 'day', zone, splitBy: (record) => record.model }),
+    dayAgents: createPeriodReducer({ span: 'day', zone, splitBy: (record) => record.agent }),
     dayCache: createDayCacheReducer(zone),
   });
 }
@@ -99,6 +104,8 @@ export interface ReportOptions extends ReportMeta {
   today?: CalendarDate | null | undefined;
   /** Days in the trend; 14 when not given. */
   trendDays?: number | undefined;
+  /** The price data used: stated in the JSON so a saved report (and the HTML page) says what it was priced with. */
+  prices?: { builtIn: string; overrideFile: string | null } | undefined;
 }
 
 export { DEFAULT_TREND_DAYS };
@@ -160,6 +167,7 @@ export function buildReport(analysis: Analysis<ReportState>, options: ReportOpti
 
   const days = listDays(state.days);
   const dayModels = readSplits(state.dayModels);
+  const dayAgents = readSplits(state.dayAgents);
   const lastActiveDay = days.length > 0 ? days[days.length - 1]![0] : null;
   const anchor = chooseAnchor(options, lastActiveDay);
   const streaks = anchor
@@ -180,6 +188,7 @@ export function buildReport(analysis: Analysis<ReportState>, options: ReportOpti
     return { ...row, project: projectNames.get(key) ?? key, project_path: key.includes('/') ? key : null };
   });
   const providers = serializeShares(computeShares(state.providers), 'provider');
+  const agents = serializeShares(computeShares(state.agents), 'agent');
   // Named call_sources in JSON: `sources` already describes the files read.
   const sources = serializeShares(computeShares(state.sources), 'source');
   const cache = serializeCacheCounts(state.cache.overall);
@@ -189,6 +198,7 @@ export function buildReport(analysis: Analysis<ReportState>, options: ReportOpti
     schema: JSON_SCHEMA_VERSION,
     kind: 'report',
     range: serializeRange(options),
+    prices: { built_in: options.prices?.builtIn ?? 'none', override_file: options.prices?.overrideFile ?? null },
     totals: serializeTotals(state.totals),
     models,
     unpriced_models: unpricedModels,
@@ -203,12 +213,14 @@ export function buildReport(analysis: Analysis<ReportState>, options: ReportOpti
       date,
       ...serializeTotals(totals),
       models: computeShares(dayModels.get(date) ?? new Map()).map((share) => ({ model: share.key, ...serializeTotals(share.totals) })),
+      agents: computeShares(dayAgents.get(date) ?? new Map()).map((share) => ({ agent: share.key, ...serializeTotals(share.totals) })),
       cache: serializeCacheCounts(state.dayCache.get(date) ?? createCacheCounts()),
     })),
     undated_records: state.days.undatedRecords,
     trend: trend.map((day) => ({ date: day.date, ...serializeTotals(day.totals) })),
     projects,
     providers,
+    agents,
     call_sources: sources,
     cache: { cache_reported: state.cache.overall.reportedRecords > 0, ...cache },
     context_pressure: serializeContextPressure(pressure),
@@ -311,6 +323,8 @@ export function buildReport(analysis: Analysis<ReportState>, options: ReportOpti
     describeShares('projects', 'By project', 'project', projects),
     describeShares('providers', 'By provider', 'provider', providers),
   ];
+  // One agent's table would repeat the totals; with several, the split is the point.
+  if (agents.length > 1) datasets.push(describeShares('agents', 'By agent', 'agent', agents));
   // Most dialects have no notion of a source; a table of one "(no source)" row says nothing.
   if (sources.some((row) => row.source !== NO_SOURCE)) {
     datasets.push(describeShares('call_sources', 'By call source', 'source', sources));

@@ -25,6 +25,8 @@ export { sessionsReducer } from '../reducers/sessions.js';
 export interface SessionsOptions extends ReportMeta {
   /** Cold-round threshold for the per-session count; docs/analytics.md. */
   coldThreshold?: number | undefined;
+  /** Session titles from Claude `summary` lines (src/sources/session-titles.ts), by session id. */
+  titles?: ReadonlyMap<string, string> | undefined;
 }
 
 interface SessionView {
@@ -93,10 +95,11 @@ export function viewSessions(sessions: SessionsState, threshold = DEFAULT_COLD_T
     });
 }
 
-function serializeSession(view: SessionView) {
+function serializeSession(view: SessionView, titles?: ReadonlyMap<string, string>) {
   const ratios = computeCacheRatios(view.cache);
   return {
     session: view.key,
+    title: titles?.get(view.key) ?? null,
     first_activity: view.first === null ? null : formatInstant(view.first),
     last_activity: view.last === null ? null : formatInstant(view.last),
     duration_ms: view.first === null || view.last === null ? null : view.last - view.first,
@@ -115,7 +118,7 @@ function toWallClock(instant: number | null, zone: string): string | null {
 
 export function buildSessionsReport(analysis: Analysis<SessionsState>, options: SessionsOptions): Document {
   const views = viewSessions(analysis.state, options.coldThreshold);
-  const sessions = views.map(serializeSession);
+  const sessions = views.map((view) => serializeSession(view, options.titles));
   const json = {
     schema: JSON_SCHEMA_VERSION,
     kind: 'sessions',
@@ -126,6 +129,8 @@ export function buildSessionsReport(analysis: Analysis<SessionsState>, options: 
   };
   const columns: DatasetColumn[] = [
     { key: 'session', header: 'session', kind: 'text' },
+    // Only logs with summary lines have titles: no empty column for the rest.
+    ...(sessions.some((session) => session.title !== null) ? [{ key: 'title', header: 'title', kind: 'text' as const, priority: 4 }] : []),
     { key: 'first', header: 'first', kind: 'text', priority: 7 },
     { key: 'last', header: 'last', kind: 'text', priority: 3 },
     { key: 'duration_ms', header: 'duration', kind: 'duration', priority: 6 },
@@ -192,7 +197,7 @@ export function buildSessionCallsReport(analysis: Analysis<SessionsState>, id: s
     kind: 'session',
     range: serializeRange(options),
     cold_threshold: threshold,
-    session: serializeSession(view),
+    session: serializeSession(view, options.titles),
     calls,
     ...serializeInput(analysis.summary, analysis.excluded),
   };

@@ -131,8 +131,8 @@ export type { DefaultLocation, Environment } from '../dialects/module.js';
 export { listDefaultLocations } from '../dialects/registry.js';
 
 /** The default locations that exist on this machine. */
-export async function findDefaultLocations(environment: Environment): Promise<DefaultLocation[]> {
-  const found: DefaultLocation[] = [];
+export async function findDefaultLocations(environment: Environment): Promise<ReturnType<typeof listDefaultLocations>> {
+  const found: ReturnType<typeof listDefaultLocations> = [];
   for (const location of listDefaultLocations(environment)) {
     if (!(tryStat(location.path) instanceof Error)) found.push(location);
   }

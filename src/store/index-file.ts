@@ -145,7 +145,7 @@ export function loadIndex(directory: string, tool: string): LoadedIndex | undefi
   }
 }
 
-function describeError(error: unknown): string {
+export function describeError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
   if (code === 'EISDIR') return 'is a directory';
@@ -158,7 +158,7 @@ function describeError(error: unknown): string {
 }
 
 /** A running CRC-32 extended by `bytes`. zlib.crc32 of no bytes returns 0, not the running value, hence the guard. */
-function extendChecksum(bytes: Uint8Array, running: number): number {
+export function extendChecksum(bytes: Uint8Array, running: number): number {
   return bytes.length === 0 ? running : crc32(bytes, running);
 }
 
@@ -202,7 +202,7 @@ function verifySections(descriptor: number, sections: SectionRef[], headerStart:
   if (checksum >>> 0 !== expected) throw new IndexCorruptError('the index data is damaged (checksum mismatch)');
 }
 
-function viewSection(buffer: ArrayBufferLike, section: SectionRef): PackedRecords {
+export function viewSection(buffer: ArrayBufferLike, section: SectionRef): PackedRecords {
   return {
     count: section.count,
     floats: new Float64Array(buffer, 0, section.floats / 8),
@@ -289,7 +289,7 @@ function isWellFormedTally(tally: unknown): boolean {
   );
 }
 
-function isWellFormedSection(section: unknown): boolean {
+export function isWellFormedSection(section: unknown): boolean {
   if (!isObject(section)) return false;
   const { offset, count, floats, ints, contexts, texts } = section;
   if (![offset, count, floats, ints, contexts].every(isCount)) return false;
@@ -337,9 +337,11 @@ function isProcessAlive(pid: number): boolean {
 /**
  * Removes temporary index files that runs killed mid-write (SIGKILL, power
  * loss) left behind: those whose writer process is gone (the name holds its
- * id), and any older than a day. Never throws: it is housekeeping.
+ * id), and any older than a day. Never throws: it is housekeeping. The
+ * archive (./archive.ts) names its temporary files the same way and passes
+ * its own file name.
  */
-export function removeStaleTemporaryFiles(directory: string, now = Date.now()): number {
+export function removeStaleTemporaryFiles(directory: string, now = Date.now(), fileName = INDEX_FILE_NAME): number {
   let names: string[];
   try {
     names = readdirSync(directory);
@@ -348,10 +350,10 @@ export function removeStaleTemporaryFiles(directory: string, now = Date.now()): 
   }
   let removed = 0;
   for (const name of names) {
-    if (!name.startsWith(`${INDEX_FILE_NAME}.`) || !name.endsWith(TEMPORARY_SUFFIX)) continue;
+    if (!name.startsWith(`${fileName}.`) || !name.endsWith(TEMPORARY_SUFFIX)) continue;
     const path = join(directory, name);
     try {
-      const pid = Number(name.slice(INDEX_FILE_NAME.length + 1).split('.')[0]);
+      const pid = Number(name.slice(fileName.length + 1).split('.')[0]);
       const stale = (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && !isProcessAlive(pid)) || now - statSync(path).mtimeMs > STALE_TEMPORARY_MS;
       if (!stale) continue;
       unlinkSync(path);
