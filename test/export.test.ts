@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
@@ -187,5 +187,13 @@ describe('unreadable exports', () => {
     expect(analysis.summary.unreadable).toEqual([
       { path: join(out, 'machine=laptop', 'broken.parquet'), message: expect.stringMatching(/^not a readable Parquet file/) },
     ]);
+  });
+});
+
+describe('docs/export.md', () => {
+  it('documents every column of the export schema', () => {
+    const docs = readFileSync(join(import.meta.dirname, '..', 'docs', 'export.md'), 'utf8');
+    const documented = new Set([...docs.matchAll(/^\| `([a-z0-9_]+)` \|/gm)].map((match) => match[1]));
+    expect(EXPORT_COLUMNS.map((column) => column.name).filter((name) => !documented.has(name))).toEqual([]);
   });
 });

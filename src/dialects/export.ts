@@ -100,6 +100,7 @@ export function readExportRow(value: JsonObject): ParseOutcome {
       model: row['model'] as string,
       calls: row['calls'] as number,
       cacheReported: row['cache_reported'] as boolean,
+      aggregate: row['aggregate'] as boolean,
       recordedCostUsd: row['recorded_cost_usd'] as number | null,
       context,
     },
