@@ -27,6 +27,7 @@ const COMMAND_MODULES: Readonly<Record<string, () => SpecModule>> = {
   limits: () => import('../commands/limits.js') as SpecModule,
   statusline: () => import('../commands/statusline.js') as SpecModule,
   overview: () => import('../commands/overview.js') as SpecModule,
+  export: () => import('../commands/export.js') as SpecModule,
 };
 
 export const COMMAND_PATHS: readonly string[] = Object.keys(COMMAND_MODULES);

@@ -19,6 +19,8 @@ export const configSchema = z.strictObject({
     .optional(),
   pricing: pathText.optional(),
   costMode: z.enum(COST_MODES as readonly [CostMode, ...CostMode[]]).optional(),
+  // The name `usage export` stamps on this machine's records (docs/export.md).
+  machine: z.string().trim().min(1, 'must not be empty').optional(),
   budgets: z
     .strictObject({
       maxCost: z.number().nonnegative().optional(),

@@ -34,6 +34,8 @@ export interface UsageConfig {
   tz?: string;
   pricing?: string;
   costMode?: CostMode;
+  /** The name `usage export` stamps on this machine's records. */
+  machine?: string;
   budgets?: BudgetConfig;
 }
 
@@ -89,6 +91,7 @@ export async function parseConfig(text: string, file: string, home: string): Pro
   if (value.tz !== undefined) config.tz = value.tz;
   if (value.pricing !== undefined) config.pricing = resolveConfigPath(value.pricing, folder, home);
   if (value.costMode !== undefined) config.costMode = value.costMode;
+  if (value.machine !== undefined) config.machine = value.machine;
   if (value.budgets !== undefined) {
     const budgets: BudgetConfig = {};
     const { maxCost, maxTokens, period, by, warnAt } = value.budgets;

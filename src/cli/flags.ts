@@ -425,7 +425,45 @@ export const timeLimit = defineFlag<number>({
 // ---- Families ---------------------------------------------------------------
 
 /** What every command that reads logs takes. */
-export const LOG_FLAGS = { since, until, tz, format, strict, quiet, pricing, costMode, config, cacheDir, cache, archive } as const;
+// ---- Selecting records and the engine (src/core/filter.ts, src/engine) ----
+
+/** A comma-separated list of names: `--project alpha,beta`. */
+function parseNames(flag: string): (text: string) => readonly string[] {
+  return (text) => {
+    const names = text.split(',').map((name) => name.trim()).filter((name) => name !== '');
+    if (names.length === 0) throw new UsageError(`${flag} needs at least one name.`);
+    return names;
+  };
+}
+
+function defineFilter(field: string, noun: string): FlagDefinition<readonly string[] | undefined> {
+  return {
+    syntax: `--${field} <names>`,
+    description: `only records of these ${noun} (comma-separated; "(none)" for records without one${field === 'project' ? ', "(no project)" for projects' : ''})`,
+    parse: parseNames(`--${field}`),
+  };
+}
+
+export const agentFilter = defineFilter('agent', 'agents (claude-code, codex, …)');
+export const machineFilter = defineFilter('machine', 'machines (usage export --machine)');
+export const projectFilter = defineFilter('project', 'projects');
+export const modelFilter = defineFilter('model', 'models');
+
+/** Record filters every log-reading command takes (AnalyzeOptions.filter). */
+export const FILTER_FLAGS = { agent: agentFilter, machine: machineFilter, project: projectFilter, model: modelFilter } as const;
+
+export const ENGINES = ['builtin', 'duckdb'] as const;
+export type Engine = (typeof ENGINES)[number];
+
+export const engine = defineFlag<Engine>({
+  syntax: '--engine <engine>',
+  description: 'builtin reads logs; duckdb runs SQL over exported Parquet files (usage export; docs/engine.md)',
+  choices: ENGINES,
+  defaultValue: 'builtin',
+  parse: parseChoice('--engine', ENGINES, 'an engine'),
+});
+
+export const LOG_FLAGS = { since, until, tz, format, strict, quiet, pricing, costMode, config, cacheDir, cache, archive, ...FILTER_FLAGS } as const;
 
 /** What `validate` takes: it reads lines, and prices and dates mean nothing to it. */
 export const LINE_FLAGS = { format, quiet } as const;

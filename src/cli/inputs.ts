@@ -3,6 +3,7 @@
  * strictness) into what the core needs, turning every mistake into one clear
  * UsageError sentence.
  */
+import { createRecordFilter } from '../core/filter.js';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { AnalyzeOptions, TimeRange } from '../core/analyze.js';
@@ -34,6 +35,10 @@ export interface InputOptions {
   cache?: boolean | undefined;
   archive?: boolean | undefined;
   startOfWeek?: Weekday | undefined;
+  agent?: readonly string[] | undefined;
+  machine?: readonly string[] | undefined;
+  project?: readonly string[] | undefined;
+  model?: readonly string[] | undefined;
 }
 
 export interface ResolvedInputs {
@@ -223,6 +228,7 @@ export async function resolveInputs(
       format: options.format,
       strict: options.strict,
       priceRecord: pricer?.priceRecord,
+      filter: createRecordFilter({ agent: options.agent, machine: options.machine, project: options.project, model: options.model }),
       prefilter: true,
       // --strict reads on one thread, so the line it stops at is always the
       // first malformed line in input order, not whichever a worker met first.

@@ -4,7 +4,7 @@
  * verdict in sentences to stderr. Limits come from the flags, else from the
  * config file's `budgets` (read once, by the runner).
  */
-import { budgetBy, html, LOG_FLAGS, maxCost, maxTokens, OUTPUT_FLAGS, period, warnAt } from '../cli/flags.js';
+import { budgetBy, engine, html, LOG_FLAGS, maxCost, maxTokens, OUTPUT_FLAGS, period, warnAt } from '../cli/flags.js';
 import { defineCommand } from '../cli/spec.js';
 import { UsageError } from '../core/errors.js';
 
@@ -12,10 +12,11 @@ export const command = defineCommand({
   name: 'budget',
   summary: 'check spend against limits; exit 3 when a limit is breached (for CI)',
   inputs: 'logs',
-  flags: { ...LOG_FLAGS, ...OUTPUT_FLAGS, html, maxCost, maxTokens, period, by: budgetBy, warnAt },
+  flags: { ...LOG_FLAGS, ...OUTPUT_FLAGS, html, maxCost, maxTokens, period, by: budgetBy, warnAt, engine },
   help: 'Exit codes: 0 within limits, 3 a limit was breached (even with unreadable input), 2 bad flags, 1 unreadable data within limits.',
   examples: ['usage budget logs/ --max-cost 25 --period month --warn-at 0.8', 'usage budget logs/ --max-tokens 5000000 --since this-month --by project'],
-  async run({ options, analyze, readInputs, context }) {
+  async run(request) {
+    const { options, analyze, readInputs, context } = request;
     if (options.maxCost === undefined && options.maxTokens === undefined) {
       throw new UsageError('usage budget needs a limit: pass --max-cost USD or --max-tokens N (or set budgets in the config file).');
     }
@@ -30,7 +31,13 @@ export const command = defineCommand({
       '../reports/budget.js'
     );
     const inputs = await readInputs();
-    const analysis = await analyze(createBudgetReducer(limits, inputs.zone));
+    const analysis =
+      options.engine === 'duckdb'
+        ? await (async () => {
+            const [{ analyzeLake }, { foldBudget, listBudgetColumns }] = await Promise.all([import('../engine/run.js'), import('../engine/fold.js')]);
+            return analyzeLake(request, listBudgetColumns(limits), (bundles) => foldBudget(bundles, limits, inputs.zone), limits.period !== 'all');
+          })()
+        : await analyze(createBudgetReducer(limits, inputs.zone));
     const result = checkBudget(analysis.state, limits, inputs.zone, context.now);
     const problems = describeBudgetProblems(result);
     const checked = result.checks.length;

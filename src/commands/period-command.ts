@@ -2,12 +2,12 @@
  * The spec `usage daily`, `usage weekly` and `usage monthly` share: the three
  * commands differ only in the period unit (and weekly's --start-of-week).
  */
-import { breakdown, chart, LOG_FLAGS, metric, OUTPUT_FLAGS, startOfWeek } from '../cli/flags.js';
+import { breakdown, chart, engine, LOG_FLAGS, metric, OUTPUT_FLAGS, startOfWeek } from '../cli/flags.js';
 import { type CommandRequest, type CommandResult, defineCommand } from '../cli/spec.js';
 import { UsageError } from '../core/errors.js';
 import type { PeriodUnit } from '../reducers/periods.js';
 
-const PERIOD_FLAGS = { ...LOG_FLAGS, ...OUTPUT_FLAGS, breakdown, chart, metric } as const;
+const PERIOD_FLAGS = { ...LOG_FLAGS, ...OUTPUT_FLAGS, breakdown, chart, metric, engine } as const;
 const NOUNS: Readonly<Record<PeriodUnit, string>> = { day: 'day', week: 'week', month: 'month' };
 const NAMES: Readonly<Record<PeriodUnit, string>> = { day: 'daily', week: 'weekly', month: 'monthly' };
 
@@ -22,7 +22,13 @@ async function runPeriods(
   const inputs = await readInputs();
   const weekStart = 'startOfWeek' in options ? options.startOfWeek : undefined;
   const settings = { unit, zone: inputs.zone, startOfWeek: weekStart, breakdown: options.breakdown };
-  const analysis = await analyze(createPeriodsReducer(settings));
+  const analysis =
+    options.engine === 'duckdb'
+      ? await (async () => {
+          const [{ analyzeLake }, { foldPeriods }] = await Promise.all([import('../engine/run.js'), import('../engine/fold.js')]);
+          return analyzeLake(request, [], (bundles) => foldPeriods(bundles, settings), true);
+        })()
+      : await analyze(createPeriodsReducer(settings));
   const notes: string[] = [];
   const undated = analysis.state.undated.records;
   if (undated > 0) {

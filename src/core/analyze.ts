@@ -27,6 +27,8 @@ export const leaveUnpriced: PriceRecord = (record) => ({
 export interface AnalyzeOptions extends IngestOptions {
   range?: TimeRange | undefined;
   priceRecord?: PriceRecord | undefined;
+  /** Only records it accepts are counted (./filter.ts: --agent, --machine, --project, --model). */
+  filter?: ((record: UsageRecord) => boolean) | undefined;
 }
 
 export interface Exclusions {
@@ -34,6 +36,8 @@ export interface Exclusions {
   outOfRange: number;
   /** Records without a timestamp, left out because a date range was asked for. */
   undated: number;
+  /** Records a --agent/--machine/--project/--model filter left out. */
+  filtered?: number | undefined;
 }
 
 export interface Analysis<State> {
@@ -56,6 +60,7 @@ export async function analyze<State>(
   const range = options.range;
   const bounded = !isRangeOpen(range);
   const priceRecord = options.priceRecord ?? leaveUnpriced;
+  const filter = options.filter;
   const summary = await ingest(
     sources,
     (record) => {
@@ -68,6 +73,10 @@ export async function analyze<State>(
           excluded.outOfRange++;
           return;
         }
+      }
+      if (filter !== undefined && !filter(record)) {
+        excluded.filtered = (excluded.filtered ?? 0) + 1;
+        return;
       }
       reducer.add(state, priceRecord(record));
     },

@@ -10,8 +10,11 @@
  */
 import type { FileContext, JsonObject, LineParser, ParseOutcome } from './types.js';
 
-/** How a source's data is read: each kind hands the dialect a different unit. */
-export type ReaderKind = 'jsonl' | 'document' | 'sqlite';
+/**
+ * How a source's data is read: each kind hands the dialect a different unit.
+ * `parquet` is only the export dialect's files (src/export/read-parquet.ts).
+ */
+export type ReaderKind = 'jsonl' | 'document' | 'sqlite' | 'parquet';
 
 /** Where a user's files are found, and the environment that can move them. */
 export interface Environment {

@@ -14,8 +14,9 @@ import { claude } from './claude.js';
 import { cline } from './cline.js';
 import { codex } from './codex.js';
 import { copilotCli } from './copilot-cli.js';
-import { geminiCli } from './gemini-cli.js';
 import { droid } from './droid.js';
+import { exportDialect, setKnownDialects } from './export.js';
+import { geminiCli } from './gemini-cli.js';
 import { goose } from './goose.js';
 import { jcode } from './jcode.js';
 import { kernex } from './kernex.js';
@@ -37,7 +38,10 @@ import type { JsonObject } from './types.js';
 // Qwen Code records look like Claude Code's, pi's lines (shared by OpenClaw)
 // satisfy Claude's loose test too, and Copilot CLI spans look like generic
 // OTel ones: each is asked before the module that would take its lines.
+// Exports (record_id + export_schema) are the most distinctive of all, and
+// thane's snake_case test would take their lines: asked first.
 export const DIALECTS = [
+  exportDialect,
   qwenCode,
   pi,
   openclaw,
@@ -67,6 +71,7 @@ export type DialectName = (typeof DIALECTS)[number]['name'];
 export type Dialect = DialectModule<DialectName>;
 
 export const DIALECT_NAMES: readonly DialectName[] = DIALECTS.map((dialect) => dialect.name);
+setKnownDialects(DIALECT_NAMES);
 
 const BY_NAME = new Map<string, Dialect>(DIALECTS.map((dialect) => [dialect.name, dialect]));
 
@@ -110,6 +115,8 @@ export function detectDialect(value: JsonObject, reader: ReaderKind = 'jsonl'): 
 export const USAGE_MARKERS: readonly string[] = [...new Set(listDialects('jsonl').flatMap((dialect) => dialect.markers))];
 
 const JSON_LINES_FILE = /\.(?:jsonl|ndjson)(?:\.gz)?$/i;
+/** Exported Parquet files (`usage export --format parquet`), read for the export dialect. */
+const PARQUET_FILE = /\.parquet$/i;
 
 /**
  * The reader for a file found in a walked folder, or undefined when it is
@@ -122,6 +129,7 @@ export function readerForFileName(name: string): ReaderKind | undefined {
     // A module with a database and older per-message documents names both.
     return JSON_DOCUMENT_FILE.test(name) && canRead(dialect, 'document') ? 'document' : dialect.reader;
   }
+  if (PARQUET_FILE.test(name)) return 'parquet';
   return JSON_LINES_FILE.test(name) ? 'jsonl' : undefined;
 }
 

@@ -337,7 +337,14 @@ async function scanWhole(path: string, reader: Exclude<ReaderKind, 'jsonl'>, for
   const candidates = forced ? [forced] : listDialectsForFileName(name, reader);
   let size = 0;
   let entries = 0;
-  const consume = async (outcomes: Iterable<ParseOutcome>, dialect: Dialect): Promise<void> => {
+  const consume = async (outcomes: Iterable<ParseOutcome> | AsyncIterable<ParseOutcome>, dialect: Dialect): Promise<void> => {
+    if (Symbol.asyncIterator in outcomes) {
+      for await (const outcome of outcomes) {
+        entries++;
+        await handle(outcome, dialect, entries, true);
+      }
+      return;
+    }
     for (const outcome of outcomes) {
       entries++;
       const pending = handle(outcome, dialect, entries, true);
@@ -371,6 +378,12 @@ async function scanWhole(path: string, reader: Exclude<ReaderKind, 'jsonl'>, for
         return result(true, size, 1);
       }
       await consume(dialect.readDocument(document, { path }), dialect);
+    } else if (reader === 'parquet') {
+      // Exported records (usage export): rows in the export schema, read by the export dialect.
+      const { readParquetOutcomes } = await import('../export/read-parquet.js');
+      tally.files++;
+      tally.bytes += size;
+      await consume(readParquetOutcomes(path), findDialect('export'));
     } else {
       const { openSqliteReader } = await import('../sources/sqlite.js');
       const database = openSqliteReader(path);

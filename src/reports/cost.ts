@@ -34,6 +34,8 @@ const RECORD_FIELDS: Record<Exclude<CostKey, 'day' | 'week' | 'month'>, keyof Pr
   session: 'session',
   project: 'project',
   sender: 'sender',
+  agent: 'agent',
+  machine: 'machine',
 };
 
 export type KeyReader = (record: PricedRecord) => string;

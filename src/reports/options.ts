@@ -32,6 +32,8 @@ export const COST_KEYS = [
   'session',
   'project',
   'sender',
+  'agent',
+  'machine',
   'day',
   'week',
   'month',

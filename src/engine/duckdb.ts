@@ -1,0 +1,288 @@
+/**
+ * `--engine duckdb`: reports over a lake of exported Parquet files, computed
+ * by SQL (./sql/*.sql) in DuckDB, the optional dependency `@duckdb/node-api`.
+ * The SQL de-duplicates, selects and sums; this module folds its rows (one per
+ * group and quarter hour) into the same states the built-in reducers build,
+ * so the report builders, and therefore the JSON, are the same code.
+ */
+import { statSync } from 'node:fs';
+import type { Analysis, Exclusions, TimeRange } from '../core/analyze.js';
+import { DataError, UsageError } from '../core/errors.js';
+import { describeMissing, FILTER_FIELDS, type RecordFilterSpec } from '../core/filter.js';
+import { RECORD_FIELDS } from '../core/fields.js';
+import type { PricedRecord } from '../core/record.js';
+import type { IngestSummary } from '../ingest/ingest.js';
+import type { CostMode } from '../pricing/types.js';
+import { discoverFiles } from '../sources/discover.js';
+import { fillSlots, quoteSqlString, readCostExpression, readSqlFile } from './sql.js';
+
+/** The columns a report may group by: record columns of the export schema. */
+export const GROUP_COLUMNS = [
+  'model',
+  'provider',
+  'upstream_model',
+  'resource',
+  'role',
+  'task',
+  'source',
+  'session',
+  'project',
+  'sender',
+  'agent',
+  'machine',
+] as const;
+export type GroupColumn = (typeof GROUP_COLUMNS)[number];
+
+export interface LakeQuery {
+  /** Folders (walked for *.parquet), Parquet files, or globs (`lake/**\/*.parquet`). */
+  paths: readonly string[];
+  range?: TimeRange | undefined;
+  filter?: RecordFilterSpec | undefined;
+  costMode: CostMode;
+  /** Sum per quarter hour as well: needed for days, weeks and months, costly otherwise. */
+  byTime?: boolean | undefined;
+}
+
+/** Records that share their group columns and quarter hour, summed. */
+export interface Bundle {
+  /** The shared fields; `timestamp` is the quarter hour's start (null for undated records). */
+  record: PricedRecord;
+  records: number;
+  calls: number;
+  inputTokens: number;
+  outputTokens: number;
+  reasoningTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  cacheWrite5mTokens: number;
+  cacheWrite1hTokens: number;
+  unattributedTokens: number;
+  totalTokens: number;
+  cacheReportedRecords: number;
+  costUsd: number;
+  unpricedRecords: number;
+  unpricedTokens: number;
+  recordedCostUsd: number;
+  recordedRecords: number;
+  calculatedCostUsd: number;
+  uncalculatedRecords: number;
+}
+
+export interface LakeResult {
+  bundles: Bundle[];
+  summary: IngestSummary;
+  excluded: Exclusions;
+}
+
+/** What the engine needs of @duckdb/node-api (kept local: the dependency is optional). */
+interface DuckDbModule {
+  DuckDBInstance: { create(path: string, options?: Record<string, string>): Promise<DuckDbInstance> };
+}
+interface DuckDbInstance {
+  connect(): Promise<DuckDbConnection>;
+  closeSync?(): void;
+}
+interface DuckDbConnection {
+  runAndReadAll(sql: string, values?: unknown[]): Promise<{ getRowObjects(): Array<Record<string, unknown>> }>;
+  closeSync?(): void;
+}
+
+const DUCKDB_PACKAGE = '@duckdb/node-api';
+
+/** Loads DuckDB, or says in one sentence how to get it. */
+export async function loadDuckDb(): Promise<DuckDbModule> {
+  try {
+    return (await import(DUCKDB_PACKAGE)) as DuckDbModule;
+  } catch {
+    throw new UsageError(`--engine duckdb needs the optional package ${DUCKDB_PACKAGE}: install it with npm install ${DUCKDB_PACKAGE}.`);
+  }
+}
+
+const GLOB = /[*?[]/;
+
+/** The Parquet files named by the paths, in the order the built-in reader takes them. */
+async function listLakeFiles(connection: DuckDbConnection, paths: readonly string[]): Promise<string[]> {
+  const files: string[] = [];
+  const plain: string[] = [];
+  for (const path of paths) {
+    if (!GLOB.test(path)) {
+      plain.push(path);
+      continue;
+    }
+    const rows = (await connection.runAndReadAll('SELECT file FROM glob(?) ORDER BY file', [path])).getRowObjects();
+    files.push(...rows.map((row) => String(row['file'])));
+  }
+  const discovered = await discoverFiles(plain);
+  if (discovered.problems.length > 0) {
+    const problem = discovered.problems[0] as { path: string; message: string };
+    throw new UsageError(`cannot read ${problem.path}: ${problem.message}.`);
+  }
+  for (const source of discovered.sources) {
+    if (source.kind === 'file' && /\.parquet$/i.test(source.path)) files.push(source.path);
+  }
+  return files;
+}
+
+function buildFilter(filter: RecordFilterSpec | undefined): { sql: string; values: string[] } {
+  const tests: string[] = [];
+  const values: string[] = [];
+  for (const field of FILTER_FIELDS) {
+    const accepted = filter?.[field];
+    if (!accepted || accepted.length === 0) continue;
+    // As src/core/filter.ts names a missing value; the label is fixed text, quoted.
+    tests.push(`COALESCE(NULLIF(${field}, ''), ${quoteSqlString(describeMissing(field))}) IN (${accepted.map(() => '?').join(', ')})`);
+    values.push(...accepted);
+  }
+  return { sql: tests.length === 0 ? 'TRUE' : tests.join(' AND '), values };
+}
+
+/** Far outside any real instant: an open end of the range. */
+const OPEN_END = 8.64e15;
+
+/** The SQL dialects the query is assembled for: DuckDB runs it; ClickHouse (chDB) is checked by bench/clickhouse-check.mjs. */
+export type SqlEngine = 'duckdb' | 'clickhouse';
+
+const SOURCES: Record<SqlEngine, (files: readonly string[]) => string> = {
+  duckdb: (files) =>
+    `(SELECT *, filename AS source_file FROM read_parquet([${files.map(quoteSqlString).join(', ')}], filename = true, hive_partitioning = false, union_by_name = true))`,
+  clickhouse: (files) => `(${files.map((file) => `SELECT *, _path AS source_file FROM file(${quoteSqlString(file)}, Parquet)`).join(' UNION ALL ')})`,
+};
+
+const EPOCH_MS: Record<SqlEngine, string> = { duckdb: 'epoch_ms', clickhouse: 'toUnixTimestamp64Milli' };
+
+/**
+ * The aggregate query over `files` and its parameters. DuckDB binds `?`;
+ * for ClickHouse the values are written in as literals (numbers, and text
+ * quoted as SQL strings).
+ */
+export function buildLakeQuery(files: readonly string[], query: LakeQuery, columns: readonly GroupColumn[], engine: SqlEngine): { sql: string; values: unknown[] } {
+  const filter = buildFilter(query.filter);
+  const bounded = query.range !== undefined && (query.range.start !== null || query.range.end !== null);
+  // Comments go first: they may mention `?`, which would shift the literals below.
+  const template = `${readSqlFile('records.sql')}\n${readSqlFile('aggregate.sql')}`.replace(/^\s*--.*$/gm, '');
+  const filled = fillSlots(template, {
+    // Filled last, so that a `?` in a file name is never taken for a parameter.
+    source: '{{source}}',
+    epoch_ms: EPOCH_MS[engine],
+    bounded: bounded ? 'TRUE' : 'FALSE',
+    filter: filter.sql,
+    cost_usd: readCostExpression(query.costMode),
+    group_columns: columns.join(', '),
+    time_bucket: query.byTime ? 'CASE WHEN timestamp_ms IS NULL THEN NULL ELSE FLOOR(timestamp_ms / 900000) END' : 'CAST(NULL AS BIGINT)',
+  });
+  const values: unknown[] = [query.range?.start ?? -OPEN_END, query.range?.end ?? OPEN_END, ...filter.values];
+  const source = { source: SOURCES[engine](files) };
+  if (engine === 'duckdb') return { sql: fillSlots(filled, source), values };
+  let next = 0;
+  const inlined = filled.replace(/\?/g, () => {
+    const value = values[next++];
+    return typeof value === 'number' ? String(value) : quoteSqlString(String(value));
+  });
+  return { sql: fillSlots(inlined, source), values: [] };
+}
+
+const toNumber = (value: unknown): number => (value === null || value === undefined ? 0 : Number(value));
+
+const NAME_OF_COLUMN = new Map<string, string>(RECORD_FIELDS.map((field) => [field.json, field.name]));
+
+/** Runs the aggregate query over a lake and returns its bundles and the input summary. */
+export async function queryLake(query: LakeQuery, groupColumns: readonly GroupColumn[]): Promise<LakeResult> {
+  const columns = [...new Set<GroupColumn>(['model', ...groupColumns])];
+  const duckdb = await loadDuckDb();
+  const instance = await duckdb.DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  try {
+    const files = await listLakeFiles(connection, query.paths);
+    const summary: IngestSummary = {
+      files: files.length,
+      bytes: files.reduce((sum, file) => sum + statSync(file).size, 0),
+      lines: 0,
+      records: 0,
+      recordsByDialect: {},
+      skipped: { lines: 0, reasons: {} },
+      skippedByDialect: {},
+      noUsageLines: 0,
+      duplicateLines: 0,
+      partialLines: 0,
+      problems: [],
+      unreadable: [],
+    };
+    const excluded: Exclusions = { outOfRange: 0, undated: 0 };
+    if (files.length === 0) return { bundles: [], summary, excluded };
+    const { sql, values } = buildLakeQuery(files, query, columns, 'duckdb');
+    let rows: Array<Record<string, unknown>>;
+    try {
+      rows = (await connection.runAndReadAll(sql, values)).getRowObjects();
+    } catch (error) {
+      // A broken or foreign file in the lake: one sentence, exit 1 (the built-in reader would list it as unreadable).
+      throw new DataError(`DuckDB could not read the exports: ${(error as Error).message.split('\n')[0]}`);
+    }
+    const bundles: Bundle[] = [];
+    // Dialects in the order the built-in reader first meets them: by file, then by name.
+    const firstFile = new Map<string, string>();
+    for (const row of rows) {
+      const dialect = String(row['dialect']);
+      const file = String(row['first_file']);
+      const known = firstFile.get(dialect);
+      if (known === undefined || file < known) firstFile.set(dialect, file);
+    }
+    const dialectOrder = [...firstFile].sort(([nameA, fileA], [nameB, fileB]) => (fileA < fileB ? -1 : fileA > fileB ? 1 : nameA < nameB ? -1 : 1));
+    for (const [dialect] of dialectOrder) summary.recordsByDialect[dialect as keyof IngestSummary['recordsByDialect']] = 0;
+    for (const row of rows) {
+      const records = toNumber(row['records']);
+      const dialect = String(row['dialect']);
+      summary.lines += toNumber(row['rows_read']);
+      summary.records += records;
+      summary.recordsByDialect[dialect as keyof IngestSummary['recordsByDialect']] =
+        (summary.recordsByDialect[dialect as keyof IngestSummary['recordsByDialect']] ?? 0) + records;
+      const selection = row['selection'];
+      if (selection === 'undated') excluded.undated += records;
+      else if (selection === 'out_of_range') excluded.outOfRange += records;
+      else if (selection === 'filtered') excluded.filtered = (excluded.filtered ?? 0) + records;
+      else bundles.push(readBundle(row, columns, dialect));
+    }
+    summary.duplicateLines = summary.lines - summary.records;
+    // As the built-in reader orders its output, so that equal groups sort alike.
+    return { bundles, summary, excluded };
+  } finally {
+    connection.closeSync?.();
+    instance.closeSync?.();
+  }
+}
+
+function readBundle(row: Record<string, unknown>, columns: readonly GroupColumn[], dialect: string): Bundle {
+  const record: Record<string, unknown> = { dialect };
+  for (const column of columns) {
+    const value = row[column];
+    record[NAME_OF_COLUMN.get(column) as string] = typeof value === 'string' ? value : null;
+  }
+  const bucket = row['time_bucket'];
+  record['timestamp'] = bucket === null || bucket === undefined ? null : Number(bucket) * 900_000;
+  return {
+    record: record as unknown as PricedRecord,
+    records: toNumber(row['records']),
+    calls: toNumber(row['sum_calls']),
+    inputTokens: toNumber(row['sum_input_tokens']),
+    outputTokens: toNumber(row['sum_output_tokens']),
+    reasoningTokens: toNumber(row['sum_reasoning_tokens']),
+    cacheReadTokens: toNumber(row['sum_cache_read_tokens']),
+    cacheWriteTokens: toNumber(row['sum_cache_write_tokens']),
+    cacheWrite5mTokens: toNumber(row['sum_cache_write_5m_tokens']),
+    cacheWrite1hTokens: toNumber(row['sum_cache_write_1h_tokens']),
+    unattributedTokens: toNumber(row['sum_unattributed_tokens']),
+    totalTokens: toNumber(row['sum_total_tokens']),
+    cacheReportedRecords: toNumber(row['cache_reported_records']),
+    costUsd: toNumber(row['sum_cost_usd']),
+    unpricedRecords: toNumber(row['unpriced_records']),
+    unpricedTokens: toNumber(row['unpriced_tokens']),
+    recordedCostUsd: toNumber(row['sum_recorded_cost_usd']),
+    recordedRecords: toNumber(row['recorded_records']),
+    calculatedCostUsd: toNumber(row['sum_calculated_cost_usd']),
+    uncalculatedRecords: toNumber(row['uncalculated_records']),
+  };
+}
+
+/** Builds an Analysis from a lake's bundles: the same shape the built-in pipeline returns. */
+export function toAnalysis<State>(result: LakeResult, fold: (bundles: readonly Bundle[]) => State): Analysis<State> {
+  return { state: fold(result.bundles), summary: result.summary, excluded: result.excluded };
+}

@@ -1,0 +1,46 @@
+/**
+ * `--engine duckdb` for a command spec: the lake's Parquet files are the
+ * command's own paths (resolved by the runner like any input), the range and
+ * the record filters its own options, and the result an Analysis of the
+ * same state the built-in reducer would build, for the same report builder.
+ */
+import type { Analysis } from '../core/analyze.js';
+import { UsageError } from '../core/errors.js';
+import type { RecordFilterSpec } from '../core/filter.js';
+import type { ResolvedInputs } from '../cli/inputs.js';
+import type { CostMode } from '../pricing/types.js';
+import { type Bundle, type GroupColumn, queryLake, toAnalysis } from './duckdb.js';
+
+export interface LakeRequest {
+  args: readonly string[];
+  options: RecordFilterSpec & { costMode?: CostMode | undefined };
+  readInputs(): Promise<ResolvedInputs>;
+}
+
+export async function analyzeLake<State>(
+  request: LakeRequest,
+  columns: readonly GroupColumn[],
+  fold: (bundles: readonly Bundle[]) => State,
+  byTime: boolean,
+): Promise<Analysis<State>> {
+  if (request.args.length === 0) {
+    throw new UsageError('--engine duckdb reads the Parquet files of usage export: name their folder (or the files).');
+  }
+  const inputs = await request.readInputs();
+  const files = inputs.sources.flatMap((source) => (source.kind === 'file' && /\.parquet$/i.test(source.path) ? [source.path] : []));
+  if (files.length === 0 && inputs.problems.length === 0) {
+    throw new UsageError('--engine duckdb found no Parquet files there: write them with usage export --format parquet.');
+  }
+  const { options } = request;
+  const result = await queryLake(
+    {
+      paths: files,
+      range: inputs.range,
+      filter: { agent: options.agent, machine: options.machine, project: options.project, model: options.model },
+      costMode: options.costMode ?? 'auto',
+      byTime,
+    },
+    columns,
+  );
+  return toAnalysis(result, fold);
+}
