@@ -110,7 +110,7 @@ export const command = defineCommand({
       throw new UsageError(`Cannot export into ${options.out}: ${(error as Error).message}.`);
     }
     await analyze(
-      { create: () => null, add: (_state, record) => exporter.add(record), merge: () => null },
+      { create: () => null, add: (_state, record) => exporter.add(record) },
       { priceRecord: pricer.priceRecord },
     );
     const result = exporter.finish();

@@ -8,16 +8,22 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CostMode } from '../pricing/types.js';
 
-/** Next to the compiled module in dist, or in src when run from source (tests). */
+/**
+ * Next to the compiled module (dist/engine/sql), from the bundle in
+ * dist/bundle (../engine/sql), or in src when run from source (tests).
+ */
 function findSqlFolder(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  const beside = join(here, 'sql');
-  try {
-    readFileSync(join(beside, 'records.sql'));
-    return beside;
-  } catch {
-    return join(here, '..', '..', 'src', 'engine', 'sql');
+  const candidates = [join(here, 'sql'), join(here, '..', 'engine', 'sql'), join(here, '..', '..', 'src', 'engine', 'sql')];
+  for (const candidate of candidates) {
+    try {
+      readFileSync(join(candidate, 'records.sql'));
+      return candidate;
+    } catch {
+      // Not here: the next place.
+    }
   }
+  return candidates[0] as string;
 }
 
 const SQL_FOLDER = findSqlFolder();

@@ -204,7 +204,6 @@ export async function exportSources(sources: readonly Source[], target: ExportTa
   const reducer: Reducer<null> = {
     create: () => null,
     add: (_state, record) => exporter.add(record),
-    merge: () => null,
   };
   const analysis = await analyze(sources, reducer, options);
   return { result: exporter.finish(), summary: analysis.summary, excluded: analysis.excluded };
