@@ -214,3 +214,14 @@ describe('budget evaluation', () => {
     expect(none.stderr).toMatch(/needs a limit/);
   });
 });
+
+describe('usage budget --by agent', () => {
+  it('checks each agent separately', async () => {
+    // fixtures/logs/claude and fixtures/logs/codex: two agents, each its own check; a token limit of 1 breaches both.
+    const result = await runCli(['budget', fixture('logs', 'claude'), fixture('logs', 'codex'), '--max-tokens', '1', '--by', 'agent', '--json', '--no-cache']);
+    expect(result.code).toBe(3);
+    const verdict = JSON.parse(result.stdout) as { checks: Array<{ group: string; status: string }> };
+    expect(verdict.checks.map((check) => check.group).sort()).toEqual(['claude-code', 'codex']);
+    expect(verdict.checks.every((check) => check.status === 'breach')).toBe(true);
+  });
+});

@@ -73,6 +73,25 @@ describe('every new agent read from its default location', () => {
       cacheWrite: totals['cache_write_tokens'],
       total: totals['total_tokens'],
     }).toEqual({ records: 20, input: 83491, output: 17545, cacheRead: 318560, cacheWrite: 55900, total: 475496 });
+
+    // The agent as a dimension: usage cost --by agent over the same HOME, each agent's total from the sums above
+    // (input + output + cache read + cache write): pi 1430 + 980 + 14600 + 4600 = 21610; openclaw 2300 + 620 +
+    // 18200 = 21120; kimi-cli 4220 + 335 + 2560 = 7115; droid 6000 + 2300 + 100000 + 15000 = 123300; cline 21 +
+    // 1460 + 44200 + 17100 = 62781; roo-code 4500 + 900 + 9000 = 14400; kilo-code 1020 + 550 + 10000 + 1200 =
+    // 12770; goose 64000 + 10400 + 120000 + 18000 = 212400 (together 475496, as above).
+    const cost = await runUsage(['cost', '--by', 'agent', '--json'], { home });
+    const rows = (JSON.parse(cost.stdout) as { rows: Array<{ agent: string; records: number; total_tokens: number }> }).rows;
+    expect(Object.fromEntries(rows.map((row) => [row.agent, row.total_tokens]))).toEqual({
+      pi: 21610,
+      openclaw: 21120,
+      'kimi-cli': 7115,
+      droid: 123300,
+      cline: 62781,
+      'roo-code': 14400,
+      'kilo-code': 12770,
+      goose: 212400,
+    });
+    expect(rows.reduce((sum, row) => sum + row.records, 0)).toBe(20);
   });
 });
 

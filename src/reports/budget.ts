@@ -51,7 +51,7 @@ export function createBudgetReducer(limits: BudgetLimits, zone: string): Reducer
       span: limits.period,
       zone,
       startOfWeek: DEFAULT_START_OF_WEEK,
-      splitBy: by === 'model' ? (record) => record.model : by === 'project' ? readProject : undefined,
+      splitBy: by === 'model' ? (record) => record.model : by === 'project' ? readProject : by === 'agent' ? (record) => record.agent : undefined,
     }),
     models: createGroupReducer((record) => record.model),
   });

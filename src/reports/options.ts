@@ -10,7 +10,7 @@ export const BUDGET_PERIODS = ['day', 'week', 'month', 'all'] as const;
 export type BudgetPeriod = (typeof BUDGET_PERIODS)[number];
 
 /** What a budget checks separately, besides everything together. */
-export const BUDGET_GROUPS = ['model', 'project'] as const;
+export const BUDGET_GROUPS = ['model', 'project', 'agent'] as const;
 export type BudgetGroup = (typeof BUDGET_GROUPS)[number];
 
 /** Days in `usage report`'s trend. */
