@@ -272,3 +272,16 @@ describe('usage cost with partly priced groups', () => {
     ]);
   });
 });
+
+describe('usage cost --by hour', () => {
+  it('groups by the hour of the local day in --tz', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'usage-hour-'));
+    const path = join(folder, 'events.jsonl');
+    const line = (timestamp: string, input: number) => JSON.stringify({ model: 'test-alpha', timestamp, usage: { input_tokens: input, output_tokens: 0 } });
+    // 23:10 and 23:50 UTC on Nov 1 are 00:10 and 00:50 on Nov 2 in Berlin (UTC+1); 00:20 UTC is 01:20.
+    writeFileSync(path, `${[line('2026-11-01T23:10:00Z', 1), line('2026-11-01T23:50:00Z', 2), line('2026-11-02T00:20:00Z', 4)].join('\n')}\n`);
+    const result = await runCli(['cost', path, '--by', 'hour', '--tz', 'Europe/Berlin', '--json', '--no-cache']);
+    const rows = (JSON.parse(result.stdout) as { rows: Array<{ hour: string; total_tokens: number }> }).rows;
+    expect(Object.fromEntries(rows.map((row) => [row.hour, row.total_tokens]))).toEqual({ '2026-11-02 00:00': 3, '2026-11-02 01:00': 4 });
+  });
+});

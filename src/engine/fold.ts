@@ -20,7 +20,7 @@ function addToGroupState(state: GroupState, key: string, bundle: Bundle): void {
 
 /** The record columns a cost report needs from SQL: its non-calendar keys. */
 export function listCostColumns(by: readonly CostKey[]): GroupColumn[] {
-  return by.filter((key): key is CostKey & GroupColumn => key !== 'day' && key !== 'week' && key !== 'month');
+  return by.filter((key): key is CostKey & GroupColumn => key !== 'hour' && key !== 'day' && key !== 'week' && key !== 'month');
 }
 
 function createCostGroup(nested: boolean): CostGroup {

@@ -17,13 +17,14 @@ import { JSON_SCHEMA_VERSION, readGroupCost, serializeInput, serializeTotals, UN
 import { nameProjects, NO_PROJECT, type ProjectName, readProject } from '../reducers/shares.js';
 import { DEFAULT_START_OF_WEEK } from '../reducers/periods.js';
 import { COST_KEYS, type CostKey } from './options.js';
+import { createDayKeyer, readZoneOffset } from '../time/zone.js';
 
 export { COST_KEYS, type CostKey };
 
 /** The key value for records that do not carry the field. */
 export const NO_KEY = '(none)';
 
-const RECORD_FIELDS: Record<Exclude<CostKey, 'day' | 'week' | 'month'>, keyof PricedRecord> = {
+const RECORD_FIELDS: Record<Exclude<CostKey, 'hour' | 'day' | 'week' | 'month'>, keyof PricedRecord> = {
   model: 'model',
   provider: 'provider',
   upstream_model: 'upstreamModel',
@@ -45,6 +46,15 @@ export function createKeyReader(key: CostKey, zone: string): KeyReader {
   if (key === 'day' || key === 'week' || key === 'month') {
     const periodOf = createPeriodKeyer({ span: key, zone, startOfWeek: DEFAULT_START_OF_WEEK });
     return (record) => (record.timestamp === null ? NO_KEY : periodOf(record.timestamp));
+  }
+  if (key === 'hour') {
+    // `YYYY-MM-DD HH:00` in the zone: the day key of the instant, and the hour of its local time.
+    const dayOf = createDayKeyer(zone);
+    return (record) => {
+      if (record.timestamp === null) return NO_KEY;
+      const local = record.timestamp + readZoneOffset(record.timestamp, zone);
+      return `${dayOf(record.timestamp)} ${String(((Math.floor(local / 3_600_000) % 24) + 24) % 24).padStart(2, '0')}:00`;
+    };
   }
   // Projects group as in every command (full path where known); a missing one reads the same everywhere.
   if (key === 'project') return (record) => readProject(record) || NO_PROJECT;

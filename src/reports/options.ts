@@ -34,6 +34,7 @@ export const COST_KEYS = [
   'sender',
   'agent',
   'machine',
+  'hour',
   'day',
   'week',
   'month',
