@@ -193,7 +193,9 @@ export const geminiCli: DialectModule<'gemini-cli'> = {
   reader: 'document',
   fileNames: /^session-.+\.json$/,
   locations: locateGemini,
-  markers: ['tokens"', 'projectHash"', 'sessionId"'],
+  // The metadata line holds projectHash, a later update `$set`; not `sessionId"`, which every
+  // Claude Code line holds too (the marker let all of them through the prefilter).
+  markers: ['tokens"', 'projectHash"', '$set"'],
   detect: (value) =>
     'projectHash' in value ||
     '$rewindTo' in value ||

@@ -40,8 +40,12 @@ export const piUsageSchema = object({
   }),
 });
 
-/** Lines that can carry usage hold `"totalTokens"`; the header line holds `"cwd"` and names the project. */
-export const PI_MARKERS = ['totalTokens"', 'cwd"'] as const;
+/**
+ * Lines that can carry usage hold `"totalTokens"`; the header line
+ * (`"type":"session"`) names the project. Not `cwd"`: every Claude Code line
+ * has one, and the marker let all of them through the prefilter.
+ */
+export const PI_MARKERS = ['totalTokens"', 'session"'] as const;
 
 /**
  * pi's entries: a `session` header, or an entry with an `id`, a `parentId`

@@ -111,8 +111,20 @@ export function detectDialect(value: JsonObject, reader: ReaderKind = 'jsonl'): 
   return undefined;
 }
 
-/** Every module's prefilter markers, each once, in registry order (the most common decide first). */
-export const USAGE_MARKERS: readonly string[] = [...new Set(listDialects('jsonl').flatMap((dialect) => dialect.markers))];
+/**
+ * Every module's prefilter markers, each once. A marker that contains another
+ * is dropped (a line it matches, the shorter one matches too), and the rest
+ * are ordered by how many modules declare them, so the common ones decide
+ * first: a line that holds usage stops at the first marker it has, a line
+ * that holds none pays for every one, so the list stays short.
+ */
+export const USAGE_MARKERS: readonly string[] = (() => {
+  const declared = listDialects('jsonl').flatMap((dialect) => dialect.markers);
+  const unique = [...new Set(declared)];
+  const minimal = unique.filter((marker) => !unique.some((other) => other !== marker && marker.includes(other)));
+  const count = (marker: string): number => declared.filter((each) => each === marker).length;
+  return minimal.sort((a, b) => count(b) - count(a) || unique.indexOf(a) - unique.indexOf(b));
+})();
 
 const JSON_LINES_FILE = /\.(?:jsonl|ndjson)(?:\.gz)?$/i;
 /** Exported Parquet files (`usage export --format parquet`), read for the export dialect. */
