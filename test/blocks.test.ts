@@ -4,7 +4,7 @@ import { createRecord, type DialectName, type PricedRecord } from '../src/core/r
 import type { IngestSummary } from '../src/ingest/ingest.js';
 import { blocksReducer, buildBlocks, describeActiveBlock, findActiveBlock } from '../src/reducers/blocks.js';
 import { reduceAll } from '../src/reducers/reducer.js';
-import { buildBlocksReport } from '../src/reports/blocks.js';
+import { buildBlocksReport, selectRows } from '../src/reports/blocks.js';
 
 function priced(iso: string, model: string, input: number, output: number, cost: number | null, dialect: DialectName = 'claude'): PricedRecord {
   const record = createRecord({ dialect, timestamp: Date.parse(iso), model, cacheReported: true }, { inputTokens: input, outputTokens: output });
@@ -62,6 +62,21 @@ describe('blocks', () => {
     expect(first.totals.calls).toBe(3);
     expect(first.totals.costUsd).toBeCloseTo(0.35, 10);
     expect(first.models).toEqual(['B', 'A']);
+  });
+
+  it('selects whole blocks for a date range, never moving a block start to the range start', () => {
+    const rows = buildBlocks(reduceAll(blocksReducer, RECORDS));
+    // From 10:00 (inside block 1) to 20:00 (inside the gap): blocks 1 and 2 overlap it; the gap at the end is dropped.
+    const kept = selectRows(rows, { now: NOW, range: { start: Date.parse('2026-11-10T10:00:00Z'), end: Date.parse('2026-11-10T20:00:00Z') } });
+    expect(kept.map((row) => [row.kind, new Date(row.start).toISOString()])).toEqual([
+      ['block', '2026-11-10T09:00:00.000Z'],
+      ['block', '2026-11-10T14:00:00.000Z'],
+    ]);
+    // From 22:00 on (inside block 3): block 3 whole, still starting at 21:00 with all three of its calls (1800 tokens).
+    const late = selectRows(rows, { now: NOW, range: { start: Date.parse('2026-11-10T22:00:00Z'), end: null } });
+    expect(late.map((row) => new Date(row.start).toISOString())).toEqual(['2026-11-10T21:00:00.000Z']);
+    const [block] = late;
+    expect(block?.kind === 'block' ? block.totals.totalTokens : null).toBe(1800);
   });
 
   it('measures burn rates and projects to the block end at a fixed now', () => {

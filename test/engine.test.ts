@@ -105,7 +105,7 @@ describe.skipIf(!available)('--engine duckdb gives the JSON of the built-in redu
     });
   }
 
-  for (const by of ['model', 'project', undefined] as const) {
+  for (const by of ['model', 'project', 'agent', undefined] as const) {
     it(`budget --period week --by ${by ?? '(none)'}`, async () => {
       const limits: BudgetLimits = { maxCost: 50, maxTokens: null, period: 'week', by: by ?? null, warnAt: 0.8 };
       const zone = 'UTC';

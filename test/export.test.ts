@@ -105,11 +105,18 @@ describe('incremental export', () => {
     writeFileSync(join(partition, 'part-crashed.parquet.tmp'), 'PAR1 half a file');
     mkdirSync(join(out, STATE_FOLDER));
     writeFileSync(join(out, STATE_FOLDER, 'laptop.ids.tmp'), 'half a state');
+    // Another machine's export in the same shared folder, being written right now, and a file that is not ours.
+    const other = join(out, 'machine=desktop', 'day=2026-03-01');
+    mkdirSync(other, { recursive: true });
+    writeFileSync(join(other, 'part-writing.parquet.tmp'), 'PAR1 being written');
+    writeFileSync(join(out, 'notes.tmp'), 'not an export file');
     // The folder is readable as it is: the leftovers are not export files.
     expect((await costBy([out], [])).json.totals.records).toBe(0);
     await exportSources(await sourcesOf(machines.laptop), { format: 'parquet', out, machine: 'laptop', incremental: true }, { priceRecord: priceByHand });
     expect(existsSync(join(partition, 'part-crashed.parquet.tmp'))).toBe(false);
     expect(existsSync(join(out, STATE_FOLDER, 'laptop.ids.tmp'))).toBe(false);
+    expect(existsSync(join(other, 'part-writing.parquet.tmp'))).toBe(true);
+    expect(existsSync(join(out, 'notes.tmp'))).toBe(true);
     expect((await costBy([out], [])).json.totals.records).toBe(3);
   });
 });

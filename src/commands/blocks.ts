@@ -23,8 +23,11 @@ export const command = defineCommand({
     }
     const { blocksReducer, buildBlocksReport } = await import('../reports/blocks.js');
     const inputs = await readInputs();
-    const analysis = await analyze(blocksReducer);
+    // Every call, whatever the dates asked for: a block starts at its first call,
+    // which may lie before --since; the range then selects whole blocks.
+    const analysis = await analyze(blocksReducer, { range: undefined });
     const document = buildBlocksReport(analysis, {
+      range: inputs.range,
       zone: inputs.zone,
       now: context.now.getTime(),
       ...limits,

@@ -106,7 +106,7 @@ export function foldPeriods(bundles: readonly Bundle[], options: PeriodsOptions)
 
 /** The record columns a budget needs from SQL. */
 export function listBudgetColumns(limits: BudgetLimits): GroupColumn[] {
-  return limits.by === 'project' ? ['project'] : [];
+  return limits.by === 'project' ? ['project'] : limits.by === 'agent' ? ['agent'] : [];
 }
 
 /** As createBudgetReducer (src/reports/budget.ts). */
@@ -119,7 +119,14 @@ export function foldBudget(bundles: readonly Bundle[], limits: BudgetLimits, zon
       span: limits.period,
       zone,
       startOfWeek: 'monday',
-      splitBy: by === 'model' ? (record) => record.model : by === 'project' ? (record) => record.project ?? NO_PROJECT : undefined,
+      splitBy:
+        by === 'model'
+          ? (record) => record.model
+          : by === 'project'
+            ? (record) => record.project ?? NO_PROJECT
+            : by === 'agent'
+              ? (record) => record.agent
+              : undefined,
     }),
     models,
   };

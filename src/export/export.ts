@@ -97,12 +97,20 @@ function createRunId(): string {
   return `${stamp}-${randomBytes(4).toString('hex')}`;
 }
 
-/** Removes `.tmp` files a crashed run left behind. */
-function removeLeftovers(folder: string): void {
-  if (!existsSync(folder)) return;
-  for (const entry of readdirSync(folder, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile() && entry.name.endsWith('.tmp')) rmSync(join(entry.parentPath, entry.name), { force: true });
+/**
+ * Removes the `.tmp` files a crashed export of this machine left behind: its
+ * own partition's part files and its state file only. The folder may be a
+ * shared team folder, where another machine's export is writing its own
+ * `.tmp` files right now, and unrelated `.tmp` files are not ours to delete.
+ */
+function removeLeftovers(folder: string, machine: string): void {
+  const own = join(folder, `machine=${encodePartitionValue(machine)}`);
+  if (existsSync(own)) {
+    for (const entry of readdirSync(own, { withFileTypes: true, recursive: true })) {
+      if (entry.isFile() && entry.name.startsWith('part-') && entry.name.endsWith('.tmp')) rmSync(join(entry.parentPath, entry.name), { force: true });
+    }
   }
+  rmSync(`${statePath(folder, machine)}.tmp`, { force: true });
 }
 
 /**
@@ -117,7 +125,7 @@ export function createExporter(target: ExportTarget) {
   const previous = folder !== null ? loadExportState(folder, target.machine) : new Set<string>();
   if (folder !== null) {
     mkdirSync(folder, { recursive: true });
-    removeLeftovers(folder);
+    removeLeftovers(folder, target.machine);
   }
   const runId = target.runId ?? createRunId();
   const partitions = new Map<string, { writer: RowWriter; temporary: string; final: string }>();

@@ -39,6 +39,12 @@ export interface BlocksOptions {
   active?: boolean | undefined;
   /** Only blocks that ended in the last 3 days, and the active one. */
   recent?: boolean | undefined;
+  /**
+   * --since/--until: the rows that overlap it. Applied to the blocks, never to
+   * the records: a block is built from all of its calls, so a range that starts
+   * inside a block does not move the block's start.
+   */
+  range?: { start: number | null; end: number | null } | undefined;
 }
 
 interface ResolvedTokenLimit {
@@ -118,7 +124,14 @@ function serializeRow(row: BlockRow, now: number) {
 }
 
 /** Which rows a view keeps: everything, the last 3 days, or the active block alone. */
-export function selectRows(rows: readonly BlockRow[], options: Pick<BlocksOptions, 'active' | 'recent' | 'now'>): BlockRow[] {
+export function selectRows(rows: readonly BlockRow[], options: Pick<BlocksOptions, 'active' | 'recent' | 'now' | 'range'>): BlockRow[] {
+  const range = options.range;
+  if (range && (range.start !== null || range.end !== null)) {
+    const inRange = rows.filter((row) => (range.start === null || row.end > range.start) && (range.end === null || row.start < range.end));
+    while (inRange[0]?.kind === 'gap') inRange.shift();
+    while (inRange.at(-1)?.kind === 'gap') inRange.pop();
+    return selectRows(inRange, { ...options, range: undefined });
+  }
   if (options.active) {
     const active = findActiveBlock(rows, options.now);
     return active === null ? [] : [active];

@@ -98,9 +98,12 @@ export function acquireLock(folder: string, now: number, staleMs: number): Lock 
           if (released) return;
           released = true;
           try {
-            unlinkSync(path);
+            // Only our own lock: a scan that outlived staleMs may have had it
+            // taken over, and removing the new holder's lock would let a third scan start.
+            const holder = JSON.parse(readFileSync(path, 'utf8')) as { pid?: unknown };
+            if (holder.pid === process.pid) unlinkSync(path);
           } catch {
-            // Already gone (taken over as stale): nothing to release.
+            // Already gone, or unreadable (taken over mid-write): not ours to remove.
           }
         },
       };
