@@ -48,7 +48,8 @@ describe('readLines', () => {
             position += size;
           }
           const lines = await collect(chunks);
-          expect(lines.map((line) => line.text)).toEqual(texts.filter((text) => text !== ''));
+          // Blank lines, spaces and tabs only, are not handed out (docs/record.md).
+          expect(lines.map((line) => line.text)).toEqual(texts.filter((text) => !/^[ \t]*$/.test(text)));
         },
       ),
     );
