@@ -51,7 +51,8 @@ async function buildScreen(paths: readonly string[], flags: LiveOptions, config:
   const inputs = await resolveInputs(paths, { ...flags, quiet: true }, config, context, 'logs');
   const day = readCalendarDate(now, inputs.zone);
   const reducer = combineReducers({ blocks: blocksReducer, today: todayReducer(startOfDay(day, inputs.zone), startOfDay(addDays(day, 1), inputs.zone)) });
-  const analysis = await analyze(inputs.sources, reducer, inputs.analyzeOptions);
+  // The live view shows the active block and today: a --since inside the block must not cut its calls.
+  const analysis = await analyze(inputs.sources, reducer, { ...inputs.analyzeOptions, range: undefined });
   const blocks = buildBlocksReport(
     { state: analysis.state.blocks, summary: analysis.summary, excluded: analysis.excluded },
     { zone: inputs.zone, now, active: true, ...limits },
