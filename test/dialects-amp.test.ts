@@ -6,33 +6,9 @@
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { UsageRecord } from '../src/core/record.js';
 import { amp } from '../src/dialects/amp.js';
-import { ingest, type IngestSummary } from '../src/ingest/ingest.js';
-import { discoverFiles } from '../src/sources/discover.js';
-import { count, readDocumentFile, type Settled, sumTokens } from './helpers/agent-logs.js';
+import { accounting, count, ingestFolder, readDocumentFile, type Settled, sumTokens } from './helpers/agent-logs.js';
 import { fixture } from './helpers/cli.js';
-
-
-async function ingestFolder(path: string): Promise<{ records: UsageRecord[]; summary: IngestSummary }> {
-  const { sources, problems } = await discoverFiles([path]);
-  expect(problems).toEqual([]);
-  const records: UsageRecord[] = [];
-  const summary = await ingest(sources, (record) => records.push(record), { problemLimit: Number.POSITIVE_INFINITY });
-  return { records, summary };
-}
-
-function accounting(summary: IngestSummary) {
-  return {
-    files: summary.files,
-    lines: summary.lines,
-    records: summary.records,
-    skipped: summary.skipped.reasons,
-    noUsage: summary.noUsageLines,
-    duplicates: summary.duplicateLines,
-    unreadable: summary.unreadable.length,
-  };
-}
 
 const THREADS = fixture('logs', 'amp', '.local', 'share', 'amp', 'threads');
 const CURRENT = join(THREADS, 'T-5f1e2d3c-4b5a-4968-8776-5a4b3c2d1e0f.json');

@@ -7,33 +7,9 @@
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { UsageRecord } from '../src/core/record.js';
 import { copilotCli, readHighResolutionTime } from '../src/dialects/copilot-cli.js';
-import { ingest, type IngestSummary } from '../src/ingest/ingest.js';
-import { discoverFiles } from '../src/sources/discover.js';
-import { count, readLines, sumTokens } from './helpers/agent-logs.js';
+import { accounting, count, ingestFolder, readLines, sumTokens } from './helpers/agent-logs.js';
 import { fixture } from './helpers/cli.js';
-
-
-async function ingestFolder(path: string): Promise<{ records: UsageRecord[]; summary: IngestSummary }> {
-  const { sources, problems } = await discoverFiles([path]);
-  expect(problems).toEqual([]);
-  const records: UsageRecord[] = [];
-  const summary = await ingest(sources, (record) => records.push(record), { problemLimit: Number.POSITIVE_INFINITY });
-  return { records, summary };
-}
-
-function accounting(summary: IngestSummary) {
-  return {
-    files: summary.files,
-    lines: summary.lines,
-    records: summary.records,
-    skipped: summary.skipped.reasons,
-    noUsage: summary.noUsageLines,
-    duplicates: summary.duplicateLines,
-    unreadable: summary.unreadable.length,
-  };
-}
 
 const EXPORT = fixture('logs', 'copilot', '.copilot', 'otel', 'copilot-otel.jsonl');
 

@@ -7,33 +7,9 @@
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { UsageRecord } from '../src/core/record.js';
 import { geminiCli } from '../src/dialects/gemini-cli.js';
-import { ingest, type IngestSummary } from '../src/ingest/ingest.js';
-import { discoverFiles } from '../src/sources/discover.js';
-import { count, readDocumentFile, readLines, type Settled, sumTokens } from './helpers/agent-logs.js';
+import { accounting, count, ingestFolder, readDocumentFile, readLines, type Settled, sumTokens } from './helpers/agent-logs.js';
 import { fixture } from './helpers/cli.js';
-
-
-async function ingestFolder(path: string): Promise<{ records: UsageRecord[]; summary: IngestSummary }> {
-  const { sources, problems } = await discoverFiles([path]);
-  expect(problems).toEqual([]);
-  const records: UsageRecord[] = [];
-  const summary = await ingest(sources, (record) => records.push(record), { problemLimit: Number.POSITIVE_INFINITY });
-  return { records, summary };
-}
-
-function accounting(summary: IngestSummary) {
-  return {
-    files: summary.files,
-    lines: summary.lines,
-    records: summary.records,
-    skipped: summary.skipped.reasons,
-    noUsage: summary.noUsageLines,
-    duplicates: summary.duplicateLines,
-    unreadable: summary.unreadable.length,
-  };
-}
 
 const TMP = fixture('logs', 'gemini', '.gemini', 'tmp');
 const HASH = '3c5e7a9b1d2f4a6c8e0b2d4f6a8c0e2b4d6f8a0c2e4b6d8f0a2c4e6b8d0f2a4c';

@@ -9,34 +9,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { UsageRecord } from '../src/core/record.js';
 import type { SqliteReader } from '../src/dialects/module.js';
 import { openCode } from '../src/dialects/opencode.js';
-import { ingest, type IngestSummary } from '../src/ingest/ingest.js';
-import { discoverFiles } from '../src/sources/discover.js';
-import { count, readDatabaseWith, readDocumentFile, type Settled, sumTokens } from './helpers/agent-logs.js';
+import { accounting, count, ingestFolder, readDatabaseWith, readDocumentFile, type Settled, sumTokens } from './helpers/agent-logs.js';
 import { fixture } from './helpers/cli.js';
-
-
-async function ingestFolder(path: string): Promise<{ records: UsageRecord[]; summary: IngestSummary }> {
-  const { sources, problems } = await discoverFiles([path]);
-  expect(problems).toEqual([]);
-  const records: UsageRecord[] = [];
-  const summary = await ingest(sources, (record) => records.push(record), { problemLimit: Number.POSITIVE_INFINITY });
-  return { records, summary };
-}
-
-function accounting(summary: IngestSummary) {
-  return {
-    files: summary.files,
-    lines: summary.lines,
-    records: summary.records,
-    skipped: summary.skipped.reasons,
-    noUsage: summary.noUsageLines,
-    duplicates: summary.duplicateLines,
-    unreadable: summary.unreadable.length,
-  };
-}
 
 const SHARE = fixture('logs', 'opencode', '.local', 'share', 'opencode');
 const SQL = fixture('logs', 'opencode', 'opencode.db.sql');

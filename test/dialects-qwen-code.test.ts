@@ -6,33 +6,9 @@
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { UsageRecord } from '../src/core/record.js';
 import { qwenCode } from '../src/dialects/qwen-code.js';
-import { ingest, type IngestSummary } from '../src/ingest/ingest.js';
-import { discoverFiles } from '../src/sources/discover.js';
-import { count, readLines, type Settled, sumTokens } from './helpers/agent-logs.js';
+import { accounting, count, ingestFolder, readLines, type Settled, sumTokens } from './helpers/agent-logs.js';
 import { fixture } from './helpers/cli.js';
-
-
-async function ingestFolder(path: string): Promise<{ records: UsageRecord[]; summary: IngestSummary }> {
-  const { sources, problems } = await discoverFiles([path]);
-  expect(problems).toEqual([]);
-  const records: UsageRecord[] = [];
-  const summary = await ingest(sources, (record) => records.push(record), { problemLimit: Number.POSITIVE_INFINITY });
-  return { records, summary };
-}
-
-function accounting(summary: IngestSummary) {
-  return {
-    files: summary.files,
-    lines: summary.lines,
-    records: summary.records,
-    skipped: summary.skipped.reasons,
-    noUsage: summary.noUsageLines,
-    duplicates: summary.duplicateLines,
-    unreadable: summary.unreadable.length,
-  };
-}
 
 const CHATS = fixture('logs', 'qwen', '.qwen', 'projects', '-home-dev-api', 'chats');
 const SESSION = join(CHATS, '3f2a9c1e-7b4d-4e8a-9c6f-1d2e3f4a5b6c.jsonl');

@@ -7,9 +7,12 @@
  * module is wired into `usage`.
  */
 import { readFileSync } from 'node:fs';
+import { expect } from 'vitest';
 import type { UsageRecord } from '../../src/core/record.js';
 import type { DialectModule, SqliteReader } from '../../src/dialects/module.js';
 import { type JsonObject, judgeRejected, type ParseOutcome } from '../../src/dialects/types.js';
+import { ingest, type IngestSummary } from '../../src/ingest/ingest.js';
+import { discoverFiles } from '../../src/sources/discover.js';
 
 export type Settled = Exclude<ParseOutcome, { kind: 'check' }>;
 
@@ -105,5 +108,27 @@ export function sumTokens(records: readonly UsageRecord[]) {
     cacheWrite: sum((record) => record.cacheWriteTokens),
     unattributed: sum((record) => record.unattributedTokens),
     total: sum((record) => record.totalTokens),
+  };
+}
+
+/** Every file under `path` through discovery and ingest, as a command reads it, every problem kept. */
+export async function ingestFolder(path: string): Promise<{ records: UsageRecord[]; summary: IngestSummary }> {
+  const { sources, problems } = await discoverFiles([path]);
+  expect(problems).toEqual([]);
+  const records: UsageRecord[] = [];
+  const summary = await ingest(sources, (record) => records.push(record), { problemLimit: Number.POSITIVE_INFINITY });
+  return { records, summary };
+}
+
+/** What a fixture's line accounting is compared on. */
+export function accounting(summary: IngestSummary) {
+  return {
+    files: summary.files,
+    lines: summary.lines,
+    records: summary.records,
+    skipped: summary.skipped.reasons,
+    noUsage: summary.noUsageLines,
+    duplicates: summary.duplicateLines,
+    unreadable: summary.unreadable.length,
   };
 }
