@@ -124,7 +124,7 @@ describe('malformed lines', () => {
   });
 });
 
-describe('the prefilter never loses usage', () => {
+describe('the prefilter and the line scanner never lose usage', () => {
   /**
    * Every fixture line, re-spaced (`"key": value`, `{ ` … ` }`) and with its
    * keys in reverse order, read with and without the prefilter: the records
@@ -147,7 +147,8 @@ describe('the prefilter never loses usage', () => {
   };
 
   it('finds the same records in every dialect, whatever the spacing and key order', async () => {
-    const { sources } = await discoverFiles([fixture('logs')]);
+    // Every dialect's fixtures, and the real transcripts (fixtures/real, origins in fixtures/README.md).
+    const { sources } = await discoverFiles([fixture('logs'), fixture('real')]);
     for (const source of sources) {
       // The prefilter reads JSON lines only: documents and databases are read whole.
       if (source.kind !== 'file' || readerForFileName(basename(source.path)) !== 'jsonl') continue;
@@ -156,7 +157,11 @@ describe('the prefilter never loses usage', () => {
         // Keep the file name: Codex and Claude read identity from it.
         const path = join(mkdtempSync(join(tmpdir(), 'usage-prefilter-')), source.path.split('/').slice(-1)[0] as string);
         writeFileSync(path, text);
-        const checked = await read([file(path)]);
+        // The reference parses every line whole; the fast path parses the scanner's compacted copy.
+        const checked = await read([file(path)], { parseWhole: true });
+        const compacted = await read([file(path)]);
+        expect(compacted.records, source.path).toEqual(checked.records);
+        expect(compacted.summary, source.path).toEqual(checked.summary);
         const fast = await read([file(path)], { prefilter: true });
         expect(fast.records, source.path).toEqual(checked.records);
         const { unknown_dialect: checkedUnknown = 0, ...checkedReasons } = checked.summary.skipped.reasons;

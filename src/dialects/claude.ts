@@ -185,6 +185,9 @@ export const claude: DialectModule<'claude'> = {
   reader: 'jsonl',
   locations: listClaudeLocations,
   markers: ['okens"', 'usage"'],
+  // Message content (text, thinking, tool calls and results), the tool result
+  // copy on user lines, file-history snapshots, and sub-agent progress.
+  bulkKeys: ['content', 'toolUseResult', 'snapshot', 'data'],
   docs: 'record.md#claude-code',
   fixture: 'fixtures/logs/claude',
   description: 'Claude Code transcripts: assistant lines carry usage, de-duplicated on message id (+ request id when written)',

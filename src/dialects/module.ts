@@ -70,6 +70,15 @@ export interface DialectModule<Name extends string = string> {
    */
   markers: readonly string[];
   /**
+   * JSON-lines only: member names whose values this dialect never reads, at
+   * any depth, and that make up most of a line's bytes (message text, tool
+   * results). The line scanner (src/lines/compact-line.ts) replaces their
+   * values by `null` before a line is decoded and parsed, so they must be
+   * names no dialect reads: test/registry.test.ts parses every fixture line of
+   * every dialect both ways and requires the same outcome.
+   */
+  bulkKeys?: readonly string[];
+  /**
    * A cheap test that a value belongs to this dialect: a parsed line (jsonl),
    * a parsed document (document), or `{ tables: [names…] }` for a database
    * whose file name more than one sqlite module claims.

@@ -126,6 +126,9 @@ export const USAGE_MARKERS: readonly string[] = (() => {
   return minimal.sort((a, b) => count(b) - count(a) || unique.indexOf(a) - unique.indexOf(b));
 })();
 
+/** Every JSON-lines module's bulk keys, each once: values the line scanner elides before parsing. */
+export const BULK_KEYS: readonly string[] = [...new Set(listDialects('jsonl').flatMap((dialect) => dialect.bulkKeys ?? []))];
+
 const JSON_LINES_FILE = /\.(?:jsonl|ndjson)(?:\.gz)?$/i;
 /** Exported Parquet files (`usage export --format parquet`), read for the export dialect. */
 const PARQUET_FILE = /\.parquet$/i;

@@ -413,6 +413,7 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
     strict: options.strict,
     problemLimit: options.problemLimit,
     prefilter: options.prefilter,
+    parseWhole: options.parseWhole,
     sample: indexOptions !== undefined,
     maxLineBytes: options.maxLineBytes,
     // Hashed keys from the index and from this run must share one key.

@@ -20,8 +20,10 @@ import {
   readerForFileName,
   type SkipReason,
   USAGE_MARKERS,
+  BULK_KEYS,
 } from '../dialects/registry.js';
 import type { JsonObject, ParseOutcome } from '../dialects/types.js';
+import { createLineCompactor, type LineCompactor } from '../lines/compact-line.js';
 import { decodeLine } from '../lines/decode-line.js';
 import { MAX_LINE_BYTES, readLines } from '../lines/read-lines.js';
 import { describeFsError, type Source } from '../sources/discover.js';
@@ -42,9 +44,14 @@ export interface ScanOptions {
   problemLimit?: number | undefined;
   /**
    * Skip, without parsing, well-formed-looking lines that name no usage field
-   * (see `couldHoldUsage`). Off for `usage validate`, which checks every line.
+   * (see USAGE_MARKERS in src/dialects/registry.ts). Off for `usage validate`, which checks every line.
    */
   prefilter?: boolean | undefined;
+  /**
+   * Parse every line whole instead of its compacted copy (src/lines/compact-line.ts),
+   * with no prefilter: the reference the tests hold the fast path to. Slower; same records.
+   */
+  parseWhole?: boolean | undefined;
   /** Hash sampled windows of the consumed bytes (for the index) when done. */
   sample?: boolean | undefined;
   /**
@@ -56,36 +63,8 @@ export interface ScanOptions {
   maxLineBytes?: number | undefined;
 }
 
-/**
- * Byte markers of every field that can carry usage, from every JSON-lines
- * dialect module (its `markers`). Each ends with the closing quote of a key,
- * so that text inside a JSON string (where quotes are escaped) cannot match,
- * and stops before the colon, so that spacing (`"usage": {`) does not matter.
- * A marker may match more than it names (`okens"` is every `*_tokens` and
- * `*Tokens` key): a false match only costs a parse. In registry order, so the
- * most common decide first: a line that holds usage stops at the first
- * marker, one that holds none pays for all. test/registry.test.ts proves that
- * no fixture line of any dialect is dropped by them.
- */
-const MARKER_BYTES = USAGE_MARKERS.map((marker) => Buffer.from(marker));
-
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-
-/**
- * A line can be skipped unparsed only when it looks complete (`{` … `}`) and
- * names no usage field. A truncated or otherwise broken line that could have
- * been a record keeps its marker or loses its closing brace, so it is still
- * parsed and counted as malformed.
- */
-export function couldHoldUsage(buffer: Buffer, start: number, end: number): boolean {
-  if (buffer[start] !== OPEN_BRACE || buffer[end - 1] !== CLOSE_BRACE) return true;
-  const line = buffer.subarray(start, end);
-  for (const marker of MARKER_BYTES) {
-    if (line.indexOf(marker) !== -1) return true;
-  }
-  return false;
-}
+/** One line scanner per thread (it owns its WebAssembly memory), made when first needed. */
+let lineCompactor: LineCompactor | undefined;
 
 /** Where to start: the beginning, or just after the last complete line an earlier run read. */
 export interface ScanStart {
@@ -209,6 +188,7 @@ export async function scanSource(
   // A resumed file was already counted by the run that read its beginning.
   if (start === undefined) tally.files++;
   const prefilter = options.prefilter === true;
+  const parseWhole = options.parseWhole === true;
   const parsers = new Map<Dialect, LineParser>();
   const saveStates = (): Partial<Record<DialectName, unknown>> => {
     // A resumed scan that has not yet met a dialect's line still owes that
@@ -229,13 +209,20 @@ export async function scanSource(
           settled = copyScanTally(tally);
           states = saveStates();
         }
-        if (prefilter && terminated && !couldHoldUsage(buffer, begin, end)) {
+        // The scanner checks the line as JSON.parse would and elides the bulk
+        // members no dialect reads; only a line it does not accept is parsed whole.
+        lineCompactor ??= createLineCompactor({ bulkKeys: BULK_KEYS, markers: USAGE_MARKERS });
+        const compacted = parseWhole ? null : lineCompactor.compact(buffer, begin, end);
+        // Without the scanner's verdict (parseWhole, or a line it did not accept) every line is parsed.
+        if (prefilter && terminated && compacted !== null && !compacted.holdsMarker) {
           tally.noUsageLines++;
           return;
         }
         let value: unknown;
         try {
-          value = JSON.parse(decodeLine(buffer, begin, end));
+          value = JSON.parse(
+            compacted === null ? decodeLine(buffer, begin, end) : decodeLine(compacted.bytes, compacted.start, compacted.end),
+          );
         } catch (error) {
           // An unfinished last line is an agent mid-write, not corruption.
           if (!terminated) {
