@@ -24,6 +24,26 @@ describe('createDayKeyer', () => {
     );
   });
 
+  it('agrees with Intl on runs of nearby instants, in order and out of order (the last-day shortcut)', () => {
+    // Days around the 2026 offset changes of the zones above, and local midnights: where a cached answer would go stale.
+    const anchors = [Date.UTC(2026, 2, 29), Date.UTC(2026, 9, 25), Date.UTC(2026, 3, 5), Date.UTC(2026, 8, 27), Date.UTC(2026, 10, 1), Date.UTC(2026, 6, 1)];
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...ZONES),
+        fc.constantFrom(...anchors),
+        fc.array(fc.integer({ min: -2 * 86_400_000, max: 2 * 86_400_000 }), { minLength: 1, maxLength: 80 }),
+        fc.boolean(),
+        (zone, anchor, steps, sorted) => {
+          const instants = steps.map((step) => anchor + step);
+          if (sorted) instants.sort((a, b) => a - b);
+          const keyDay = createDayKeyer(zone);
+          for (const instant of instants) expect(keyDay(instant)).toBe(formatCalendarDate(readCalendarDate(instant, zone)));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('keys instants on either side of a DST change and of local midnight', () => {
     const keyDay = createDayKeyer('Europe/Berlin');
     // 2026-03-29: clocks go from 02:00 CET to 03:00 CEST (01:00 UTC).

@@ -32,8 +32,10 @@ let keysCount: i32 = 0;
 // The usage markers (src/dialects/registry.ts USAGE_MARKERS without their closing quote), after the bulk keys.
 let markersStart: usize = 0;
 let markersCount: i32 = 0;
-// One bit per byte value that ends some marker (32 bytes at `markerEndsStart`): most strings end in a
-// byte no marker ends in. Kept in the reserved region: the stub runtime's heap also starts at __heap_base.
+// One bit per pair of bytes that ends some marker (65,536 bits, 8 KiB at `markerEndsStart`): most
+// strings end in a pair no marker ends in. Kept in the reserved region: the stub runtime's heap also
+// starts at __heap_base. Markers shorter than two bytes are not supported (none is).
+const MARKER_TABLE_BYTES: usize = 8192;
 let markerEndsStart: usize = 0;
 let holdsMarker: bool = false;
 let inputStart: usize = 0;
@@ -52,14 +54,14 @@ let elided: bool = false;
  */
 export function reserve(length: i32, keyBytes: i32): usize {
   const base = (__heap_base + 15) & ~(15 as usize);
-  const needed = base + 32 + <usize>keyBytes + 16 + <usize>length * 3 + 64;
+  const needed = base + MARKER_TABLE_BYTES + <usize>keyBytes + 16 + <usize>length * 3 + 64;
   const have = <usize>memory.size() << 16;
   if (needed > have) {
     const pages = <i32>((needed - have + 0xffff) >> 16);
     if (memory.grow(pages) < 0) return 0;
   }
   markerEndsStart = base;
-  keysStart = base + 32;
+  keysStart = base + MARKER_TABLE_BYTES;
   inputStart = (keysStart + <usize>keyBytes + 15) & ~(15 as usize);
   outputStart = inputStart + <usize>length + 16;
   stackStart = outputStart + <usize>length + 16;
@@ -85,32 +87,33 @@ export function setKeys(keyCount: i32, markerCount: i32): void {
   for (let index = 0; index < keyCount; index++) at += 1 + <usize>load<u8>(at);
   markersStart = at;
   markersCount = markerCount;
-  memory.fill(markerEndsStart, 0, 32);
+  memory.fill(markerEndsStart, 0, MARKER_TABLE_BYTES);
   for (let index = 0; index < markerCount; index++) {
     const length = <usize>load<u8>(at);
-    if (length > 0) {
-      const last = <u32>load<u8>(at + length);
-      const word = markerEndsStart + ((<usize>last >> 5) << 2);
-      store<u32>(word, load<u32>(word) | ((<u32>1) << (last & 31)));
+    if (length >= 2) {
+      const pair = <u32>load<u16>(at + length - 1);
+      const word = markerEndsStart + ((<usize>pair >> 5) << 2);
+      store<u32>(word, load<u32>(word) | ((<u32>1) << (pair & 31)));
     }
     at += 1 + length;
   }
 }
 
-/** Whether the last line accepted names a usage marker outside its elided members. */
+/** Whether a string of the last line accepted, outside its elided members, ends with a usage marker. */
 export function lineHoldsMarker(): bool {
   return holdsMarker;
 }
 
 /**
- * Notes whether the string token `[start, end)` (without quotes) ends with a
- * marker: the same test as searching the raw compacted line for `marker"`,
- * because in valid JSON an unescaped quote after a letter always closes a string.
+ * Notes whether the string token `[start, end)` (without quotes), a key or a
+ * value, ends with a marker: the same test as searching the compacted line
+ * for `marker"`, because in valid JSON an unescaped quote after any byte but
+ * a backslash closes a string. Strings inside elided members are not looked at.
  */
 function checkMarker(start: usize, end: usize): void {
-  if (holdsMarker || end == start) return;
-  const last = <u32>load<u8>(end - 1);
-  if ((load<u32>(markerEndsStart + ((<usize>last >> 5) << 2)) & ((<u32>1) << (last & 31))) == 0) return;
+  if (holdsMarker || end - start < 2) return;
+  const pair = <u32>load<u16>(end - 2);
+  if ((load<u32>(markerEndsStart + ((<usize>pair >> 5) << 2)) & ((<u32>1) << (pair & 31))) == 0) return;
   let marker = markersStart;
   for (let index = 0; index < markersCount; index++) {
     const length = <usize>load<u8>(marker);

@@ -42,7 +42,7 @@ export interface CompactedLine {
 export interface CompactorOptions {
   /** Member names whose values are elided (plain ASCII, at most 255 bytes each). */
   bulkKeys: readonly string[];
-  /** Byte strings ending in a quote (`okens"`), at most 256 bytes each: `holdsMarker` says whether one occurs. */
+  /** Byte strings of 3 to 256 bytes ending in a quote (`okens"`): `holdsMarker` says whether one occurs. */
   markers: readonly string[];
 }
 
@@ -104,6 +104,10 @@ export function createLineCompactor({ bulkKeys, markers }: CompactorOptions): Li
   // Markers go in without their closing quote: the scanner matches the ends of string tokens.
   const keys = bulkKeys.map((key) => Buffer.from(key, 'latin1'));
   const markerTexts = markers.map((marker) => Buffer.from(marker.endsWith('"') ? marker.slice(0, -1) : marker, 'latin1'));
+  for (const text of [...keys, ...markerTexts]) {
+    // The scanner's limits (a length byte; markers found by their last two bytes): a programming error, not input.
+    if (text.length > 255 || (markerTexts.includes(text) && text.length < 2)) throw new RangeError(`unsupported bulk key or marker: ${text.toString('latin1')}`);
+  }
   const keyBytes = [...keys, ...markerTexts].reduce((total, key) => total + 1 + key.length, 0);
   let capacity = 0;
   let memory = Buffer.alloc(0);

@@ -6,16 +6,28 @@ export type GroupState = Map<string, TokenTotals>;
 
 /** Totals per key; the key function decides the grouping (model, project, day, ...). */
 export function createGroupReducer(keyOf: (record: PricedRecord) => string): Reducer<GroupState> {
+  // The group the last record went to. Records come in runs (one file, one
+  // session, one model at a time), so most find their totals here without
+  // hashing their key: at 180,000 records a report's dozen group lookups per
+  // record were a third of its time.
+  let lastState: GroupState | undefined;
+  let lastKey = '';
+  let lastTotals = createTokenTotals();
   return {
     create: () => new Map(),
     add(state, record) {
       const key = keyOf(record);
-      let totals = state.get(key);
-      if (totals === undefined) {
-        totals = createTokenTotals();
-        state.set(key, totals);
+      if (state !== lastState || key !== lastKey) {
+        let totals = state.get(key);
+        if (totals === undefined) {
+          totals = createTokenTotals();
+          state.set(key, totals);
+        }
+        lastState = state;
+        lastKey = key;
+        lastTotals = totals;
       }
-      addToTotals(totals, record);
+      addToTotals(lastTotals, record);
     },
   };
 }

@@ -114,9 +114,13 @@ export function createPeriodReducer(options: PeriodReducerOptions): Reducer<Peri
   // The key functions see an undated record only for span 'all', whose key ignores the instant.
   const periods = createGroupReducer((record) => periodOf(record.timestamp ?? 0));
   const splitBy = options.splitBy;
-  const splits = createGroupReducer((record) => joinPeriodKey(periodOf(record.timestamp ?? 0), splitBy ? splitBy(record) : ''));
+  // The split cell the last record went to, found again without joining and hashing its key (see group.ts).
+  let lastSplits: GroupState | undefined;
+  let lastPeriod = '';
+  let lastSplit = '';
+  let lastTotals = createTokenTotals();
   return {
-    create: () => ({ periods: periods.create(), splits: splits.create(), undated: createTokenTotals() }),
+    create: () => ({ periods: periods.create(), splits: new Map(), undated: createTokenTotals() }),
     add(state, record) {
       // The whole input has room for undated records; a day or month does not.
       if (record.timestamp === null && options.span !== ALL_PERIOD_KEY) {
@@ -124,7 +128,22 @@ export function createPeriodReducer(options: PeriodReducerOptions): Reducer<Peri
         return;
       }
       periods.add(state.periods, record);
-      if (splitBy) splits.add(state.splits, record);
+      if (!splitBy) return;
+      const period = periodOf(record.timestamp ?? 0);
+      const split = splitBy(record);
+      if (state.splits !== lastSplits || period !== lastPeriod || split !== lastSplit) {
+        const key = joinPeriodKey(period, split);
+        let totals = state.splits.get(key);
+        if (totals === undefined) {
+          totals = createTokenTotals();
+          state.splits.set(key, totals);
+        }
+        lastSplits = state.splits;
+        lastPeriod = period;
+        lastSplit = split;
+        lastTotals = totals;
+      }
+      addToTotals(lastTotals, record);
     },
   };
 }

@@ -119,7 +119,12 @@ export function createDayKeyer(zone: string): (instant: number) => string {
     }
     return key;
   };
+  // The instants [lastFrom, lastTo) all have the key lastKey: records come in time order, many to a day.
+  let lastFrom = 0;
+  let lastTo = 0;
+  let lastKey = '';
   return (instant) => {
+    if (instant >= lastFrom && instant < lastTo) return lastKey;
     const utcDay = Math.floor(instant / DAY);
     let offset = steadyOffsets.get(utcDay);
     if (offset === undefined) {
@@ -130,8 +135,14 @@ export function createDayKeyer(zone: string): (instant: number) => string {
       if (steadyOffsets.size > 100_000) steadyOffsets.clear();
       steadyOffsets.set(utcDay, offset);
     }
-    const local = instant + (offset ?? readZoneOffset(instant, zone));
-    return keyLocalDay(Math.floor(local / DAY));
+    if (offset === null) return keyLocalDay(Math.floor((instant + readZoneOffset(instant, zone)) / DAY));
+    // A steady UTC day: one offset for all of it. The local date found holds the
+    // instants of that local day that fall within this UTC day.
+    const localDay = Math.floor((instant + offset) / DAY);
+    lastFrom = Math.max(localDay * DAY - offset, utcDay * DAY);
+    lastTo = Math.min((localDay + 1) * DAY - offset, (utcDay + 1) * DAY);
+    lastKey = keyLocalDay(localDay);
+    return lastKey;
   };
 }
 
