@@ -122,6 +122,22 @@ describe('malformed lines', () => {
     expect(fast.summary).toMatchObject({ noUsageLines: 1, skipped: { lines: 1, reasons: { unknown_dialect: 1 } } });
     expect(total(fast.records)).toBe(110);
   });
+
+  it('reads a long file of flat records (no bulk members, so parsed whole after a trial) as the scanner would', async () => {
+    // 300 records (past the scanner's 256-line trial), then a broken line, a line naming no usage
+    // field, a valid record, a broken line naming none, and a record at the very end.
+    const lines = [...Array.from({ length: 300 }, (_, index) => (index % 2 === 0 ? JCODE_A : JCODE_B)), '{"ts":1793959200,"model":', '{"level":"info"}', JCODE_A, '{"level":', JCODE_B];
+    const path = temp('flat.jsonl', `${lines.join('\n')}\n`);
+    const whole = await read([file(path)], { parseWhole: true });
+    const fast = await read([file(path)], { prefilter: true });
+    expect(fast.records).toEqual(whole.records);
+    // 150 × 110 + 150 × 220, then 110 + 220.
+    expect(total(fast.records)).toBe(150 * 110 + 150 * 220 + 110 + 220);
+    // Both broken lines are malformed, with or without a usage field named; the info line is no_usage.
+    expect(fast.summary.skipped.reasons).toEqual({ invalid_json: 2 });
+    expect(fast.summary.noUsageLines).toBe(1);
+    expect(whole.summary.skipped.reasons).toEqual({ invalid_json: 2, unknown_dialect: 1 });
+  });
 });
 
 describe('the prefilter and the line scanner never lose usage', () => {

@@ -63,6 +63,9 @@ export interface ScanOptions {
   maxLineBytes?: number | undefined;
 }
 
+/** Lines of a file read through the scanner before it is given up on for that file (see scanSource). */
+const SCANNER_TRIAL_LINES = 256;
+
 /** One line scanner per thread (it owns its WebAssembly memory), made when first needed. */
 let lineCompactor: LineCompactor | undefined;
 
@@ -189,6 +192,11 @@ export async function scanSource(
   if (start === undefined) tally.files++;
   const prefilter = options.prefilter === true;
   const parseWhole = options.parseWhole === true;
+  // The scanner pays for itself only where lines carry bulk members (transcripts);
+  // a file of flat usage records has none, and its lines are parsed whole once
+  // SCANNER_TRIAL_LINES of them have gone through the scanner with nothing elided.
+  let linesScanned = 0;
+  let linesElided = 0;
   const parsers = new Map<Dialect, LineParser>();
   const saveStates = (): Partial<Record<DialectName, unknown>> => {
     // A resumed scan that has not yet met a dialect's line still owes that
@@ -212,17 +220,32 @@ export async function scanSource(
         // The scanner checks the line as JSON.parse would and elides the bulk
         // members no dialect reads; only a line it does not accept is parsed whole.
         lineCompactor ??= createLineCompactor({ bulkKeys: BULK_KEYS, markers: USAGE_MARKERS });
-        const compacted = parseWhole ? null : lineCompactor.compact(buffer, begin, end);
-        // Without the scanner's verdict (parseWhole, or a line it did not accept) every line is parsed.
-        if (prefilter && terminated && compacted !== null && !compacted.holdsMarker) {
-          tally.noUsageLines++;
-          return;
+        const useScanner = !parseWhole && (linesElided > 0 || linesScanned < SCANNER_TRIAL_LINES);
+        const compacted = useScanner ? lineCompactor.compact(buffer, begin, end) : null;
+        if (compacted !== null) {
+          linesScanned++;
+          if (compacted.bytes !== buffer) linesElided++;
+        }
+        // Skipped unparsed: a line the scanner accepted that names no usage field. Without
+        // the scanner (flat files), a line naming none is still parsed, so that a broken one
+        // is counted as malformed either way, but never handed to a dialect.
+        let markerless = false;
+        if (prefilter && terminated && !parseWhole) {
+          if (compacted !== null && !compacted.holdsMarker) {
+            tally.noUsageLines++;
+            return;
+          }
+          markerless = !useScanner && !lineCompactor.searchMarkers(buffer, begin, end);
         }
         let value: unknown;
         try {
           value = JSON.parse(
             compacted === null ? decodeLine(buffer, begin, end) : decodeLine(compacted.bytes, compacted.start, compacted.end),
           );
+          if (markerless) {
+            tally.noUsageLines++;
+            return;
+          }
         } catch (error) {
           // An unfinished last line is an agent mid-write, not corruption.
           if (!terminated) {

@@ -53,6 +53,8 @@ export interface LineCompactor {
    * returned copy is valid until the next call.
    */
   compact(buffer: Buffer, start: number, end: number): CompactedLine | null;
+  /** Whether one of the markers occurs anywhere in `buffer[start, end)`, for lines read without the scanner. */
+  searchMarkers(buffer: Buffer, start: number, end: number): boolean;
 }
 
 let compiled: WebAssembly.Module | null | undefined;
@@ -92,7 +94,7 @@ export function createLineCompactor({ bulkKeys, markers }: CompactorOptions): Li
     return result;
   };
   if (module === null) {
-    return { compact: (buffer, start, end) => whole(buffer, start, end) };
+    return { compact: (buffer, start, end) => whole(buffer, start, end), searchMarkers };
   }
   const scanner = new WebAssembly.Instance(module, {
     env: {
@@ -131,6 +133,7 @@ export function createLineCompactor({ bulkKeys, markers }: CompactorOptions): Li
     return true;
   };
   return {
+    searchMarkers,
     compact(buffer, start, end) {
       const length = end - start;
       if (length > LARGEST_COMPACTED_LINE) return whole(buffer, start, end);
