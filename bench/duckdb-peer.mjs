@@ -13,14 +13,17 @@
  *
  * `ignore_errors=true` is needed: the data sets hold lines that are not JSON
  * (cut short, a doubled colon), and without it the first one stops the query.
- * With it DuckDB drops what it cannot parse and casts what it can: a token
- * count of 12.5 becomes 13 and a negative one is summed as it is, where
- * `usage` skips both lines. The bench compares these sums with the
- * generator's exact totals and prints every difference; it never fails on them.
+ * With it DuckDB turns what it cannot parse into a row of NULLs (left out
+ * below) and casts what it can: a token count of 12.5 becomes 12 (half to
+ * even) and a negative one is summed as it is, where `usage` skips both lines.
+ * A line cut off just after a colon also takes the next line with it (the
+ * value is looked for past the newline). The bench compares these sums with
+ * the generator's exact totals and prints every difference; it never fails
+ * on them.
  *
- * Prints one JSON object: { duckdb, threads, load_s, totals: { records,
- * input_tokens, output_tokens, reasoning_tokens, cache_read_tokens,
- * cache_write_tokens, total_tokens }, rows_read }.
+ * Prints one JSON object: { duckdb, threads, ignore_errors, load_s, totals:
+ * { records, input_tokens, output_tokens, reasoning_tokens,
+ * cache_read_tokens, cache_write_tokens, total_tokens } }.
  */
 import { cpus } from 'node:os';
 import { join } from 'node:path';

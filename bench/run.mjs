@@ -479,12 +479,14 @@ function prepareDuckdb() {
   return { available: true, version: probe.stdout.trim(), reason: null };
 }
 
-function preparePeers(options) {
-  if (!options.peers) {
-    const skipped = { available: false, version: null, reason: 'skipped (--no-peers)' };
-    return { ccusage: { ...skipped, version: CCUSAGE_VERSION }, duckdb: skipped };
-  }
-  const peers = { ccusage: prepareCcusage(), duckdb: prepareDuckdb() };
+/** ccusage only reads Claude transcripts, so it is installed only when that set is measured. */
+function preparePeers(options, sets) {
+  const skipped = (reason) => ({ available: false, version: null, reason });
+  if (!options.peers) return { ccusage: { ...skipped('skipped (--no-peers)'), version: CCUSAGE_VERSION }, duckdb: skipped('skipped (--no-peers)') };
+  const peers = {
+    ccusage: sets.includes('claude') ? prepareCcusage() : { ...skipped('the Claude set is not measured'), version: CCUSAGE_VERSION },
+    duckdb: prepareDuckdb(),
+  };
   for (const [name, peer] of Object.entries(peers)) note(`peers: ${name} ${peer.available ? peer.version : `not measured: ${peer.reason}`}`);
   return peers;
 }
@@ -1330,11 +1332,13 @@ function renderMarkdown(store) {
     "it reads message.usage and keeps one line per message.id and requestId. Its time includes starting",
     'Node and loading DuckDB, which it reports separately. Both peers are compared with the exact',
     'totals and every difference is printed, but a peer never fails the bench; one that cannot be',
-    'installed or loaded is named with its reason instead. Differences seen on the generated sets:',
-    'ccusage skips assistant lines written with a space after each colon (valid JSON, about 10% of the',
-    "generator's lines); DuckDB sums negative counts as they are and rounds fractional ones to an",
-    'integer (half to even), where `usage` skips both lines, and a line cut off just after a colon',
-    'takes the next line with it.',
+    'installed or loaded is named with its reason instead. Causes of the differences, found on the',
+    "100 MB sets: ccusage skips assistant lines written with a space after each colon (valid JSON;",
+    "about 10% of the generator's assistant lines), counts `<synthetic>` responses, takes the",
+    '5-minute + 1-hour split as the cache writes where the reported sum is larger, and keeps another',
+    'copy of a few repeated responses (output tokens 0.01% apart). DuckDB sums negative counts as they',
+    'are and rounds fractional ones to an integer (half to even), where `usage` skips both lines, and',
+    'a line cut off just after a colon takes the next, valid line with it.',
     '',
   );
   return parts.join('\n');
@@ -1396,7 +1400,7 @@ async function main() {
     label: options.label,
   };
   const entries = [];
-  const peers = preparePeers(options);
+  const peers = preparePeers(options, sets);
   for (const set of sets) entries.push({ ...(await benchmarkSet(set, options, environment, peers)), ...stamp });
   const startup = options.startupRuns > 0 ? { ...(await benchmarkStartup(options, environment)), ...stamp } : null;
   // The verdicts need the stored 100 MB figures (peak RSS growth), so the store is merged even with --no-save.
