@@ -100,7 +100,8 @@ const HELP = `usage: npm run bench -- [flags]
   --no-save            print only; leave results.json and RESULTS.md alone
   --render-only        measure nothing: rewrite RESULTS.md from results.json (after a change to this writer)
   --strict             exit 1 when a target is missed, not only on wrong figures
-  --clean              delete the generated data afterwards`;
+  --clean              delete the generated data afterwards
+environment: USAGE_BENCH_PEERS_DIR=<dir> is where ccusage is installed (default bench/.peers)`;
 
 function parseArguments(argv) {
   const options = {
