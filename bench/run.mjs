@@ -8,7 +8,14 @@
  * (bench/naive.mjs), `usage report --json --no-cache` (reading everything),
  * and the persistent index: built from nothing, warm with nothing changed,
  * and after 1 MB was appended to one file. Every `usage` run is checked
- * against the generator's exact totals. Also times start-up (`node -e 0`,
+ * against the generator's exact totals. Beside them, in the same rounds, the
+ * peers a user would reach for instead: ccusage 20 (its native binary, on the
+ * Claude set; installed by the bench into bench/.peers from the npm registry)
+ * and DuckDB `read_json` with a fixed schema (bench/duckdb-peer.mjs; on the
+ * flat set, and on the Claude set for information). Their totals are compared
+ * with the generator's too, and every difference printed, but a peer's
+ * difference never fails the bench; a peer that cannot be installed or loaded
+ * is reported in one line instead. Also times start-up (`node -e 0`,
  * `usage --version`, `usage report` on a 1 KB file). Prints a table and
  * rewrites bench/RESULTS.md from bench/results.json, which keeps the latest
  * figures per set and size so that runs at different sizes can be compared.
@@ -22,6 +29,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
   appendFileSync,
+  chmodSync,
   closeSync,
   existsSync,
   mkdirSync,
@@ -37,7 +45,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { APPEND_BYTES, DATA_DIR, GENERATOR_VERSION, SETS, addExpected, generateAppend, generateSet, setDirectory } from './generate.mjs';
 import { compareReport } from './verify.mjs';
@@ -48,10 +56,25 @@ const RESULTS_JSON = join(BENCH_DIR, 'results.json');
 const RESULTS_MD = join(BENCH_DIR, 'RESULTS.md');
 const MB = 1_000_000;
 
+/**
+ * The peers of issue 12. ccusage is installed once into a cache folder
+ * (git-ignored; USAGE_BENCH_PEERS_DIR moves it, e.g. for the test); its npm
+ * package is a launcher, and the platform package beside it holds the native
+ * binary that is timed directly.
+ */
+const CCUSAGE_VERSION = '20.0.24';
+const PEERS_DIR = resolve(process.env.USAGE_BENCH_PEERS_DIR || join(BENCH_DIR, '.peers'));
+const DUCKDB_PEER = join(BENCH_DIR, 'duckdb-peer.mjs');
+
 /** The issue's targets. */
 const TARGETS = {
   officialSizeMB: 1000,
   speedRatio: 1.0,
+  /** Claude set, --no-cache against ccusage 20's native binary: CPU time, and wall time. */
+  ccusageCpuRatio: 0.5,
+  ccusageWallRatio: 0.6,
+  /** Flat set, --no-cache wall time against DuckDB read_json. */
+  duckdbWallRatio: 1.0,
   rssMiB: 128,
   rssGrowth: 1.1,
   startupRatio: 1.5,
@@ -72,9 +95,13 @@ const HELP = `usage: npm run bench -- [flags]
   --label <text>       a note stored with the figures (e.g. which commit or experiment)
   --no-naive           skip the naive Node loop (it is the slowest tool)
   --no-index           skip the persistent-index runs (cold, warm, appended)
+  --no-peers           skip the peers (ccusage ${CCUSAGE_VERSION}, DuckDB read_json)
+  --data-dir <dir>     where the data sets are generated or reused (default bench/data)
   --no-save            print only; leave results.json and RESULTS.md alone
+  --render-only        measure nothing: rewrite RESULTS.md from results.json (after a change to this writer)
   --strict             exit 1 when a target is missed, not only on wrong figures
-  --clean              delete the generated data afterwards`;
+  --clean              delete the generated data afterwards
+environment: USAGE_BENCH_PEERS_DIR=<dir> is where ccusage is installed (default bench/.peers)`;
 
 function parseArguments(argv) {
   const options = {
@@ -86,7 +113,10 @@ function parseArguments(argv) {
     label: '',
     naive: true,
     index: true,
+    peers: true,
+    dataDirectory: DATA_DIR,
     save: true,
+    renderOnly: false,
     strict: false,
     clean: false,
   };
@@ -129,6 +159,16 @@ function parseArguments(argv) {
         break;
       case '--no-index':
         options.index = false;
+        break;
+      case '--no-peers':
+        options.peers = false;
+        break;
+      case '--data-dir':
+        options.dataDirectory = resolve(value ?? '');
+        index++;
+        break;
+      case '--render-only':
+        options.renderOnly = true;
         break;
       case '--no-save':
         options.save = false;
@@ -388,6 +428,198 @@ function createEnvironment() {
   };
 }
 
+// ----------------------------------------------------------------- the peers
+
+/** The first line that says something, for a one-line reason. */
+function firstLine(text, fallback) {
+  const lines = String(text ?? '')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !/^npm (error|ERR!) (A complete log|Log files)/.test(line));
+  return lines.find((line) => /error|ERR!|not found|ENO|EAI_|ECONN/i.test(line)) ?? lines[0] ?? fallback;
+}
+
+/**
+ * Installs ccusage (once; the cache folder is reused) and checks that its
+ * native binary runs. Returns { available, version, bin, reason }: a failed
+ * install (offline, a platform without a binary package) is a reason, not an
+ * error, so the bench goes on without the peer.
+ */
+function prepareCcusage() {
+  const platformPackage = `@ccusage/ccusage-${process.platform}-${process.arch}`;
+  const prefix = join(PEERS_DIR, `ccusage-${CCUSAGE_VERSION}`);
+  const bin = join(prefix, 'node_modules', platformPackage, 'bin', process.platform === 'win32' ? 'ccusage.exe' : 'ccusage');
+  const unavailable = (reason) => ({ available: false, version: CCUSAGE_VERSION, bin: null, reason });
+  if (!existsSync(bin)) {
+    note(`peers: installing ccusage@${CCUSAGE_VERSION} into ${prefix}`);
+    mkdirSync(prefix, { recursive: true });
+    const install = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--prefix', prefix, `ccusage@${CCUSAGE_VERSION}`], {
+      encoding: 'utf8',
+      timeout: 300_000,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    if (install.error || install.status !== 0) {
+      return unavailable(`npm install ccusage@${CCUSAGE_VERSION} failed: ${firstLine(install.stderr || install.error?.message, `exit ${install.status}`)}`);
+    }
+    if (!existsSync(bin)) return unavailable(`ccusage@${CCUSAGE_VERSION} installed, but without a native binary for ${process.platform}-${process.arch} (${platformPackage})`);
+  }
+  // npm unpacks the binary without its execute bit.
+  try {
+    chmodSync(bin, 0o755);
+  } catch (error) {
+    return unavailable(`cannot make ${bin} executable: ${error.message}`);
+  }
+  const probe = spawnSync(bin, ['--version'], { encoding: 'utf8', timeout: 30_000 });
+  if (probe.error || probe.status !== 0) return unavailable(`the ccusage binary does not run here: ${firstLine(probe.stderr || probe.error?.message, `exit ${probe.status}`)}`);
+  // It prints "ccusage 20.0.24"; the number is what the results name.
+  const version = /\d+\.\d+\.\d+\S*/.exec(probe.stdout)?.[0] ?? CCUSAGE_VERSION;
+  return { available: true, version, bin, reason: null };
+}
+
+/** DuckDB comes with the optional dependency @duckdb/node-api; it may be missing or not load on this platform. */
+function prepareDuckdb() {
+  const probe = spawnSync(process.execPath, [DUCKDB_PEER, '--check'], { encoding: 'utf8', timeout: 60_000 });
+  if (probe.error || probe.status !== 0) {
+    return { available: false, version: null, reason: firstLine(probe.stderr || probe.error?.message, `exit ${probe.status}`) };
+  }
+  return { available: true, version: probe.stdout.trim(), reason: null };
+}
+
+/** ccusage only reads Claude transcripts, so it is installed only when that set is measured. */
+function preparePeers(options, sets) {
+  const skipped = (reason) => ({ available: false, version: null, reason });
+  if (!options.peers) return { ccusage: { ...skipped('skipped (--no-peers)'), version: CCUSAGE_VERSION }, duckdb: skipped('skipped (--no-peers)') };
+  const peers = {
+    ccusage: sets.includes('claude') ? prepareCcusage() : { ...skipped('the Claude set is not measured'), version: CCUSAGE_VERSION },
+    duckdb: prepareDuckdb(),
+  };
+  for (const [name, peer] of Object.entries(peers)) note(`peers: ${name} ${peer.available ? peer.version : `not measured: ${peer.reason}`}`);
+  return peers;
+}
+
+/** ccusage's JSON totals, named as `usage report --json` names them. */
+const CCUSAGE_TOTALS = {
+  input_tokens: 'inputTokens',
+  output_tokens: 'outputTokens',
+  cache_read_tokens: 'cacheReadTokens',
+  cache_write_tokens: 'cacheCreationTokens',
+  total_tokens: 'totalTokens',
+};
+const DUCKDB_TOTALS = ['records', 'input_tokens', 'output_tokens', 'reasoning_tokens', 'cache_read_tokens', 'cache_write_tokens', 'total_tokens'];
+
+/**
+ * A peer's totals against the generator's exact ones: { agrees, differences:
+ * [{ key, got, expected }] }, or { error } when its output cannot be read.
+ * Only the figures the peer reports are compared.
+ */
+function comparePeerTotals(totals, keys, expected) {
+  if (totals === null || typeof totals !== 'object') return { agrees: false, error: 'no totals in its output', differences: [] };
+  const differences = [];
+  for (const key of keys) {
+    const got = totals[key];
+    if (got !== expected.totals[key]) differences.push({ key, got: got ?? null, expected: expected.totals[key] });
+  }
+  return { agrees: differences.length === 0, differences };
+}
+
+function readPeerOutput(name, stdout, expected) {
+  let document;
+  try {
+    document = JSON.parse(stdout);
+  } catch (error) {
+    return { agrees: false, error: `${name} printed something that is not JSON: ${error.message}`, differences: [] };
+  }
+  if (name === 'ccusage') {
+    const source = document?.totals ?? null;
+    const totals = source && Object.fromEntries(Object.entries(CCUSAGE_TOTALS).map(([key, theirs]) => [key, source[theirs]]));
+    return comparePeerTotals(totals, Object.keys(CCUSAGE_TOTALS), expected);
+  }
+  return comparePeerTotals(document?.totals ?? null, DUCKDB_TOTALS, expected);
+}
+
+/** One sentence per peer: agreement, or each token kind that differs, with its share. */
+function describeAgreement(check) {
+  if (!check) return 'not compared';
+  if (check.error) return check.error;
+  if (check.agrees) return "agrees with the generator's exact totals";
+  const parts = check.differences.map(({ key, got, expected }) => {
+    const share = expected ? ` (${got >= expected ? '+' : ''}${(((got - expected) / expected) * 100).toFixed(2)}%)` : '';
+    return `${key} ${formatCount(got)} vs ${formatCount(expected)}${share}`;
+  });
+  return `differs from the generator's exact totals: ${parts.join('; ')}`;
+}
+
+const formatCount = (value) => (typeof value === 'number' ? value.toLocaleString('en-US') : String(value));
+
+/**
+ * The peer tools for one set. ccusage reads CLAUDE_CONFIG_DIR/projects and
+ * everything under HOME, so it gets an empty home of its own; DuckDB runs in
+ * the bench's throw-away home like every other tool.
+ */
+function describePeerTools(set, directory, peers, environment) {
+  const tools = [];
+  if (set === 'claude' && peers.ccusage.available) {
+    const home = join(scratch(), 'ccusage-home');
+    for (const folder of ['.config', '.cache', '.local/share', '.local/state']) mkdirSync(join(home, folder), { recursive: true });
+    const env = {
+      PATH: process.env.PATH,
+      HOME: home,
+      XDG_CONFIG_HOME: join(home, '.config'),
+      XDG_CACHE_HOME: join(home, '.cache'),
+      XDG_DATA_HOME: join(home, '.local/share'),
+      XDG_STATE_HOME: join(home, '.local/state'),
+      CLAUDE_CONFIG_DIR: directory,
+      TZ: 'UTC',
+      NO_COLOR: '1',
+      LC_ALL: 'C',
+    };
+    tools.push({
+      name: 'ccusage',
+      label: `ccusage ${peers.ccusage.version} daily --json --offline (native)`,
+      steps: [{ command: peers.ccusage.bin, args: ['daily', '--json', '--offline'] }],
+      options: { cwd: home, env, capture: true },
+      peer: 'ccusage',
+    });
+  }
+  if (peers.duckdb.available) {
+    tools.push({
+      name: 'duckdb',
+      label:
+        set === 'flat'
+          ? `DuckDB ${peers.duckdb.version} read_json, fixed schema (${cpus().length} threads)`
+          : `DuckDB ${peers.duckdb.version} read_json of message.usage, de-duplicated (information)`,
+      steps: [{ command: process.execPath, args: [DUCKDB_PEER, set, directory] }],
+      options: { cwd: environment.home, env: environment.env, capture: true },
+      peer: 'duckdb',
+    });
+  }
+  return tools;
+}
+
+/** What the results say about each peer of a set, measured or not. */
+function describePeers(set, peers, checks, loadSeconds, failed) {
+  const result = {};
+  if (set === 'claude') {
+    result.ccusage = {
+      version: peers.ccusage.version,
+      measured: peers.ccusage.available && !failed.ccusage,
+      reason: failed.ccusage ?? peers.ccusage.reason,
+      command: 'ccusage daily --json --offline (native binary; CLAUDE_CONFIG_DIR=<set>, HOME and XDG dirs in an empty folder)',
+      check: checks.ccusage ?? null,
+    };
+  }
+  result.duckdb = {
+    version: peers.duckdb.version,
+    measured: peers.duckdb.available && !failed.duckdb,
+    reason: failed.duckdb ?? peers.duckdb.reason,
+    command: `node bench/duckdb-peer.mjs ${set} <set>`,
+    ignore_errors: true,
+    load_s: loadSeconds.length > 0 ? round(median(loadSeconds), 3) : null,
+    check: checks.duckdb ?? null,
+  };
+  return result;
+}
+
 // ------------------------------------------------------------- the benchmark
 
 /**
@@ -530,18 +762,39 @@ function summarizeSamples(tool, { seconds, rssKiB, cpuSeconds }, bytes) {
   };
 }
 
-async function benchmarkSet(set, options, environment) {
-  const directory = setDirectory(set, options.sizeMB);
+/** The generator names a set's folder; --data-dir says where it lies. */
+function dataSetDirectory(set, options) {
+  return join(options.dataDirectory, basename(setDirectory(set, options.sizeMB)));
+}
+
+async function benchmarkSet(set, options, environment, peers) {
+  const directory = dataSetDirectory(set, options);
   note(`\n${set} ${options.sizeMB} MB: generating (or reusing) ${directory}`);
-  let manifest = generateSet({ set, sizeMB: options.sizeMB });
+  let manifest = generateSet({ set, sizeMB: options.sizeMB, directory });
   if (!matchesManifest(directory, manifest)) {
     note('  the files differ from the manifest (an interrupted run?): generating again');
-    manifest = generateSet({ set, sizeMB: options.sizeMB, force: true });
+    manifest = generateSet({ set, sizeMB: options.sizeMB, directory, force: true });
   }
   const { expected } = manifest;
   note(`  ${expected.sources.files} files, ${expected.sources.lines} lines, ${(expected.sources.bytes / MB).toFixed(1)} MB`);
   const problems = { usage: [], naive: [], index: [] };
   const tools = describeTools(directory, manifest, options, environment, problems);
+  tools.push(...describePeerTools(set, directory, peers, environment));
+  const peerChecks = {};
+  const duckdbLoad = [];
+  /** A peer's totals are compared once (its output does not change between runs); DuckDB also says how long loading took. */
+  const observePeer = (tool, stdout) => {
+    if (!tool.peer) return;
+    peerChecks[tool.peer] ??= readPeerOutput(tool.peer, stdout, expected);
+    if (tool.peer === 'duckdb') {
+      try {
+        const { load_s: load } = JSON.parse(stdout);
+        if (Number.isFinite(load)) duckdbLoad.push(load);
+      } catch {
+        // Already reported by the comparison.
+      }
+    }
+  };
   const index = options.index ? describeIndexTools(set, directory, manifest, options, environment, problems.index) : null;
   if (index) tools.push(...index.tools);
   const samples = Object.fromEntries(tools.map((tool) => [tool.name, { seconds: [], rssKiB: [], cpuSeconds: [] }]));
@@ -550,17 +803,40 @@ async function benchmarkSet(set, options, environment) {
   // One untimed pass warms the page cache and every tool's code paths.
   note('  warming up');
   for (const tool of tools) await tool.setup?.();
-  for (const tool of tools) recordCheck(tool, (await runTool(tool)).stdout);
+  // A peer that fails is left out with its reason; a failing `usage` (or cat, wc) stops the bench.
+  const failedPeers = {};
+  const runOrDropPeer = async (tool) => {
+    if (!tool.peer) return runTool(tool);
+    try {
+      return await runTool(tool);
+    } catch (error) {
+      failedPeers[tool.peer] = `failed on this set: ${firstLine(error.message, 'no message')}`;
+      note(`  ${tool.name} ${failedPeers[tool.peer]}`);
+      tools.splice(tools.indexOf(tool), 1);
+      delete samples[tool.name];
+      return null;
+    }
+  };
+  for (const tool of [...tools]) {
+    const result = await runOrDropPeer(tool);
+    if (result === null) continue;
+    recordCheck(tool, result.stdout);
+    observePeer(tool, result.stdout);
+  }
+  duckdbLoad.length = 0;
   for (let round = 0; round < options.runs; round++) {
     const order = tools.map((_, position) => tools[(position + round) % tools.length]);
     for (const tool of order) {
-      const result = await runTool(tool);
+      const result = await runOrDropPeer(tool);
+      if (result === null) continue;
       samples[tool.name].seconds.push(result.seconds);
       if (result.rssKiB !== null) samples[tool.name].rssKiB.push(result.rssKiB);
       if (result.cpuSeconds !== null) samples[tool.name].cpuSeconds.push(result.cpuSeconds);
       recordCheck(tool, result.stdout);
+      observePeer(tool, result.stdout);
     }
-    note(`  round ${round + 1}/${options.runs}: ${order.map((tool) => `${tool.name} ${samples[tool.name].seconds.at(-1).toFixed(3)} s`).join(', ')}`);
+    const timed = order.filter((tool) => samples[tool.name]);
+    note(`  round ${round + 1}/${options.runs}: ${timed.map((tool) => `${tool.name} ${samples[tool.name].seconds.at(-1).toFixed(3)} s`).join(', ')}`);
   }
 
   load.push(loadavg()[0]);
@@ -586,6 +862,7 @@ async function benchmarkSet(set, options, environment) {
     correct: problems.usage.length === 0,
     problems: unique(problems.usage).slice(0, 20),
     naive_correct: options.naive ? problems.naive.length === 0 : null,
+    peers: describePeers(set, peers, peerChecks, duckdbLoad, failedPeers),
     index: index
       ? {
           tools: indexResults,
@@ -601,8 +878,8 @@ async function benchmarkSet(set, options, environment) {
 }
 
 /** A Claude transcript of about 1 KB: one prompt, one response. */
-function writeTinyFile() {
-  const directory = join(DATA_DIR, 'tiny-1KB');
+function writeTinyFile(options) {
+  const directory = join(options.dataDirectory, 'tiny-1KB');
   mkdirSync(directory, { recursive: true });
   const common = { parentUuid: null, isSidechain: false, userType: 'external', cwd: '/home/dev/tiny', sessionId: 'tiny-session', version: '2.0.14' };
   const user = { ...common, type: 'user', message: { role: 'user', content: 'x'.repeat(300) }, uuid: 'u1', timestamp: '2025-06-01T10:00:00.000Z' };
@@ -627,7 +904,7 @@ function writeTinyFile() {
 }
 
 async function benchmarkStartup(options, environment) {
-  const tiny = writeTinyFile();
+  const tiny = writeTinyFile(options);
   const inHome = { cwd: environment.home, env: environment.env, capture: true, wrap: false };
   const tools = [
     { name: 'node', label: 'node -e 0', steps: [{ command: process.execPath, args: ['-e', '0'] }], options: inHome },
@@ -730,31 +1007,88 @@ const seconds = (value) => (value === undefined ? '–' : value.toFixed(3));
 const ratio = (a, b) => (a === undefined || b === undefined ? null : round(a / b, 2));
 const mib = (value) => (value === null || value === undefined ? '–' : value.toFixed(1));
 
-/** Every target for one set and size, as rows of [target, figure, verdict]. */
+/** The words after a target that is judged at another size than the official one. */
+function targetScope(entry) {
+  return entry.size_mb === TARGETS.officialSizeMB ? '' : ` (target is at ${TARGETS.officialSizeMB} MB; indicative here)`;
+}
+
+/** Why a peer has no figure in this entry, in a few words. */
+function peerAbsence(entry, name) {
+  const peer = entry.peers?.[name];
+  if (!peer) return `${name} not measured: the run predates the peers`;
+  return `${name} not measured: ${peer.reason ?? 'unknown reason'}`;
+}
+
+/**
+ * The peer targets of issue 12: on the Claude set usage's CPU and wall time
+ * against ccusage's native binary, on the flat set usage's wall time against
+ * DuckDB. Rows of [target, figure, verdict, true].
+ */
+function evaluatePeers(entry) {
+  const usage = entry.tools.usage;
+  const scope = targetScope(entry);
+  if (entry.set === 'claude') {
+    const ccusage = entry.tools.ccusage;
+    const cpuTarget = `Claude cold CPU time: usage / ccusage ≤ ${TARGETS.ccusageCpuRatio}×${scope}`;
+    const wallTarget = `Claude cold wall time: usage / ccusage ≤ ${TARGETS.ccusageWallRatio}×${scope}`;
+    if (!ccusage || !usage) return [cpuTarget, wallTarget].map((target) => [target, peerAbsence(entry, 'ccusage'), 'n/a', true]);
+    const cpu = ratio(usage.median_cpu_s ?? undefined, ccusage.median_cpu_s ?? undefined);
+    const wall = ratio(usage.median_s, ccusage.median_s);
+    return [
+      [
+        cpuTarget,
+        cpu === null ? 'no CPU times (GNU time missing)' : `${cpu}× (${usage.median_cpu_s.toFixed(2)} s against ${ccusage.median_cpu_s.toFixed(2)} s)`,
+        mark(cpu === null ? null : cpu <= TARGETS.ccusageCpuRatio),
+        true,
+      ],
+      [wallTarget, `${wall}× (${seconds(usage.median_s)} s against ${seconds(ccusage.median_s)} s)`, mark(wall <= TARGETS.ccusageWallRatio), true],
+    ];
+  }
+  const duckdb = entry.tools.duckdb;
+  const target = `flat cold wall time: usage / DuckDB read_json ≤ ${TARGETS.duckdbWallRatio}×${scope}`;
+  if (!duckdb || !usage) return [[target, peerAbsence(entry, 'duckdb'), 'n/a', true]];
+  const wall = ratio(usage.median_s, duckdb.median_s);
+  const load = entry.peers?.duckdb?.load_s;
+  const alone = load != null && duckdb.median_s > load ? ratio(usage.median_s, duckdb.median_s - load) : null;
+  const detail =
+    load == null
+      ? ''
+      : `; ${load.toFixed(2)} s of DuckDB's is starting Node and loading DuckDB, against its query alone usage takes ${alone ?? '–'}×`;
+  const cpu = usage.median_cpu_s != null && duckdb.median_cpu_s ? `; CPU time ${ratio(usage.median_cpu_s, duckdb.median_cpu_s)}×` : '';
+  return [[target, `${wall}× (${seconds(usage.median_s)} s against ${seconds(duckdb.median_s)} s${detail}${cpu})`, mark(wall <= TARGETS.duckdbWallRatio), true]];
+}
+
+/**
+ * Every target for one set and size, as rows of [target, figure, verdict,
+ * issue]; `issue` marks the targets of issue 12, which the summary at the top
+ * of RESULTS.md repeats.
+ */
 function evaluateSet(entry, store) {
   const usage = entry.tools.usage;
   const wc = entry.tools.wc;
-  const official = entry.size_mb === TARGETS.officialSizeMB;
-  const scope = official ? '' : ` (target is at ${TARGETS.officialSizeMB} MB; indicative here)`;
+  const scope = targetScope(entry);
   const speed = ratio(usage?.median_s, wc?.median_s);
   const rows = [
-    ['exact totals (records, each token kind, malformed, duplicates)', entry.correct ? 'all match' : `${entry.problems.length} mismatches`, mark(entry.correct)],
+    ['exact totals (records, each token kind, malformed, duplicates)', entry.correct ? 'all match' : `${entry.problems.length} mismatches`, mark(entry.correct), true],
+    ...evaluatePeers(entry),
     [`usage / wc -l ≤ ${TARGETS.speedRatio}${scope}`, String(speed), mark(speed === null ? null : speed <= TARGETS.speedRatio)],
     [
       `peak RSS ≤ ${TARGETS.rssMiB} MiB${scope}`,
       `${mib(usage?.peak_rss_mib)} MiB`,
       mark(usage?.peak_rss_mib == null ? null : usage.peak_rss_mib <= TARGETS.rssMiB),
+      true,
     ],
   ];
-  if (official) {
+  const growthTarget = `peak RSS ≤ ${TARGETS.rssGrowth}× the 100 MB figure${scope}`;
+  if (entry.size_mb === 100) {
+    rows.push([growthTarget, 'this is the 100 MB figure', 'n/a', true]);
+  } else if (entry.size_mb < 100) {
+    rows.push([growthTarget, 'smaller than the 100 MB reference', 'n/a', true]);
+  } else {
     const small = store.sets[`${entry.set}-100`];
     const growth = small?.tools.usage?.peak_rss_mib ? ratio(usage?.peak_rss_mib, small.tools.usage.peak_rss_mib) : null;
     const sameCode = small && small.commit === entry.commit ? '' : ' (100 MB figure from another run)';
-    rows.push([
-      `peak RSS ≤ ${TARGETS.rssGrowth}× the 100 MB figure`,
-      growth === null ? 'no 100 MB figure yet' : `${growth}×${sameCode}`,
-      mark(growth === null ? null : growth <= TARGETS.rssGrowth),
-    ]);
+    rows.push([growthTarget, growth === null ? 'no 100 MB figure yet' : `${growth}×${sameCode}`, mark(growth === null ? null : growth <= TARGETS.rssGrowth), true]);
   }
   return rows;
 }
@@ -779,13 +1113,20 @@ function evaluateIndex(entry) {
       'exact totals (index cold, warm, appended, and after cutting the appended lines off)',
       index.correct ? 'all match' : `${index.problems.length} mismatches`,
       mark(index.correct),
+      true,
     ],
-    [`index warm ≤ ${TARGETS.indexWarmRatio * 100}% of --no-cache${scope}`, percent(warmShare), mark(warmShare === null ? null : warmShare <= TARGETS.indexWarmRatio)],
-    [`index warm ≤ ${TARGETS.indexWarmMs} ms${scope}`, warm === undefined ? '–' : `${(warm * 1000).toFixed(0)} ms`, mark(warm === undefined ? null : warm * 1000 <= TARGETS.indexWarmMs)],
+    [`index warm ≤ ${TARGETS.indexWarmRatio * 100}% of --no-cache${scope}`, percent(warmShare), mark(warmShare === null ? null : warmShare <= TARGETS.indexWarmRatio), true],
+    [
+      `index warm ≤ ${TARGETS.indexWarmMs} ms${scope}`,
+      warm === undefined ? '–' : `${(warm * 1000).toFixed(0)} ms`,
+      mark(warm === undefined ? null : warm * 1000 <= TARGETS.indexWarmMs),
+      true,
+    ],
     [
       `${index.append.bytes >= MB ? `${(index.append.bytes / MB).toFixed(1)} MB` : `${index.append.bytes} B`} appended ≤ ${TARGETS.indexAppendRatio * 100}% of --no-cache${scope}`,
       percent(appendShare),
       mark(appendShare === null ? null : appendShare <= TARGETS.indexAppendRatio),
+      true,
     ],
     [
       `index size ≤ ${TARGETS.indexSizeRatio * 100}% of the log bytes${sizeScope}`,
@@ -801,7 +1142,7 @@ function evaluateStartup(startup) {
   const tiny = ratio(startup.tools.tiny.median_s, base);
   return [
     [`usage --version ≤ ${TARGETS.startupRatio}× node -e 0`, `${version}×`, mark(version <= TARGETS.startupRatio)],
-    [`usage report (1 KB) ≤ ${TARGETS.startupRatio}× node -e 0`, `${tiny}×`, mark(tiny <= TARGETS.startupRatio && startup.problems.length === 0)],
+    [`usage report (1 KB) ≤ ${TARGETS.startupRatio}× node -e 0`, `${tiny}×`, mark(tiny <= TARGETS.startupRatio && startup.problems.length === 0), true],
     ...(startup.tools.statusline
       ? [[`usage statusline (warm) ≤ ${TARGETS.startupRatio}× node -e 0`, `${ratio(startup.tools.statusline.median_s, base)}×`, mark(ratio(startup.tools.statusline.median_s, base) <= TARGETS.startupRatio)]]
       : []),
@@ -810,7 +1151,8 @@ function evaluateStartup(startup) {
 
 function table(header, rows) {
   const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
-  for (const row of rows) lines.push(`| ${row.join(' | ')} |`);
+  // Rows may carry more cells than the header (the issue-12 marker): those stay out.
+  for (const row of rows) lines.push(`| ${row.slice(0, header.length).join(' | ')} |`);
   return lines.join('\n');
 }
 
@@ -848,6 +1190,7 @@ function renderSet(entry, store) {
     table(['tool', 'median s', 'range s', 'CPU s', 'MB/s', 'peak RSS MiB', '÷ wc -l'], rows),
     '',
     `usage / wc -l = **${ratio(usage, wc) ?? '–'}**, usage / naive = **${ratio(usage, naive) ?? '–'}**, usage / cat = ${ratio(usage, entry.tools.cat?.median_s) ?? '–'}.`,
+    ...describePeerResults(entry).flatMap((sentence) => ['', sentence]),
     '',
     table(['target', 'measured', 'verdict'], evaluateSet(entry, store)),
   ];
@@ -855,6 +1198,73 @@ function renderSet(entry, store) {
   if (entry.naive_correct === false) lines.push('', 'Note: the naive loop did not reproduce the expected totals.');
   if (entry.index) lines.push('', renderIndex(entry));
   return lines.join('\n');
+}
+
+/** One paragraph per peer of a set: what it got against the exact totals, or why it has no figures. */
+function describePeerResults(entry) {
+  if (!entry.peers) return [];
+  const sentences = [];
+  const ccusage = entry.peers.ccusage;
+  if (ccusage) {
+    sentences.push(
+      ccusage.measured
+        ? `Peer ccusage ${ccusage.version} (\`${ccusage.command}\`): ${describeAgreement(ccusage.check)}.`
+        : `Peer ccusage ${ccusage.version}: not measured: ${ccusage.reason}.`,
+    );
+  }
+  const duckdb = entry.peers.duckdb;
+  if (duckdb) {
+    const role = entry.set === 'flat' ? '' : ' (information; the DuckDB target is on the flat set)';
+    sentences.push(
+      duckdb.measured
+        ? `Peer DuckDB ${duckdb.version}${role} (\`${duckdb.command}\`, ignore_errors=true${duckdb.load_s == null ? '' : `, ${duckdb.load_s.toFixed(2)} s of each run starting Node and loading DuckDB`}): ${describeAgreement(duckdb.check)}.`
+        : `Peer DuckDB${role}: not measured: ${duckdb.reason}.`,
+    );
+  }
+  return sentences;
+}
+
+/**
+ * The targets of issue 12 over every set and size in the store: one row per
+ * set and target, one column per size (official 1000 MB first), so that a
+ * closing note can quote it as it is.
+ */
+function renderIssueTargets(store, entries) {
+  const sizes = [...new Set(entries.map((entry) => entry.size_mb))].sort((a, b) => b - a);
+  const heading = (size) => `${size} MB${size === TARGETS.officialSizeMB ? ' (official)' : ' (indicative)'}`;
+  const rows = [];
+  const measuredAt = [];
+  for (const set of SETS) {
+    const cells = new Map();
+    for (const entry of entries.filter((candidate) => candidate.set === set)) {
+      measuredAt.push(`${set} ${entry.size_mb} MB ${entry.date}, ${describeCode(entry)}`);
+      const scope = targetScope(entry);
+      const own = [...evaluateSet(entry, store), ...(entry.index ? evaluateIndex(entry) : [])].filter((row) => row[3] === true);
+      for (const [target, measured, verdict] of own) {
+        // The same target at every size, whatever its wording says about the size.
+        const name = scope ? target.replace(scope, '') : target;
+        if (!cells.has(name)) cells.set(name, new Map());
+        cells.get(name).set(entry.size_mb, `${verdict} ${measured}`);
+      }
+    }
+    for (const [name, bySize] of cells) rows.push([set, name, ...sizes.map((size) => bySize.get(size) ?? '–')]);
+  }
+  if (store.startup) {
+    for (const [target, measured, verdict] of evaluateStartup(store.startup).filter((row) => row[3] === true)) {
+      rows.push(['start-up', target, `${verdict} ${measured} (any size)`, ...sizes.slice(1).map(() => '')]);
+    }
+    measuredAt.push(`start-up ${store.startup.date}, ${describeCode(store.startup)}`);
+  }
+  return [
+    '## Targets of issue 12',
+    '',
+    `Every target of issue 12 with its latest figure; the sections below have the details. Targets are official at ${TARGETS.officialSizeMB} MB`,
+    'and indicative at 100 MB. The peers (ccusage, DuckDB) run in the same alternating rounds as `usage`.',
+    '',
+    table(['set', 'target', ...sizes.map(heading)], rows),
+    '',
+    `Measured: ${measuredAt.join('; ')}.`,
+  ].join('\n');
 }
 
 function renderIndex(entry) {
@@ -910,6 +1320,7 @@ function renderMarkdown(store) {
     '',
     `Last command: \`${store.command}\``,
   ];
+  parts.push('', renderIssueTargets(store, entries));
   for (const entry of entries) parts.push('', renderSet(entry, store));
   if (store.startup) parts.push('', renderStartup(store.startup));
   parts.push(
@@ -935,11 +1346,30 @@ function renderMarkdown(store) {
     'and modification time, and an untimed run brings the index up to date again; the data folder',
     'is restored on exit and on Ctrl-C too. The index size is the bytes in the warm folder.',
     '',
+    `The peers run in the same rounds (\`--no-peers\` skips them). ccusage ${CCUSAGE_VERSION} is installed once by the`,
+    `bench with \`npm install --no-audit --no-fund --prefix bench/.peers/… ccusage@${CCUSAGE_VERSION}\` (git-ignored;`,
+    '`USAGE_BENCH_PEERS_DIR` moves it), and the native binary of its platform package is timed as',
+    '`ccusage daily --json --offline` with `CLAUDE_CONFIG_DIR` set to the Claude set and HOME and the XDG',
+    'folders in an empty folder. DuckDB is `node bench/duckdb-peer.mjs <set> <dir>` (the optional',
+    'dependency @duckdb/node-api): one `read_json` over every file with `format=\'newline_delimited\'`,',
+    'every column typed, `ignore_errors=true` (without it the first line that is not JSON stops the',
+    'query) and as many threads as cores, summing the token fields `usage` reports; on the Claude set',
+    "it reads message.usage and keeps one line per message.id and requestId. Its time includes starting",
+    'Node and loading DuckDB, which it reports separately. Both peers are compared with the exact',
+    'totals and every difference is printed, but a peer never fails the bench; one that cannot be',
+    'installed or loaded is named with its reason instead. Causes of the differences, found on the',
+    "100 MB sets: ccusage skips assistant lines written with a space after each colon (valid JSON;",
+    "about 10% of the generator's assistant lines), counts `<synthetic>` responses, takes the",
+    '5-minute + 1-hour split as the cache writes where the reported sum is larger, and keeps another',
+    'copy of a few repeated responses (output tokens 0.01% apart). DuckDB sums negative counts as they',
+    'are and rounds fractional ones to an integer (half to even), where `usage` skips both lines, and',
+    'a line cut off just after a colon takes the next, valid line with it.',
+    '',
   );
   return parts.join('\n');
 }
 
-function printSummary(entries, startup) {
+function printSummary(entries, startup, store) {
   for (const entry of entries) {
     const rows = Object.values(entry.tools).map(
       (tool) =>
@@ -950,6 +1380,8 @@ function printSummary(entries, startup) {
       `  usage / wc -l = ${ratio(entry.tools.usage?.median_s, entry.tools.wc?.median_s)}, usage / naive = ${ratio(entry.tools.usage?.median_s, entry.tools.naive?.median_s)}, exact totals: ${mark(entry.correct)}\n`,
     );
     for (const problem of entry.problems) process.stdout.write(`    ${problem}\n`);
+    for (const sentence of describePeerResults(entry)) process.stdout.write(`  ${sentence}\n`);
+    for (const [target, measured, verdict] of evaluateSet(entry, store).slice(1)) process.stdout.write(`    ${verdict.padEnd(4)} ${target}: ${measured}\n`);
     if (!entry.index) continue;
     const cold = entry.tools.usage?.median_s;
     for (const tool of Object.values(entry.index.tools)) {
@@ -968,6 +1400,7 @@ function printSummary(entries, startup) {
     for (const tool of Object.values(startup.tools)) {
       process.stdout.write(`  ${tool.label.padEnd(46)} ${(tool.median_s * 1000).toFixed(1).padStart(7)} ms ${(tool.median_s / base).toFixed(2)}×\n`);
     }
+    for (const [target, measured, verdict] of evaluateStartup(startup)) process.stdout.write(`    ${verdict.padEnd(4)} ${target}: ${measured}\n`);
   }
 }
 
@@ -975,11 +1408,18 @@ function printSummary(entries, startup) {
 
 async function main() {
   const options = parseArguments(process.argv.slice(2));
+  if (options.renderOnly) {
+    const store = readStore();
+    if (!store.machine) fail(`no figures in ${RESULTS_JSON} to render.`);
+    writeFileSync(RESULTS_MD, renderMarkdown(store));
+    note(`wrote ${RESULTS_MD} from ${RESULTS_JSON}`);
+    return 0;
+  }
   if (!existsSync(options.usage)) fail(`no usage entry point at ${options.usage}.`);
   checkBuild(options.usage);
   const sets = options.set === 'all' ? SETS : [options.set];
-  mkdirSync(DATA_DIR, { recursive: true });
-  const free = statfsSync(DATA_DIR);
+  mkdirSync(options.dataDirectory, { recursive: true });
+  const free = statfsSync(options.dataDirectory);
   const needed = sets.length * options.sizeMB * MB;
   if (free.bavail * free.bsize < needed * 1.2) note(`warning: ${(needed / MB).toFixed(0)} MB of data needed, only ${((free.bavail * free.bsize) / MB).toFixed(0)} MB free`);
 
@@ -992,21 +1432,23 @@ async function main() {
     label: options.label,
   };
   const entries = [];
-  for (const set of sets) entries.push({ ...(await benchmarkSet(set, options, environment)), ...stamp });
+  const peers = preparePeers(options, sets);
+  for (const set of sets) entries.push({ ...(await benchmarkSet(set, options, environment, peers)), ...stamp });
   const startup = options.startupRuns > 0 ? { ...(await benchmarkStartup(options, environment)), ...stamp } : null;
-  printSummary(entries, startup);
+  // The verdicts need the stored 100 MB figures (peak RSS growth), so the store is merged even with --no-save.
+  const store = readStore();
+  store.machine = describeMachine();
+  store.command = command;
+  for (const entry of entries) store.sets[`${entry.set}-${entry.size_mb}`] = entry;
+  if (startup) store.startup = startup;
+  printSummary(entries, startup, store);
 
   if (options.save) {
-    const store = readStore();
-    store.machine = describeMachine();
-    store.command = command;
-    for (const entry of entries) store.sets[`${entry.set}-${entry.size_mb}`] = entry;
-    if (startup) store.startup = startup;
     writeFileSync(RESULTS_JSON, `${JSON.stringify(store, null, 1)}\n`);
     writeFileSync(RESULTS_MD, renderMarkdown(store));
     note(`\nwrote ${RESULTS_MD}`);
   }
-  if (options.clean) for (const set of sets) rmSync(setDirectory(set, options.sizeMB), { recursive: true, force: true });
+  if (options.clean) for (const set of sets) rmSync(dataSetDirectory(set, options), { recursive: true, force: true });
   removeScratch();
 
   const wrong = entries.some((entry) => !entry.correct || entry.index?.correct === false) || (startup?.problems.length ?? 0) > 0;
@@ -1015,7 +1457,6 @@ async function main() {
     return 1;
   }
   if (options.strict) {
-    const store = readStore();
     const verdicts = [
       ...entries.flatMap((entry) => [...evaluateSet(entry, store), ...(entry.index ? evaluateIndex(entry) : [])]),
       ...(startup ? evaluateStartup(startup) : []),
