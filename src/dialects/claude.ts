@@ -117,6 +117,11 @@ export interface ClaudeParseOptions {
 export function createClaudeParser(file: FileContext, options: ClaudeParseOptions = {}) {
   const folderProject = readClaudeProject(file.path);
   const fileSession = readSessionFromFile(file.path);
+  // A file's lines nearly always share one working directory: normalised once, not per line.
+  let lastCwd: string | null | undefined;
+  let primed = false;
+  let lastProjectPath: string | null = null;
+  let lastProject: string | null = null;
   return (value: JsonObject) => {
     const message = value['message'];
     if (value['type'] !== 'assistant' || typeof message !== 'object' || message === null || !('usage' in message)) {
@@ -139,7 +144,13 @@ export function createClaudeParser(file: FileContext, options: ClaudeParseOption
       return invalid('invalid_timestamp', `timestamp: cannot read ${JSON.stringify(line.timestamp)} as a time`);
     }
     const usage = line.message.usage;
-    const projectPath = line.cwd ? normalizeProjectPath(line.cwd, options) : null;
+    if (!primed || line.cwd !== lastCwd) {
+      primed = true;
+      lastCwd = line.cwd;
+      lastProjectPath = line.cwd ? normalizeProjectPath(line.cwd, options) : null;
+      lastProject = lastProjectPath ? readLastSegment(lastProjectPath) : folderProject;
+    }
+    const projectPath = lastProjectPath;
     const serverTools = usage.server_tool_use;
     const webSearchRequests = isCount(serverTools?.web_search_requests) ? serverTools.web_search_requests : 0;
     const record = createRecord(
@@ -147,7 +158,7 @@ export function createClaudeParser(file: FileContext, options: ClaudeParseOption
         dialect: 'claude',
         timestamp,
         model: line.message.model ?? '',
-        project: projectPath ? readLastSegment(projectPath) : folderProject,
+        project: lastProject,
         projectPath,
         speed: usage.speed,
         serviceTier: usage.service_tier,
