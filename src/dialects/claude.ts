@@ -197,8 +197,9 @@ export const claude: DialectModule<'claude'> = {
   locations: listClaudeLocations,
   markers: ['okens"', 'usage"'],
   // Message content (text, thinking, tool calls and results), the tool result
-  // copy on user lines, file-history snapshots, and sub-agent progress.
-  bulkKeys: ['content', 'toolUseResult', 'snapshot', 'data'],
+  // copy on user lines, file-history snapshots, sub-agent progress; then short
+  // strings on every line that nothing reads (each costs a string when parsed).
+  bulkKeys: ['content', 'toolUseResult', 'snapshot', 'data', 'parentUuid', 'userType', 'version', 'gitBranch', 'stop_reason', 'slug'],
   docs: 'record.md#claude-code',
   fixture: 'fixtures/logs/claude',
   description: 'Claude Code transcripts: assistant lines carry usage, de-duplicated on message id (+ request id when written)',

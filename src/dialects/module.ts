@@ -72,9 +72,9 @@ export interface DialectModule<Name extends string = string> {
   /**
    * JSON-lines only: member names whose values this dialect never reads, at
    * any depth, and that make up most of a line's bytes (message text, tool
-   * results). The line scanner (src/lines/compact-line.ts) replaces their
+   * results) or cost a string on every line (ids, versions). The line scanner (src/lines/compact-line.ts) replaces their
    * values by `null` before a line is decoded and parsed, so they must be
-   * names no dialect reads: test/registry.test.ts parses every fixture line of
+   * names no dialect reads: test/ingest.test.ts parses every fixture line of
    * every dialect both ways and requires the same outcome.
    */
   bulkKeys?: readonly string[];
