@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { createLineCompactor } from '../src/lines/compact-line.js';
 import { decodeLine } from '../src/lines/decode-line.js';
 
-const BULK = ['content', 'toolUseResult', 'snapshot'];
+const BULK = ['content', 'toolUseResult', 'snapshot', 'data'];
 const MARKERS = ['okens"', 'usage"', '_meta"'];
 const compactor = createLineCompactor({ bulkKeys: BULK, markers: MARKERS });
 
@@ -25,14 +25,28 @@ function parseWhole(bytes: Buffer): { value: unknown } | undefined {
   }
 }
 
-/** What the compacted copy must parse to: bulk members' values null, at any depth (not inside an elided value). */
-function elide(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(elide);
-  if (value !== null && typeof value === 'object') {
-    // fromEntries keeps a `__proto__` key as an own property, as JSON.parse does.
-    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, BULK.includes(key) ? null : elide(inner)]));
+/**
+ * Whether the compacted copy's value matches the whole line's: equal, except
+ * that a bulk member's value may be null (it is kept when shorter than `null`).
+ */
+function matchesElided(compacted: unknown, whole: unknown): boolean {
+  if (Array.isArray(whole)) {
+    return Array.isArray(compacted) && compacted.length === whole.length && whole.every((item, index) => matchesElided(compacted[index], item));
   }
-  return value;
+  if (whole !== null && typeof whole === 'object') {
+    if (compacted === null || typeof compacted !== 'object' || Array.isArray(compacted)) return false;
+    const left = Object.entries(compacted);
+    const right = Object.entries(whole);
+    return (
+      left.length === right.length &&
+      right.every(([key, inner], index) => {
+        const [otherKey, otherValue] = left[index] as [string, unknown];
+        if (otherKey !== key) return false;
+        return (BULK.includes(key) && otherValue === null) || matchesElided(otherValue, inner);
+      })
+    );
+  }
+  return Object.is(compacted, whole) || (compacted === 0 && whole === 0);
 }
 
 /** Checks one line both ways; returns whether JSON.parse accepted it. */
@@ -46,8 +60,9 @@ function checkLine(bytes: Buffer): boolean {
   expect(compacted, `rejected what JSON.parse accepts: ${JSON.stringify(bytes.toString('latin1'))}`).not.toBeNull();
   if (compacted === null) return true;
   const text = decodeLine(compacted.bytes, compacted.start, compacted.end);
-  // Compared as JSON text: tells -0 from 0 no more than JSON does, and keeps key order.
-  expect(JSON.stringify(JSON.parse(text))).toBe(JSON.stringify(elide(whole.value)));
+  expect(matchesElided(JSON.parse(text), whole.value), text).toBe(true);
+  // Never longer than the line: the copy must not run into the scanner's container stack.
+  expect(compacted.end - compacted.start).toBeLessThanOrEqual(bytes.length);
   const raw = compacted.bytes.subarray(compacted.start, compacted.end);
   expect(compacted.holdsMarker, text).toBe(MARKERS.some((marker) => raw.indexOf(marker) !== -1));
   return true;
@@ -151,6 +166,35 @@ describe('the line scanner agrees with JSON.parse', () => {
       }
     }
     expect(lines).toBeGreaterThan(100);
+  });
+
+  it('fills a fresh scanner to its capacity with short and long bulk values, objects and arrays', () => {
+    // A new compactor reserves 64 KiB; lines at, just under and over that size, full of bulk
+    // members whose values are shorter than `null` (kept) or longer (elided).
+    for (const size of [65_536 - 1, 65_536, 65_536 + 1, 131_072, 200_000]) {
+      for (const wrap of ['object', 'array']) {
+        const fresh = createLineCompactor({ bulkKeys: BULK, markers: MARKERS });
+        const members = ',"data":0,"content":"","snapshot":{},"toolUseResult":[],"data":1234,"content":"abcd"'.repeat(200);
+        const head = wrap === 'object' ? '{"x":"' : '[[[[{"x":"';
+        const tail = wrap === 'object' ? `"${members}}` : `"${members}}],[0]],1],2]`;
+        const line = Buffer.from(`${head}${'p'.repeat(Math.max(0, size - head.length - tail.length))}${tail}`);
+        const compacted = fresh.compact(line, 0, line.length);
+        expect(compacted, `${wrap} of ${line.length} bytes`).not.toBeNull();
+        checkLine(line);
+      }
+    }
+  });
+
+  it('leaves a line unchecked (null) without WebAssembly and over 16 MiB, so the caller parses it whole', () => {
+    const plain = createLineCompactor({ bulkKeys: BULK, markers: MARKERS, webAssembly: false });
+    expect(plain.compact(Buffer.from('{"a":1}'), 0, 7)).toBeNull();
+    expect(plain.searchMarkers(Buffer.from('{"input_tokens":1}'), 0, 18)).toBe(true);
+    const huge = Buffer.from(`{"content":"${'z'.repeat(16 * 1024 * 1024)}"}`);
+    expect(compactor.compact(huge, 0, huge.length)).toBeNull();
+  });
+
+  it('refuses markers it could not find exactly (quotes, backslashes, non-ASCII, one byte)', () => {
+    for (const marker of ['a"b"', 'a\\b"', 'é"', 'x"']) expect(() => createLineCompactor({ bulkKeys: [], markers: [marker] })).toThrow(RangeError);
   });
 
   it('keeps working across lines of very different sizes (the scanner memory grows)', () => {

@@ -123,6 +123,16 @@ describe('malformed lines', () => {
     expect(total(fast.records)).toBe(110);
   });
 
+  it('with the prefilter, a line that is not an object is not_an_object, and a broken line over 16 MiB is malformed', async () => {
+    // The scanner only skips objects unparsed; the 16 MiB line is too long for it, so it is parsed whole.
+    const path = temp('odd.jsonl', `[1]\n"text"\n{"level":"${'x'.repeat(16 * 1024 * 1024 + 10)}\n${JCODE_A}\n`);
+    for (const options of [{ prefilter: true }, { prefilter: true, workers: 1 }, {}]) {
+      const { records, summary } = await read([file(path)], options);
+      expect(total(records)).toBe(110);
+      expect(summary.skipped.reasons).toEqual({ not_an_object: 2, invalid_json: 1 });
+    }
+  });
+
   it('reads a long file of flat records (no bulk members, so parsed whole after a trial) as the scanner would', async () => {
     // 300 records (past the scanner's 256-line trial), then a broken line, a line naming no usage
     // field, a valid record, a broken line naming none, and a record at the very end.

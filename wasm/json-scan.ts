@@ -8,7 +8,7 @@
  * is JSON exactly as JSON.parse would judge it (RFC 8259), and writes a
  * compacted copy in which the value of every member named by one of the
  * "bulk" keys (message content and the like, which no dialect reads) is
- * replaced by `null`. The caller parses the compacted copy; a line judged
+ * replaced by `null` (unless the value is shorter than that). The caller parses the compacted copy; a line judged
  * invalid (or too deep to judge here) is parsed in full by JSON.parse, which
  * then gives the verdict and its message.
  *
@@ -303,7 +303,9 @@ export function compactLine(length: i32): i32 {
     // After a value: close containers, or go on to the next element or member.
     for (;;) {
       if (elideDepth == depth) {
-        elide(elideFrom, position);
+        // A value shorter than `null` stays: so the copy is never longer than the
+        // line, and never runs into the container stack that follows it.
+        if (position - elideFrom >= 4) elide(elideFrom, position);
         elideDepth = -1;
       }
       position = skipWhitespace(position, end);

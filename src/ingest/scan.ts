@@ -63,6 +63,13 @@ export interface ScanOptions {
   maxLineBytes?: number | undefined;
 }
 
+/** Whether the line's value is an object: its first byte after blanks (readLines drops blank lines) is `{`. */
+function startsObject(buffer: Buffer, start: number, end: number): boolean {
+  let at = start;
+  while (at < end && (buffer[at] === 0x20 || buffer[at] === 0x09)) at++;
+  return buffer[at] === 0x7b;
+}
+
 /** Lines of a file read through the scanner before it is given up on for that file (see scanSource). */
 const SCANNER_TRIAL_LINES = 256;
 
@@ -226,26 +233,23 @@ export async function scanSource(
           linesScanned++;
           if (compacted.bytes !== buffer) linesElided++;
         }
-        // Skipped unparsed: a line the scanner accepted that names no usage field. Without
-        // the scanner (flat files), a line naming none is still parsed, so that a broken one
-        // is counted as malformed either way, but never handed to a dialect.
+        // Skipped unparsed: an object the scanner accepted that names no usage field. A line
+        // it did not check (flat files, see above) and that names none is still parsed, so a
+        // broken one is counted as malformed either way; a valid object is then no_usage.
         let markerless = false;
         if (prefilter && terminated && !parseWhole) {
-          if (compacted !== null && !compacted.holdsMarker) {
+          if (compacted === null) {
+            markerless = !lineCompactor.searchMarkers(buffer, begin, end);
+          } else if (!compacted.holdsMarker && startsObject(buffer, begin, end)) {
             tally.noUsageLines++;
             return;
           }
-          markerless = !useScanner && !lineCompactor.searchMarkers(buffer, begin, end);
         }
         let value: unknown;
         try {
           value = JSON.parse(
             compacted === null ? decodeLine(buffer, begin, end) : decodeLine(compacted.bytes, compacted.start, compacted.end),
           );
-          if (markerless) {
-            tally.noUsageLines++;
-            return;
-          }
         } catch (error) {
           // An unfinished last line is an agent mid-write, not corruption.
           if (!terminated) {
@@ -258,6 +262,10 @@ export async function scanSource(
         if (typeof value !== 'object' || value === null || Array.isArray(value)) {
           const kind = Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value;
           skip(lineNumber, 'not_an_object', `a JSON ${kind}, not an object`, forced?.name ?? 'unknown');
+          return;
+        }
+        if (markerless) {
+          tally.noUsageLines++;
           return;
         }
         const dialect = forced ?? detectDialect(value as JsonObject);

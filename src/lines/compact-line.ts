@@ -40,6 +40,8 @@ export interface CompactedLine {
 }
 
 export interface CompactorOptions {
+  /** False: no scanner, every line unchecked (what a runtime without WebAssembly gets); for tests. */
+  webAssembly?: boolean | undefined;
   /** Member names whose values are elided (plain ASCII, at most 255 bytes each). */
   bulkKeys: readonly string[];
   /** Byte strings of 3 to 256 bytes ending in a quote (`okens"`): `holdsMarker` says whether one occurs. */
@@ -48,9 +50,11 @@ export interface CompactorOptions {
 
 export interface LineCompactor {
   /**
-   * The bytes to parse for `buffer[start, end)`, or null when the line must be
-   * parsed whole (the scanner did not accept it: JSON.parse decides). A
-   * returned copy is valid until the next call.
+   * The bytes to parse for `buffer[start, end)`, checked by the scanner; or
+   * null when the line was not checked and must be parsed whole: the scanner
+   * did not accept it (JSON.parse decides), or could not look at it (no
+   * WebAssembly, a line over 16 MiB, no memory to grow into). A returned copy
+   * is valid until the next call.
    */
   compact(buffer: Buffer, start: number, end: number): CompactedLine | null;
   /** Whether one of the markers occurs anywhere in `buffer[start, end)`, for lines read without the scanner. */
@@ -81,12 +85,12 @@ function createMarkerSearch(markers: readonly string[]): (bytes: Buffer, start: 
 }
 
 /** A compactor for one thread: it owns its scanner's memory. */
-export function createLineCompactor({ bulkKeys, markers }: CompactorOptions): LineCompactor {
-  const module = compileScanner();
+export function createLineCompactor({ bulkKeys, markers, webAssembly = true }: CompactorOptions): LineCompactor {
+  const module = webAssembly ? compileScanner() : null;
   const searchMarkers = createMarkerSearch(markers);
   // One result object, reused: the caller reads it before the next line.
   const result: CompactedLine = { bytes: Buffer.alloc(0), start: 0, end: 0, holdsMarker: false };
-  const whole = (buffer: Buffer, start: number, end: number, holdsMarker = searchMarkers(buffer, start, end)): CompactedLine => {
+  const whole = (buffer: Buffer, start: number, end: number, holdsMarker: boolean): CompactedLine => {
     result.bytes = buffer;
     result.start = start;
     result.end = end;
@@ -94,7 +98,7 @@ export function createLineCompactor({ bulkKeys, markers }: CompactorOptions): Li
     return result;
   };
   if (module === null) {
-    return { compact: (buffer, start, end) => whole(buffer, start, end), searchMarkers };
+    return { compact: () => null, searchMarkers };
   }
   const scanner = new WebAssembly.Instance(module, {
     env: {
@@ -107,8 +111,11 @@ export function createLineCompactor({ bulkKeys, markers }: CompactorOptions): Li
   const keys = bulkKeys.map((key) => Buffer.from(key, 'latin1'));
   const markerTexts = markers.map((marker) => Buffer.from(marker.endsWith('"') ? marker.slice(0, -1) : marker, 'latin1'));
   for (const text of [...keys, ...markerTexts]) {
-    // The scanner's limits (a length byte; markers found by their last two bytes): a programming error, not input.
-    if (text.length > 255 || (markerTexts.includes(text) && text.length < 2)) throw new RangeError(`unsupported bulk key or marker: ${text.toString('latin1')}`);
+    // The scanner's limits: a length byte; markers found by their last two bytes; and
+    // "a string ends with the marker" equals "the bytes hold marker-quote" only for
+    // markers without quotes or backslashes. A programming error, not input.
+    const unsupported = text.length > 255 || text.some((byte) => byte === 0x22 || byte === 0x5c || byte > 0x7e || byte < 0x20);
+    if (unsupported || (markerTexts.includes(text) && text.length < 2)) throw new RangeError(`unsupported bulk key or marker: ${text.toString('latin1')}`);
   }
   const keyBytes = [...keys, ...markerTexts].reduce((total, key) => total + 1 + key.length, 0);
   let capacity = 0;
@@ -136,8 +143,8 @@ export function createLineCompactor({ bulkKeys, markers }: CompactorOptions): Li
     searchMarkers,
     compact(buffer, start, end) {
       const length = end - start;
-      if (length > LARGEST_COMPACTED_LINE) return whole(buffer, start, end);
-      if (length > capacity && !reserve(length)) return whole(buffer, start, end);
+      if (length > LARGEST_COMPACTED_LINE) return null;
+      if (length > capacity && !reserve(length)) return null;
       buffer.copy(memory, input, start, end);
       const outcome = scanner.compactLine(length);
       if (outcome === INVALID) return null;

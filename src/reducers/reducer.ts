@@ -2,6 +2,9 @@
  * A reducer folds records into a state, one record at a time, in input order
  * (after de-duplication, which is global). `add` mutates the state it is
  * given for speed. Reducers never do I/O and never look at the terminal.
+ * States only grow: only `add` writes to them (group reducers remember the
+ * last group they added to, so an entry removed or replaced from outside
+ * would go on receiving records).
  *
  * There is no `merge`: states are built once, on the main thread. Measured
  * (issue 12, 30 MB sets, 2 workers): the main thread sat idle for a third of
