@@ -37,6 +37,9 @@ let markersCount: i32 = 0;
 // starts at __heap_base. Markers shorter than two bytes are not supported (none is).
 const MARKER_TABLE_BYTES: usize = 8192;
 let markerEndsStart: usize = 0;
+// Likewise one bit per (first byte, last byte) of a bulk key, right after it: most keys are told apart
+// from every bulk key without comparing bytes.
+let keyEndsStart: usize = 0;
 let holdsMarker: bool = false;
 let inputStart: usize = 0;
 let outputStart: usize = 0;
@@ -54,14 +57,15 @@ let elided: bool = false;
  */
 export function reserve(length: i32, keyBytes: i32): usize {
   const base = (__heap_base + 15) & ~(15 as usize);
-  const needed = base + MARKER_TABLE_BYTES + <usize>keyBytes + 16 + <usize>length * 3 + 64;
+  const needed = base + 2 * MARKER_TABLE_BYTES + <usize>keyBytes + 16 + <usize>length * 3 + 64;
   const have = <usize>memory.size() << 16;
   if (needed > have) {
     const pages = <i32>((needed - have + 0xffff) >> 16);
     if (memory.grow(pages) < 0) return 0;
   }
   markerEndsStart = base;
-  keysStart = base + MARKER_TABLE_BYTES;
+  keyEndsStart = base + MARKER_TABLE_BYTES;
+  keysStart = base + 2 * MARKER_TABLE_BYTES;
   inputStart = (keysStart + <usize>keyBytes + 15) & ~(15 as usize);
   outputStart = inputStart + <usize>length + 16;
   stackStart = outputStart + <usize>length + 16;
@@ -84,19 +88,29 @@ export function outputPointer(): usize {
 export function setKeys(keyCount: i32, markerCount: i32): void {
   keysCount = keyCount;
   let at = keysStart;
-  for (let index = 0; index < keyCount; index++) at += 1 + <usize>load<u8>(at);
+  memory.fill(keyEndsStart, 0, MARKER_TABLE_BYTES);
+  for (let index = 0; index < keyCount; index++) {
+    const length = <usize>load<u8>(at);
+    if (length > 0) markPair(keyEndsStart, <u32>load<u8>(at + 1) | (<u32>load<u8>(at + length) << 8));
+    at += 1 + length;
+  }
   markersStart = at;
   markersCount = markerCount;
   memory.fill(markerEndsStart, 0, MARKER_TABLE_BYTES);
   for (let index = 0; index < markerCount; index++) {
     const length = <usize>load<u8>(at);
-    if (length >= 2) {
-      const pair = <u32>load<u16>(at + length - 1);
-      const word = markerEndsStart + ((<usize>pair >> 5) << 2);
-      store<u32>(word, load<u32>(word) | ((<u32>1) << (pair & 31)));
-    }
+    if (length >= 2) markPair(markerEndsStart, <u32>load<u16>(at + length - 1));
     at += 1 + length;
   }
+}
+
+function markPair(table: usize, pair: u32): void {
+  const word = table + ((<usize>pair >> 5) << 2);
+  store<u32>(word, load<u32>(word) | ((<u32>1) << (pair & 31)));
+}
+
+@inline function hasPair(table: usize, pair: u32): bool {
+  return (load<u32>(table + ((<usize>pair >> 5) << 2)) & ((<u32>1) << (pair & 31))) != 0;
 }
 
 /** Whether a string of the last line accepted, outside its elided members, ends with a usage marker. */
@@ -113,7 +127,7 @@ export function lineHoldsMarker(): bool {
 function checkMarker(start: usize, end: usize): void {
   if (holdsMarker || end - start < 2) return;
   const pair = <u32>load<u16>(end - 2);
-  if ((load<u32>(markerEndsStart + ((<usize>pair >> 5) << 2)) & ((<u32>1) << (pair & 31))) == 0) return;
+  if (!hasPair(markerEndsStart, pair)) return;
   let marker = markersStart;
   for (let index = 0; index < markersCount; index++) {
     const length = <usize>load<u8>(marker);
@@ -214,6 +228,7 @@ function scanNumber(position: usize, end: usize): usize {
 /** Whether `[start, end)` (a key without its quotes, no escapes) is one of the bulk keys. */
 function isBulkKey(start: usize, end: usize): bool {
   const length = <i32>(end - start);
+  if (length == 0 || !hasPair(keyEndsStart, <u32>load<u8>(start) | (<u32>load<u8>(end - 1) << 8))) return false;
   let key = keysStart;
   for (let index = 0; index < keysCount; index++) {
     const keyLength = <i32>load<u8>(key);
