@@ -14,6 +14,7 @@
  * command's reducers and the pricer in each worker and of giving up input
  * order, which sessions and cold rounds depend on.
  */
+import { compileFunction } from '../core/fields.js';
 import type { PricedRecord } from '../core/record.js';
 
 export interface Reducer<State> {
@@ -33,14 +34,22 @@ export function combineReducers<States extends Record<string, unknown>>(reducers
   [Key in keyof States]: Reducer<States[Key]>;
 }): Reducer<States> {
   const keys = Object.keys(reducers) as Array<keyof States>;
+  // One call site per reducer, written out: in a loop the call saw a dozen
+  // kinds of reducer and state and stayed megamorphic (a fifth of a flat-record
+  // report's reducing time). Names are only the reducers' keys, from code.
+  const bindings = Object.fromEntries(keys.map((key, index) => [`reducer${index}`, reducers[key]]));
+  const add = compileFunction<(state: States, record: PricedRecord) => void>(
+    'addToEach',
+    ['state', 'record'],
+    keys.map((key, index) => `reducer${index}.add(state[${JSON.stringify(key)}], record);`).join('\n'),
+    bindings,
+  );
   return {
     create() {
       const state = {} as States;
       for (const key of keys) state[key] = reducers[key].create();
       return state;
     },
-    add(state, record) {
-      for (const key of keys) reducers[key].add(state[key], record);
-    },
+    add,
   };
 }
