@@ -138,7 +138,7 @@ export function isCompressed(path: string): boolean {
  * valid until the next one is asked for: readLines copies what it keeps.
  */
 function* readFileChunks(descriptor: number, offset: number): Generator<Buffer> {
-  const buffer = Buffer.allocUnsafe(CHUNK_SIZE);
+  const buffer = takeChunkBuffer();
   // From the start, read sequentially (position null): a named pipe such as
   // `<(zcat log.gz)` cannot be read at a position. Resuming needs one.
   let position: number | null = offset === 0 ? null : offset;
@@ -151,7 +151,25 @@ function* readFileChunks(descriptor: number, offset: number): Generator<Buffer> 
     }
   } finally {
     closeSync(descriptor);
+    returnChunkBuffer(buffer);
   }
+}
+
+/**
+ * Read buffers, reused from file to file. A fresh 1 MiB buffer per file is
+ * freed only when the garbage collector next runs, and reading thousands of
+ * small files between two collections held hundreds of MiB of them (peak
+ * memory at 1 GB of transcripts). A file being read keeps its buffer until it
+ * is closed, so files read at the same time never share one.
+ */
+const spareChunkBuffers: Buffer[] = [];
+
+function takeChunkBuffer(): Buffer {
+  return spareChunkBuffers.pop() ?? Buffer.allocUnsafeSlow(CHUNK_SIZE);
+}
+
+function returnChunkBuffer(buffer: Buffer): void {
+  if (spareChunkBuffers.length < 4) spareChunkBuffers.push(buffer);
 }
 
 /** Opens a source, from `offset` bytes in (plain files only: a gzip stream is always read whole). */
