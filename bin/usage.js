@@ -1,12 +1,15 @@
 #!/usr/bin/env node
-// Entry point. Kept tiny: `--version` is answered without loading any module.
-// Output failures (a closed pipe, a full disk) are handled by the CLI context,
-// which keeps the run's real exit code; the version line handles its own.
-import { readFileSync } from 'node:fs';
+// Entry point. CommonJS (bin/package.json says so): an ES module entry starts
+// Node's ESM loader, a fifth of a one-line report's start-up. `--version` is
+// answered without loading the bundle. Output failures (a closed pipe, a full
+// disk) are handled by the CLI context, which keeps the run's real exit code;
+// the version line handles its own.
+'use strict';
+const { readFileSync } = require('node:fs');
 
 const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-  const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  const { version } = JSON.parse(readFileSync(`${__dirname}/../package.json`, 'utf8'));
   // A reader that went away (EPIPE) changes nothing; a failed write (a full disk) is exit 1, in one line.
   process.stdout.on('error', (error) => {
     if (error.code === 'EPIPE') return;
@@ -16,19 +19,47 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   });
   process.stdout.write(`${version}\n`);
 } else {
+  const edge = loadBundle();
   // Interrupted while the index is being written: remove the temporary file
   // now rather than leave tens of megabytes behind, then end as the signal would.
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     process.once(signal, async () => {
-      const { abandonActiveIndexWrites } = await import('../dist/bundle/index-file.js');
+      const { abandonActiveIndexWrites } = await edge.loadIndexFile();
       abandonActiveIndexWrites();
-      const { constants } = await import('node:os');
-      process.exit(128 + (constants.signals[signal] ?? 0));
+      process.exit(128 + (require('node:os').constants.signals[signal] ?? 0));
     });
   }
+  run(edge);
+}
+
+async function run(edge) {
   // The statusline runs every few seconds: it skips commander, and ends the process itself so a scan cut short by its time limit never lingers.
-  // dist/bundle/ is the esbuild bundle of dist/'s sources (scripts/bundle.mjs): fewer files to load at start-up.
-  if (argv[0] === 'statusline') await import('../dist/bundle/statusline-process.js').then((edge) => edge.runStatuslineProcess(argv.slice(1)));
-  const { main } = await import('../dist/bundle/main.js');
+  if (argv[0] === 'statusline') await edge.loadStatuslineProcess().then((statusline) => statusline.runStatuslineProcess(argv.slice(1)));
+  const { main } = await edge.loadMain();
   process.exitCode = await main(argv);
+}
+
+/**
+ * dist/bundle/usage.cjs is the whole CLI in one file (scripts/bundle.mjs), a
+ * CommonJS wrapper function compiled here with the V8 code cache written
+ * beside it at build time, so the functions a common run calls need no
+ * parsing or compiling. Without the cache, or when this Node's V8 refuses it,
+ * the source compiles as usual.
+ */
+function loadBundle() {
+  const { Script } = require('node:vm');
+  const folder = require('node:path').resolve(__dirname, '..', 'dist', 'bundle');
+  const file = `${folder}/usage.cjs`;
+  let cachedData;
+  try {
+    cachedData = readFileSync(`${folder}/usage.cache`);
+  } catch {
+    // No cache: compile from source.
+  }
+  // The bundle is ASCII (esbuild escapes the rest): read as latin1, 1 MB becomes a string without UTF-8 decoding.
+  const script = new Script(readFileSync(file, 'latin1'), { filename: file, cachedData });
+  const module = { exports: {} };
+  // This file's require serves the bundle: Node's modules, and the packages it loads by name from node_modules above both.
+  script.runInThisContext()(module.exports, require, module, file, folder);
+  return module.exports;
 }

@@ -2,24 +2,36 @@
 /**
  * Bundles the CLI for start-up speed (issue 12): `tsc` still writes dist/ (the
  * tests and library users import it), and this writes dist/bundle/ from the
- * same sources, which bin/usage.js loads. A one-line `usage report` resolved
- * and compiled 80 modules; the bundle loads 40 files, and each command's code
- * still loads only when that command runs (its dynamic import() becomes a
- * chunk). Measured with callgrind (`valgrind --tool=callgrind node
- * bin/usage.js report --json --no-cache one-line.jsonl`): 953 M instructions
- * unbundled → 886 M bundled, and ~850 M with the lazy built-ins below
- * (`node -e 0`: 502 M).
+ * same sources, which bin/usage.js loads.
  *
- * Entry points keep the names the code refers to through import.meta.url:
- * main.js sits two folders below the package root like dist/cli/main.js
- * (package.json is ../../package.json), worker.js sits beside the pool's
- * chunk (new URL('./worker.js')), and the price snapshot is copied beside
- * the chunk that reads it. statusline-process.js is the statusline's own
- * edge (it skips commander). index-file.js is the entry the signal handler in
- * bin/usage.js imports; code splitting keeps it the same module instance as
- * the one the run writes with.
+ * One file, not a module graph: every command, reader and renderer is in
+ * dist/bundle/usage.cjs, each module wrapped so that its top level runs only
+ * when something imports it (src/cli/edge.ts is the entry and imports nothing
+ * up front). The earlier ESM build with code splitting loaded ~60 chunk files
+ * for a one-line `usage report`; resolving, reading and compiling them, plus
+ * starting Node's ESM loader at all, was most of the run (callgrind, stdout
+ * piped as the bench does: 554 M instructions against 88 M for `node -e 0`).
+ *
+ * The file is one function expression (the CommonJS wrapper is part of it),
+ * which bin/usage.js compiles with node:vm using the V8 code cache written
+ * beside it (usage.cache): V8 then skips parsing and compiling the 1 MB of
+ * source, and the functions a common run calls are already bytecode. The
+ * cache is produced here by running a few commands in a child process over
+ * the fixtures (scripts/code-cache.mjs). A cache V8 does not accept (another
+ * Node version, other V8 flags) is ignored: the file compiles as usual.
+ *
+ * Because vm scripts may not call import() without an experimental flag,
+ * every import() is bundled as a require() (supported: dynamic-import false):
+ * the packages imported by a computed name (the price data, DuckDB, zod) all
+ * ship CommonJS builds.
+ *
+ * worker.js (the ingest pool's worker) is its own ES module beside the
+ * bundle: the pool starts it by new URL('./worker.js', import.meta.url), and
+ * a worker has its own module instances anyway. The price snapshot is copied
+ * beside the bundle, which reads it through import.meta.url.
  */
-import { copyFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,9 +42,8 @@ import { build } from 'esbuild';
  * requires node:child_process (with net and streams) only to run external
  * subcommands, which `usage` has none of; node:crypto (~15 internal modules)
  * serves the persistent index and HTML report; node:zlib only compressed logs
- * and index checksums; node:fs/promises pulls in readline. Loading them was
- * ~30% of a one-line report's start-up over bare Node. In the bundle each is
- * replaced by a module whose functions load the real one on first call, so
+ * and index checksums; node:fs/promises pulls in readline. In the bundle each
+ * is replaced by a module whose functions load the real one on first call, so
  * behaviour is unchanged and the cost is paid only when it is used.
  */
 const LAZY_BUILTINS = ['child_process', 'crypto', 'zlib', 'fs/promises'];
@@ -62,32 +73,57 @@ const lazyBuiltins = {
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'dist', 'bundle');
+const BUNDLE = join(OUT, 'usage.cjs');
+const CACHE = join(OUT, 'usage.cache');
 
-await build({
+// Nothing stale may survive a failed build: V8 checks a code cache only against the source's length.
+rmSync(OUT, { recursive: true, force: true });
+
+const shared = {
   absWorkingDir: ROOT,
-  entryPoints: {
-    main: 'src/cli/main.ts',
-    'statusline-process': 'src/cli/statusline-process.ts',
-    worker: 'src/ingest/worker.ts',
-    'index-file': 'src/store/index-file.ts',
-  },
-  outdir: OUT,
   bundle: true,
-  splitting: true,
-  chunkNames: 'chunk-[hash]',
-  format: 'esm',
   platform: 'node',
   target: 'node20',
-  // The price package is imported by a computed name only when asked for; zod
-  // (800 KB) only when a line fails its fast check or a config file is read:
-  // as package imports from lazily loaded chunks they cost nothing otherwise.
-  // Not minified: a stack trace under USAGE_DEBUG should stay readable (and
-  // minifying measured no faster).
-  external: ['@pydantic/genai-prices', 'zod'],
-  // CommonJS dependencies (cli-table3) call require() for Node's own modules.
-  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-  plugins: [lazyBuiltins],
+  // Not minified: a stack trace under USAGE_DEBUG should stay readable.
   logLevel: 'warning',
   legalComments: 'none',
+};
+
+await build({
+  ...shared,
+  entryPoints: [join(ROOT, 'src', 'cli', 'edge.ts')],
+  outfile: BUNDLE,
+  format: 'cjs',
+  charset: 'ascii',
+  supported: { 'dynamic-import': false },
+  // The price package is imported by a computed name only when the snapshot is missing; zod (800 KB)
+  // only when a line fails its fast check or a config file is read: required from node_modules then.
+  external: ['@pydantic/genai-prices', 'zod'],
+  // The modules find package.json, the price snapshot and worker.js relative to their own URL.
+  define: { 'import.meta.url': '__bundleUrl' },
+  // The CommonJS wrapper is written into the file (see above): the file is one function expression.
+  banner: {
+    js: "(function (exports, require, module, __filename, __dirname) {\nconst __bundleUrl = require('node:url').pathToFileURL(__filename).href;",
+  },
+  footer: { js: '})' },
+  plugins: [lazyBuiltins],
+});
+
+// esbuild escapes every non-ASCII character in strings, regexes and names (charset ascii); only
+// comments keep theirs. Escaped there too, the file is ASCII, which bin/usage.js reads as latin1.
+writeFileSync(BUNDLE, readFileSync(BUNDLE, 'utf8').replace(/[^\0-\x7f]/gu, (character) => `\\u{${character.codePointAt(0).toString(16)}}`));
+
+await build({
+  ...shared,
+  entryPoints: { worker: 'src/ingest/worker.ts' },
+  outdir: OUT,
+  format: 'esm',
+  external: ['@pydantic/genai-prices', 'zod'],
+  // CommonJS dependencies call require() for Node's own modules.
+  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
 });
 copyFileSync(join(ROOT, 'dist', 'pricing', 'builtin-prices.json'), join(OUT, 'builtin-prices.json'));
+
+// The code cache, from a child process that runs common commands once (a fresh V8, no build tooling loaded).
+execFileSync(process.execPath, [join(ROOT, 'scripts', 'code-cache.mjs'), BUNDLE, CACHE], { stdio: 'inherit' });
+process.stdout.write(`bundle: ${readFileSync(BUNDLE).length} bytes, code cache ${readFileSync(CACHE).length} bytes\n`);
