@@ -19,7 +19,7 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   });
   process.stdout.write(`${version}\n`);
 } else {
-  const edge = loadBundle();
+  const edge = loadBundle(argv[0] === 'statusline' ? 'statusline.cache' : 'usage.cache');
   // Interrupted while the index is being written: remove the temporary file
   // now rather than leave tens of megabytes behind, then end as the signal would.
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
@@ -41,18 +41,18 @@ async function run(edge) {
 
 /**
  * dist/bundle/usage.cjs is the whole CLI in one file (scripts/bundle.mjs), a
- * CommonJS wrapper function compiled here with the V8 code cache written
- * beside it at build time, so the functions a common run calls need no
- * parsing or compiling. Without the cache, or when this Node's V8 refuses it,
+ * CommonJS wrapper function compiled here with a V8 code cache written
+ * beside it at build time (one for the statusline, one for every other
+ * command), so the functions a common run calls need no parsing or compiling. Without the cache, or when this Node's V8 refuses it,
  * the source compiles as usual.
  */
-function loadBundle() {
+function loadBundle(cacheName) {
   const { Script } = require('node:vm');
   const folder = require('node:path').resolve(__dirname, '..', 'dist', 'bundle');
   const file = `${folder}/usage.cjs`;
   let cachedData;
   try {
-    cachedData = readFileSync(`${folder}/usage.cache`);
+    cachedData = readFileSync(`${folder}/${cacheName}`);
   } catch {
     // No cache: compile from source.
   }

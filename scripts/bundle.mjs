@@ -14,10 +14,10 @@
  *
  * The file is one function expression (the CommonJS wrapper is part of it),
  * which bin/usage.js compiles with node:vm using the V8 code cache written
- * beside it (usage.cache): V8 then skips parsing and compiling the 1 MB of
- * source, and the functions a common run calls are already bytecode. The
- * cache is produced here by running a few commands in a child process over
- * the fixtures (scripts/code-cache.mjs). A cache V8 does not accept (another
+ * beside it (usage.cache, or statusline.cache for the statusline): V8 then
+ * skips parsing and compiling the 1 MB of source, and the functions a common
+ * run calls are already bytecode. Each cache is produced here by running a
+ * few commands in a child process over the fixtures (scripts/code-cache.mjs). A cache V8 does not accept (another
  * Node version, other V8 flags) is ignored: the file compiles as usual.
  *
  * Because vm scripts may not call import() without an experimental flag,
@@ -42,26 +42,74 @@ import { build } from 'esbuild';
  * requires node:child_process (with net and streams) only to run external
  * subcommands, which `usage` has none of; node:crypto (~15 internal modules)
  * serves the persistent index and HTML report; node:zlib only compressed logs
- * and index checksums; node:fs/promises pulls in readline. In the bundle each
+ * and index checksums; node:fs/promises pulls in readline; node:module (source
+ * maps, the ESM loader) only finds optional packages. In the bundle each
  * is replaced by a module whose functions load the real one on first call, so
- * behaviour is unchanged and the cost is paid only when it is used.
+ * behaviour is unchanged and the cost is paid only when it is used. (Node's
+ * own modules are costlier than their size suggests: their code cache holds
+ * only top-level code, so every function they run is compiled on first call.)
  */
-const LAZY_BUILTINS = ['child_process', 'crypto', 'zlib', 'fs/promises'];
+const LAZY_BUILTINS = ['child_process', 'crypto', 'zlib', 'fs/promises', 'module'];
+
+/**
+ * Functions served without loading the module at all, for calls every run
+ * makes. fs/promises' readFile, writeFile and mkdir are the callback API of
+ * node:fs (loaded anyway) in a promise: same arguments (paths), results and
+ * errors. crypto's randomBytes, for the small synchronous requests made here
+ * (the per-run de-duplication key secret, 8 bytes; export file names), reads
+ * /dev/urandom, the kernel generator OpenSSL seeds from; where that is not
+ * available it is crypto's own.
+ */
+const LIGHT_FUNCTIONS = {
+  'fs/promises': [
+    "import * as callbackFs from 'node:fs';",
+    'const promised = (name) => (...parts) => new Promise((resolve, reject) => callbackFs[name](...parts, (error, value) => (error ? reject(error) : resolve(value))));',
+    "export const readFile = promised('readFile');",
+    "export const writeFile = promised('writeFile');",
+    "export const mkdir = promised('mkdir');",
+  ],
+  crypto: [
+    "import { closeSync, openSync, readSync } from 'node:fs';",
+    'export function randomBytes(size, callback) {',
+    "  if (callback === undefined && Number.isInteger(size) && size > 0 && size <= 256 && process.platform !== 'win32') {",
+    '    try {',
+    "      const descriptor = openSync('/dev/urandom', 'r');",
+    '      try {',
+    '        const bytes = Buffer.alloc(size);',
+    '        if (readSync(descriptor, bytes, 0, size, null) === size) return bytes;',
+    '      } finally {',
+    '        closeSync(descriptor);',
+    '      }',
+    '    } catch {',
+    '      // No /dev/urandom here (a chroot, another system): node:crypto below.',
+    '    }',
+    '  }',
+    '  return load().randomBytes(size, callback);',
+    '}',
+  ],
+};
 const require = createRequire(import.meta.url);
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(builder) {
     const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|')})$`);
-    builder.onResolve({ filter }, (resolved) => ({ path: resolved.path.replace(/^node:/, ''), namespace: 'lazy-builtin' }));
+    builder.onResolve({ filter }, (resolved) =>
+      // The stand-in itself requires the real module.
+      resolved.namespace === 'lazy-builtin' ? undefined : { path: resolved.path.replace(/^node:/, ''), namespace: 'lazy-builtin' },
+    );
     builder.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, ({ path }) => {
+      const light = LIGHT_FUNCTIONS[path] ?? [];
+      const served = new Set(light.flatMap((line) => /^export (?:const|function) (\w+)/.exec(line)?.slice(1) ?? []));
       // Every function the module exports becomes a forwarding function; anything else
       // (constants, classes used with `new`) is left out, so using it fails the build loudly.
-      const names = Object.keys(require(`node:${path}`)).filter((name) => typeof require(`node:${path}`)[name] === 'function' && /^[a-z]/.test(name));
+      const names = Object.keys(require(`node:${path}`)).filter(
+        (name) => typeof require(`node:${path}`)[name] === 'function' && /^[a-z]/.test(name) && !served.has(name),
+      );
       const lines = [
-        "import { createRequire } from 'node:module';",
-        'const requireBuiltin = createRequire(import.meta.url);',
         'let loaded;',
-        `const load = () => (loaded ??= requireBuiltin('node:${path}'));`,
+        // A require() call where it runs (esbuild leaves Node's modules external): nothing loads up front.
+        `const load = () => (loaded ??= require('node:${path}'));`,
+        ...light,
         ...names.map((name) => `export function ${name}(...parts) { return load().${name}(...parts); }`),
         // commander reads the CommonJS way (require(...).spawn), which the default export serves.
         `export default new Proxy({}, { get: (_, name) => load()[name], has: (_, name) => name in load() });`,
@@ -74,7 +122,7 @@ const lazyBuiltins = {
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'dist', 'bundle');
 const BUNDLE = join(OUT, 'usage.cjs');
-const CACHE = join(OUT, 'usage.cache');
+const CACHES = { commands: join(OUT, 'usage.cache'), statusline: join(OUT, 'statusline.cache') };
 
 // Nothing stale may survive a failed build: V8 checks a code cache only against the source's length.
 rmSync(OUT, { recursive: true, force: true });
@@ -125,5 +173,8 @@ await build({
 copyFileSync(join(ROOT, 'dist', 'pricing', 'builtin-prices.json'), join(OUT, 'builtin-prices.json'));
 
 // The code cache, from a child process that runs common commands once (a fresh V8, no build tooling loaded).
-execFileSync(process.execPath, [join(ROOT, 'scripts', 'code-cache.mjs'), BUNDLE, CACHE], { stdio: 'inherit' });
-process.stdout.write(`bundle: ${readFileSync(BUNDLE).length} bytes, code cache ${readFileSync(CACHE).length} bytes\n`);
+for (const [kind, file] of Object.entries(CACHES)) {
+  execFileSync(process.execPath, [join(ROOT, 'scripts', 'code-cache.mjs'), BUNDLE, file, kind], { stdio: 'inherit' });
+}
+const sizes = Object.entries(CACHES).map(([kind, file]) => `${kind} ${readFileSync(file).length}`);
+process.stdout.write(`bundle: ${readFileSync(BUNDLE).length} bytes; code caches (bytes): ${sizes.join(', ')}\n`);
