@@ -21,6 +21,7 @@ const [bundle, cacheFile, kind] = process.argv.slice(2);
 if (!bundle || !cacheFile || (kind !== 'commands' && kind !== 'statusline')) throw new Error('usage: code-cache.mjs <bundle> <cache> commands|statusline');
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CLAUDE_LOGS = join(ROOT, 'fixtures', 'logs', 'claude');
+const CLAUDE_FILE = join(CLAUDE_LOGS, 'projects', '-home-dev-api', '9b8c7d6e-5f4a-4b3c-8d2e-1f0a9b8c7d6e.jsonl');
 
 const home = mkdtempSync(join(tmpdir(), 'usage-code-cache-'));
 for (const folder of ['.config', '.cache', '.local/share', '.local/state']) mkdirSync(join(home, folder), { recursive: true });
@@ -55,12 +56,13 @@ const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).ver
 try {
   if (kind === 'commands') {
     const { main } = await edge.loadMain();
-    // The benchmark's path, a one-file report as JSON, and the default table.
+    // With the process's own context, as a real run (scripts/bundle.mjs reads this process's stdout and
+    // stderr through pipes and drops them): a one-file report as JSON (the benchmark's), and the default table.
     for (const argv of [
-      ['report', '--json', '-q', '--no-cache', CLAUDE_LOGS],
+      ['report', '--json', '-q', '--no-cache', CLAUDE_FILE],
       ['report', '--no-cache', CLAUDE_LOGS],
     ]) {
-      const code = await main(argv, createQuietContext(version));
+      const code = await main(argv);
       if (code !== 0) throw new Error(`code cache: \`usage ${argv.join(' ')}\` ended with ${code}`);
     }
   } else {

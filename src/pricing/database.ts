@@ -116,13 +116,14 @@ export interface BuiltinModel {
 /**
  * One search group's names, as the snapshot stores them: exact names (ids,
  * listed aliases, whole-name prefixes; lower case) to a model's position, then
- * anchored pattern sources from the data (dated ids), tried in order after the
- * exact names. A model's data is parsed, and a pattern compiled, only when a
- * lookup reaches it.
+ * anchored pattern sources from the data (dated ids) with their literal
+ * prefix, tried in order after the exact names. A model's data is parsed, and
+ * a pattern compiled, only when a lookup reaches it (compiling every pattern
+ * for one dated model name was ~3% of a one-line report).
  */
 export interface NameIndex {
   names: Readonly<Record<string, number>>;
-  patterns: ReadonlyArray<readonly [source: string, model: number]>;
+  patterns: ReadonlyArray<readonly [source: string, model: number, prefix: string]>;
   /** The compiled patterns so far (null: this engine cannot compile it, so it is not used). */
   compiled: Array<RegExp | null>;
   modelAt(position: number): BuiltinModel;
@@ -140,11 +141,40 @@ export interface BuiltinDatabase {
 export function lookupName(index: NameIndex, name: string): BuiltinModel | undefined {
   if (Object.hasOwn(index.names, name)) return index.modelAt(index.names[name] as number);
   for (let position = 0; position < index.patterns.length; position++) {
-    const [source, model] = index.patterns[position] as readonly [string, number];
+    const [source, model, prefix] = index.patterns[position] as readonly [string, number, string];
+    // Every name the pattern matches starts with its literal prefix: the others need not compile it.
+    if (!name.startsWith(prefix)) continue;
     if (index.compiled[position] === undefined) index.compiled[position] = compilePattern(source);
     if (index.compiled[position]?.test(name)) return index.modelAt(model);
   }
   return undefined;
+}
+
+/**
+ * The text every match of an anchored pattern starts with: its characters
+ * after `^` up to the first that is not a plain (or escaped) literal, less the
+ * last one if a quantifier follows it (it may then be absent). A pattern with
+ * `|` anywhere may match without it: no prefix.
+ */
+export function findLiteralPrefix(source: string): string {
+  if (!source.startsWith('^') || source.includes('|')) return '';
+  let prefix = '';
+  for (let position = 1; position < source.length; position++) {
+    const character = source[position] as string;
+    if (character === '\\') {
+      const next = source[position + 1];
+      // \. \- \/ and the like are the character itself; \d, \w, \b, \u… are not literals.
+      if (next === undefined || /[0-9A-Za-z]/.test(next)) break;
+      prefix += next;
+      position++;
+    } else if ('^$.|?*+()[]{}'.includes(character)) {
+      if ('?*+{'.includes(character)) prefix = prefix.slice(0, -1);
+      break;
+    } else {
+      prefix += character;
+    }
+  }
+  return prefix;
 }
 
 function compilePattern(source: string): RegExp | null {
@@ -190,7 +220,7 @@ export interface PriceSnapshot {
 
 interface SnapshotGroup {
   names: Record<string, number>;
-  patterns: Array<[source: string, model: number]>;
+  patterns: Array<[source: string, model: number, prefix: string]>;
 }
 
 type SnapshotModel = [providerId: string, providerName: string, modelId: string, name: string | null, prices: unknown];
@@ -270,7 +300,7 @@ export function indexSnapshot(data: PackageData): PriceSnapshot {
         if (key !== '' && !Object.hasOwn(group.names, key)) group.names[key] = position;
       };
       claim(model.id);
-      collectNames(model.match, claim, (source) => group.patterns.push([source, position]));
+      collectNames(model.match, claim, (source) => group.patterns.push([source, position, findLiteralPrefix(source)]));
     }
   }
   return { version: data.version, models, groups };
