@@ -11,13 +11,18 @@ const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   const { version } = JSON.parse(readFileSync(`${__dirname}/../package.json`, 'utf8'));
   // A reader that went away (EPIPE) changes nothing; a failed write (a full disk) is exit 1, in one line.
-  process.stdout.on('error', (error) => {
+  const fail = (error) => {
     if (error.code === 'EPIPE') return;
     process.exitCode = 1;
     process.stderr.on('error', () => {});
     process.stderr.write(`error: cannot write the output: ${error.message}\n`);
-  });
-  process.stdout.write(`${version}\n`);
+  };
+  // To a pipe or a file, straight to the descriptor: process.stdout there loads net and the streams.
+  // A terminal, a device or a full non-blocking pipe (EAGAIN) gets the stream.
+  if (!writeToDescriptor(`${version}\n`, fail)) {
+    process.stdout.on('error', fail);
+    process.stdout.write(`${version}\n`);
+  }
 } else {
   const edge = loadBundle(argv[0] === 'statusline' ? 'statusline.cache' : 'usage.cache');
   // Interrupted while the index is being written: remove the temporary file
@@ -30,6 +35,24 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
     });
   }
   run(edge);
+}
+
+/** True when the text went to descriptor 1 (or failed there, as `fail` was told); false: use the stream. */
+function writeToDescriptor(text, fail) {
+  const { fstatSync, writeSync } = require('node:fs');
+  try {
+    const stats = fstatSync(1);
+    if (!stats.isFIFO() && !stats.isFile() && !stats.isSocket()) return false;
+  } catch {
+    return false;
+  }
+  try {
+    writeSync(1, text);
+  } catch (error) {
+    if (error.code === 'EAGAIN') return false;
+    fail(error);
+  }
+  return true;
 }
 
 async function run(edge) {
