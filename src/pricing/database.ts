@@ -115,14 +115,15 @@ export interface BuiltinModel {
 
 /**
  * One search group's names, as the snapshot stores them: exact names (ids,
- * listed aliases, whole-name prefixes; lower case) to a model's position, then
+ * listed aliases, whole-name prefixes; lower case) to a model's position, as
+ * text ("\nname\tposition\n…", searched with indexOf: no table to build), then
  * anchored pattern sources from the data (dated ids) with their literal
  * prefix, tried in order after the exact names. A model's data is parsed, and
  * a pattern compiled, only when a lookup reaches it (compiling every pattern
  * for one dated model name was ~3% of a one-line report).
  */
 export interface NameIndex {
-  names: Readonly<Record<string, number>>;
+  names: string;
   patterns: ReadonlyArray<readonly [source: string, model: number, prefix: string]>;
   /** The compiled patterns so far (null: this engine cannot compile it, so it is not used). */
   compiled: Array<RegExp | null>;
@@ -139,15 +140,25 @@ export interface BuiltinDatabase {
 }
 
 export function lookupName(index: NameIndex, name: string): BuiltinModel | undefined {
-  if (Object.hasOwn(index.names, name)) return index.modelAt(index.names[name] as number);
-  for (let position = 0; position < index.patterns.length; position++) {
-    const [source, model, prefix] = index.patterns[position] as readonly [string, number, string];
+  const position = findNamePosition(index.names, name);
+  if (position !== undefined) return index.modelAt(position);
+  for (let slot = 0; slot < index.patterns.length; slot++) {
+    const [source, model, prefix] = index.patterns[slot] as readonly [string, number, string];
     // Every name the pattern matches starts with its literal prefix: the others need not compile it.
     if (!name.startsWith(prefix)) continue;
-    if (index.compiled[position] === undefined) index.compiled[position] = compilePattern(source);
-    if (index.compiled[position]?.test(name)) return index.modelAt(model);
+    if (index.compiled[slot] === undefined) index.compiled[slot] = compilePattern(source);
+    if (index.compiled[slot]?.test(name)) return index.modelAt(model);
   }
   return undefined;
+}
+
+/** A name's model position in a names text; a name with a tab or a line break is in none (indexSnapshot refuses such names). */
+function findNamePosition(names: string, name: string): number | undefined {
+  if (name.includes('\t') || name.includes('\n')) return undefined;
+  const at = names.indexOf(`\n${name}\t`);
+  if (at < 0) return undefined;
+  const start = at + name.length + 2;
+  return Number(names.slice(start, names.indexOf('\n', start)));
 }
 
 /**
@@ -210,16 +221,21 @@ export interface PackageData {
  * one small JSON file and builds nothing: each priced model is kept as its
  * own JSON text, [providerId, providerName, modelId, name, prices], parsed on
  * its first lookup (a run touches a handful of the ~1,500); indexing and
- * parsing all of them was ~10% of a one-line report's start-up.
+ * parsing all of them was ~10% of a one-line report's start-up. The models
+ * and each group's names are single strings, so parsing the file makes a few
+ * strings rather than thousands.
  */
 export interface PriceSnapshot {
   version: string;
-  models: string[];
+  /** How many models `models` holds. */
+  count: number;
+  /** One line of JSON per model; a model's position is where its line starts. */
+  models: string;
   groups: [SnapshotGroup, SnapshotGroup];
 }
 
 interface SnapshotGroup {
-  names: Record<string, number>;
+  names: string;
   patterns: Array<[source: string, model: number, prefix: string]>;
 }
 
@@ -250,7 +266,7 @@ function readSnapshot(): PriceSnapshot | undefined {
   try {
     const snapshot = JSON.parse(readFileSync(new URL(`./${SNAPSHOT_FILE}`, import.meta.url), 'latin1')) as Partial<PriceSnapshot>;
     // A snapshot in an older layout (a stale build) is as good as none.
-    return Array.isArray(snapshot.models) && Array.isArray(snapshot.groups) ? (snapshot as PriceSnapshot) : undefined;
+    return typeof snapshot.models === 'string' && typeof snapshot.groups?.[0]?.names === 'string' ? (snapshot as PriceSnapshot) : undefined;
   } catch {
     return undefined;
   }
@@ -283,37 +299,51 @@ export function indexProviders(providers: readonly DataProvider[], source: strin
  * and only models with an input price are kept.
  */
 export function indexSnapshot(data: PackageData): PriceSnapshot {
-  // Null-prototype name tables: a model called `__proto__` is just a name.
-  const groups: [SnapshotGroup, SnapshotGroup] = [
-    { names: Object.create(null) as Record<string, number>, patterns: [] },
-    { names: Object.create(null) as Record<string, number>, patterns: [] },
-  ];
-  const models: string[] = [];
+  const claimed = [new Map<string, number>(), new Map<string, number>()] as const;
+  const patterns: [SnapshotGroup['patterns'], SnapshotGroup['patterns']] = [[], []];
+  let models = '';
+  let count = 0;
   for (const provider of data.providers) {
-    const group = FIRST_PARTY.has(provider.id) ? groups[0] : groups[1];
+    const side = FIRST_PARTY.has(provider.id) ? 0 : 1;
+    const names = claimed[side];
     for (const model of provider.models) {
       if (!hasInputPrice(model.prices)) continue;
       const entry: SnapshotModel = [provider.id, provider.name, model.id, model.name ?? null, model.prices];
-      const position = models.push(JSON.stringify(entry)) - 1;
+      // JSON.stringify writes no raw line breaks: one line per model.
+      const position = models.length;
+      models += `${JSON.stringify(entry)}\n`;
+      count++;
       const claim = (name: string): void => {
         const key = name.toLowerCase().trim();
-        if (key !== '' && !Object.hasOwn(group.names, key)) group.names[key] = position;
+        if (key === '' || names.has(key)) return;
+        // The names text is split by tabs and line breaks: a name holding one would not be found.
+        if (/[\t\n]/.test(key)) throw new Error(`price data: model name ${JSON.stringify(key)} holds a tab or a line break`);
+        names.set(key, position);
       };
       claim(model.id);
-      collectNames(model.match, claim, (source) => group.patterns.push([source, position, findLiteralPrefix(source)]));
+      collectNames(model.match, claim, (source) => patterns[side].push([source, position, findLiteralPrefix(source)]));
     }
   }
-  return { version: data.version, models, groups };
+  const toText = (names: Map<string, number>): string => `\n${[...names].map(([name, position]) => `${name}\t${position}\n`).join('')}`;
+  return {
+    version: data.version,
+    count,
+    models,
+    groups: [
+      { names: toText(claimed[0]), patterns: patterns[0] },
+      { names: toText(claimed[1]), patterns: patterns[1] },
+    ],
+  };
 }
 
 /** The database over a snapshot: nothing is parsed or built until a lookup needs it. */
 function openSnapshot(snapshot: PriceSnapshot, source: string): BuiltinDatabase {
-  const models: Array<BuiltinModel | undefined> = [];
+  const models = new Map<number, BuiltinModel>();
   const modelAt = (position: number): BuiltinModel => {
-    let model = models[position];
+    let model = models.get(position);
     if (model === undefined) {
-      model = createModel(JSON.parse(snapshot.models[position] as string) as SnapshotModel);
-      models[position] = model;
+      model = createModel(JSON.parse(snapshot.models.slice(position, snapshot.models.indexOf('\n', position))) as SnapshotModel);
+      models.set(position, model);
     }
     return model;
   };
@@ -325,7 +355,7 @@ function openSnapshot(snapshot: PriceSnapshot, source: string): BuiltinDatabase 
       { names: first.names, patterns: first.patterns, compiled: [], modelAt },
       { names: rest.names, patterns: rest.patterns, compiled: [], modelAt },
     ],
-    models: snapshot.models.length,
+    models: snapshot.count,
   };
 }
 
