@@ -174,7 +174,13 @@ copyFileSync(join(ROOT, 'dist', 'pricing', 'builtin-prices.json'), join(OUT, 'bu
 
 // The code cache, from a child process that runs common commands once (a fresh V8, no build tooling loaded).
 for (const [kind, file] of Object.entries(CACHES)) {
-  execFileSync(process.execPath, [join(ROOT, 'scripts', 'code-cache.mjs'), BUNDLE, file, kind], { stdio: 'inherit' });
+  // Output through pipes, as usage is usually read; dropped unless the training fails.
+  try {
+    execFileSync(process.execPath, [join(ROOT, 'scripts', 'code-cache.mjs'), BUNDLE, file, kind], { stdio: 'pipe', maxBuffer: 64 << 20 });
+  } catch (error) {
+    process.stderr.write(`${error.stdout ?? ''}${error.stderr ?? ''}`);
+    throw error;
+  }
 }
 const sizes = Object.entries(CACHES).map(([kind, file]) => `${kind} ${readFileSync(file).length}`);
 process.stdout.write(`bundle: ${readFileSync(BUNDLE).length} bytes; code caches (bytes): ${sizes.join(', ')}\n`);
