@@ -1,34 +1,88 @@
 #!/usr/bin/env node
-// Entry point. Kept tiny: `--version` is answered without loading any module.
-// Output failures (a closed pipe, a full disk) are handled by the CLI context,
-// which keeps the run's real exit code; the version line handles its own.
-import { readFileSync } from 'node:fs';
+// Entry point. CommonJS (bin/package.json says so): an ES module entry starts
+// Node's ESM loader, a fifth of a one-line report's start-up. `--version` is
+// answered without loading the bundle. Output failures (a closed pipe, a full
+// disk) are handled by the CLI context, which keeps the run's real exit code;
+// the version line handles its own.
+'use strict';
+const { readFileSync } = require('node:fs');
 
 const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-  const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  const { version } = JSON.parse(readFileSync(`${__dirname}/../package.json`, 'utf8'));
   // A reader that went away (EPIPE) changes nothing; a failed write (a full disk) is exit 1, in one line.
-  process.stdout.on('error', (error) => {
+  const fail = (error) => {
     if (error.code === 'EPIPE') return;
     process.exitCode = 1;
     process.stderr.on('error', () => {});
     process.stderr.write(`error: cannot write the output: ${error.message}\n`);
-  });
-  process.stdout.write(`${version}\n`);
+  };
+  // To a pipe or a file, straight to the descriptor: process.stdout there loads net and the streams.
+  // A terminal, a device or a full non-blocking pipe (EAGAIN) gets the stream.
+  if (!writeToDescriptor(`${version}\n`, fail)) {
+    process.stdout.on('error', fail);
+    process.stdout.write(`${version}\n`);
+  }
 } else {
+  const edge = loadBundle(argv[0] === 'statusline' ? 'statusline.cache' : 'usage.cache');
   // Interrupted while the index is being written: remove the temporary file
   // now rather than leave tens of megabytes behind, then end as the signal would.
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     process.once(signal, async () => {
-      const { abandonActiveIndexWrites } = await import('../dist/bundle/index-file.js');
+      const { abandonActiveIndexWrites } = await edge.loadIndexFile();
       abandonActiveIndexWrites();
-      const { constants } = await import('node:os');
-      process.exit(128 + (constants.signals[signal] ?? 0));
+      process.exit(128 + (require('node:os').constants.signals[signal] ?? 0));
     });
   }
+  run(edge);
+}
+
+/** True when the text went to descriptor 1 (or failed there, as `fail` was told); false: use the stream. */
+function writeToDescriptor(text, fail) {
+  const { fstatSync, writeSync } = require('node:fs');
+  try {
+    const stats = fstatSync(1);
+    if (!stats.isFIFO() && !stats.isFile() && !stats.isSocket()) return false;
+  } catch {
+    return false;
+  }
+  try {
+    writeSync(1, text);
+  } catch (error) {
+    if (error.code === 'EAGAIN') return false;
+    fail(error);
+  }
+  return true;
+}
+
+async function run(edge) {
   // The statusline runs every few seconds: it skips commander, and ends the process itself so a scan cut short by its time limit never lingers.
-  // dist/bundle/ is the esbuild bundle of dist/'s sources (scripts/bundle.mjs): fewer files to load at start-up.
-  if (argv[0] === 'statusline') await import('../dist/bundle/statusline-process.js').then((edge) => edge.runStatuslineProcess(argv.slice(1)));
-  const { main } = await import('../dist/bundle/main.js');
+  if (argv[0] === 'statusline') await edge.loadStatuslineProcess().then((statusline) => statusline.runStatuslineProcess(argv.slice(1)));
+  const { main } = await edge.loadMain();
   process.exitCode = await main(argv);
+}
+
+/**
+ * dist/bundle/usage.cjs is the whole CLI in one file (scripts/bundle.mjs), a
+ * CommonJS wrapper function compiled here with a V8 code cache written
+ * beside it at build time (one for the statusline, one for every other
+ * command), so the functions a common run calls need no parsing or compiling. Without the cache, or when this Node's V8 refuses it,
+ * the source compiles as usual.
+ */
+function loadBundle(cacheName) {
+  const { Script } = require('node:vm');
+  const folder = require('node:path').resolve(__dirname, '..', 'dist', 'bundle');
+  const file = `${folder}/usage.cjs`;
+  let cachedData;
+  try {
+    cachedData = readFileSync(`${folder}/${cacheName}`);
+  } catch {
+    // No cache: compile from source.
+  }
+  // The bundle is ASCII (esbuild escapes the rest): read as latin1, 1 MB becomes a string without UTF-8 decoding.
+  const script = new Script(readFileSync(file, 'latin1'), { filename: file, cachedData });
+  const module = { exports: {} };
+  // This file's require serves the bundle: Node's modules, and the packages it loads by name from node_modules above both.
+  script.runInThisContext()(module.exports, require, module, file, folder);
+  return module.exports;
 }

@@ -32,6 +32,31 @@ describe('formatInteger', () => {
     expect(formatInteger(-1234567)).toBe('-1,234,567');
   });
 
+  it('shows dollars with cents as Intl does, without Intl', () => {
+    const cents = (value: number) => value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.double({ min: 1, max: 1e16, noNaN: true }),
+          fc.integer({ min: 100, max: 10_000_000 }).map((cent) => cent / 100 + 0.005),
+          fc.integer({ min: 1, max: 99_999 }).map((milli) => milli / 1000 + 1),
+        ),
+        (value) => {
+          expect(formatCost(value)).toBe(`$${cents(value)}`);
+          expect(formatCost(-value)).toBe(`-$${cents(value)}`);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+    // Intl rounds the shortest decimal form, ties away from zero: 1.005 is 1.00499… in binary, yet $1.01.
+    expect(formatCost(1.125)).toBe('$1.13');
+    expect(formatCost(1.005)).toBe('$1.01');
+    expect(formatCost(2.675)).toBe('$2.68');
+    expect(formatCost(0)).toBe('$0.00');
+    expect(formatCost(999_999.995)).toBe(`$${cents(999_999.995)}`);
+    expect(formatCost(1e20)).toBe(`$${cents(1e20)}`);
+  });
+
   it('keeps compact and money formats as before', () => {
     expect(formatCompact(9_999)).toBe('9,999');
     expect(formatCompact(1_234_567)).toBe('1.2M');

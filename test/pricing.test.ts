@@ -299,3 +299,38 @@ describe('records that sum several calls', () => {
     expect(session(false)).toBeCloseTo(2.175, 10);
   });
 });
+
+describe('the indexed price snapshot', () => {
+  it('skips a pattern only when a name cannot match it: every match starts with its literal prefix', async () => {
+    const fc = (await import('fast-check')).default;
+    const { findLiteralPrefix } = await import('../src/pricing/database.js');
+    // By hand: escapes are literals, a quantifier takes back the character before it, `|` means no prefix.
+    expect(findLiteralPrefix('^claude-3-5-sonnet-\\d{8}$')).toBe('claude-3-5-sonnet-');
+    expect(findLiteralPrefix('^gpt-5\\.6-luna-\\d{4}$')).toBe('gpt-5.6-luna-');
+    expect(findLiteralPrefix('^ab?c$')).toBe('a');
+    expect(findLiteralPrefix('^a|b$')).toBe('');
+    expect(findLiteralPrefix('^(x)y$')).toBe('');
+    const sources = [
+      ...builtin.groups.flatMap((group) => group.patterns.map(([source]) => source)),
+      '^ab*c$',
+      '^a\\-b{2,3}[xy]$',
+      '^o1(-mini)?$',
+      '^x\\.y+z$',
+    ];
+    for (const source of sources) {
+      const prefix = findLiteralPrefix(source);
+      fc.assert(
+        fc.property(fc.stringMatching(new RegExp(source)), (name) => {
+          expect(name.startsWith(prefix)).toBe(true);
+        }),
+        { numRuns: 50 },
+      );
+    }
+  });
+
+  it('finds a dated name through its pattern, and an exact name without one', () => {
+    const resolver = createResolver(builtin, null);
+    expect(resolver.resolve({ model: 'claude-sonnet-4-5-20250929' }).builtin?.modelId).toBeDefined();
+    expect(resolver.resolve({ model: 'claude-sonnet-4-5' }).builtin?.step).toBe('exact');
+  });
+});

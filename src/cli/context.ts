@@ -3,6 +3,7 @@
  * edge. Commands receive this instead of reaching for `process`, which keeps
  * them testable and keeps the core free of terminal concerns.
  */
+import { fstatSync, writeSync } from 'node:fs';
 import os from 'node:os';
 
 export interface Output {
@@ -83,10 +84,59 @@ function wrap(stream: NodeJS.WriteStream): Output {
   };
 }
 
+/**
+ * Standard output or error when it is a pipe, a socket or a file: written
+ * with writeSync straight to the descriptor, which is what Node's own stream
+ * does for pipes and files on Linux (synchronously), without creating the
+ * stream: process.stdout on a pipe loads net and the streams, some forty
+ * modules, a fifth of a one-line report's start-up. A terminal, /dev/null or
+ * anything else gets the stream, as does the rest of the output if the
+ * descriptor is non-blocking and full (EAGAIN). A failed write is kept, as
+ * `wrap` keeps it.
+ */
+function openOutput(descriptor: 1 | 2, openStream: () => NodeJS.WriteStream): Output {
+  let direct = false;
+  try {
+    const stats = fstatSync(descriptor);
+    direct = stats.isFIFO() || stats.isSocket() || stats.isFile();
+  } catch {
+    // Closed or unknown: the stream decides.
+  }
+  if (!direct) return wrap(openStream());
+  const fromEnvironment = Number(process.env['COLUMNS']);
+  let failure: NodeJS.ErrnoException | undefined;
+  let stream: Output | undefined;
+  return {
+    write: (text) => {
+      if (stream) return stream.write(text);
+      if (failure) return;
+      const bytes = Buffer.from(text);
+      let written = 0;
+      try {
+        while (written < bytes.length) written += writeSync(descriptor, bytes, written);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') {
+          failure ??= error as NodeJS.ErrnoException;
+          return;
+        }
+        stream = wrap(openStream());
+        // The bytes not yet written, as bytes: a character may have been cut in two.
+        (stream.write as unknown as (chunk: Uint8Array) => void)(bytes.subarray(written));
+      }
+    },
+    get failure() {
+      return stream ? stream.failure : failure;
+    },
+    flush: () => stream?.flush?.() ?? Promise.resolve(),
+    isTTY: false,
+    columns: Number.isInteger(fromEnvironment) && fromEnvironment > 0 ? fromEnvironment : Number.POSITIVE_INFINITY,
+  };
+}
+
 export function createProcessContext(version: string): CliContext {
   return {
-    stdout: wrap(process.stdout),
-    stderr: wrap(process.stderr),
+    stdout: openOutput(1, () => process.stdout),
+    stderr: openOutput(2, () => process.stderr),
     // A getter: touching process.stdin sets up a stream (~5 ms), wasted unless `-` is read.
     get stdin() {
       return process.stdin;

@@ -15,7 +15,8 @@ type Bar = { start(total: number, value: number, payload: object): void; update(
 export function createProgressReporter(
   context: Pick<CliContext, 'stderr' | 'env'>,
   quiet: boolean | undefined,
-  stream: NodeJS.WritableStream = process.stderr,
+  // Not a default parameter: touching process.stderr creates the stream (net and the streams on a pipe), which a run without a bar never needs.
+  stream?: NodeJS.WritableStream,
 ): ((progress: IngestProgress) => void) | undefined {
   if (quiet || !context.stderr.isTTY || context.env['TERM'] === 'dumb' || context.env['CI']) return undefined;
   const started = Date.now();
@@ -41,7 +42,7 @@ export function createProgressReporter(
       if (latest === null || latest.filesRead >= latest.filesToRead) return;
       bar = new cliProgress.SingleBar(
         {
-          stream,
+          stream: stream ?? process.stderr,
           format: 'reading logs [{bar}] {value}/{total} files, {megabytes} MB',
           hideCursor: true,
           clearOnComplete: true,

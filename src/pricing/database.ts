@@ -113,11 +113,21 @@ export interface BuiltinModel {
   periods: PricePeriod[];
 }
 
+/**
+ * One search group's names, as the snapshot stores them: exact names (ids,
+ * listed aliases, whole-name prefixes; lower case) to a model's position, as
+ * text ("\nname\tposition\n…", searched with indexOf: no table to build), then
+ * anchored pattern sources from the data (dated ids) with their literal
+ * prefix, tried in order after the exact names. A model's data is parsed, and
+ * a pattern compiled, only when a lookup reaches it (compiling every pattern
+ * for one dated model name was ~3% of a one-line report).
+ */
 export interface NameIndex {
-  /** Exact names (ids, listed aliases, whole-name prefixes), lower case. */
-  names: Map<string, BuiltinModel>;
-  /** Anchored patterns from the data (dated ids), tried after exact names. */
-  patterns: Array<{ pattern: RegExp; model: BuiltinModel }>;
+  names: string;
+  patterns: ReadonlyArray<readonly [source: string, model: number, prefix: string]>;
+  /** The compiled patterns so far (null: this engine cannot compile it, so it is not used). */
+  compiled: Array<RegExp | null>;
+  modelAt(position: number): BuiltinModel;
 }
 
 export interface BuiltinDatabase {
@@ -130,10 +140,61 @@ export interface BuiltinDatabase {
 }
 
 export function lookupName(index: NameIndex, name: string): BuiltinModel | undefined {
-  const found = index.names.get(name);
-  if (found) return found;
-  for (const { pattern, model } of index.patterns) if (pattern.test(name)) return model;
+  const position = findNamePosition(index.names, name);
+  if (position !== undefined) return index.modelAt(position);
+  for (let slot = 0; slot < index.patterns.length; slot++) {
+    const [source, model, prefix] = index.patterns[slot] as readonly [string, number, string];
+    // Every name the pattern matches starts with its literal prefix: the others need not compile it.
+    if (!name.startsWith(prefix)) continue;
+    if (index.compiled[slot] === undefined) index.compiled[slot] = compilePattern(source);
+    if (index.compiled[slot]?.test(name)) return index.modelAt(model);
+  }
   return undefined;
+}
+
+/** A name's model position in a names text; a name with a tab or a line break is in none (indexSnapshot refuses such names). */
+function findNamePosition(names: string, name: string): number | undefined {
+  if (name.includes('\t') || name.includes('\n')) return undefined;
+  const at = names.indexOf(`\n${name}\t`);
+  if (at < 0) return undefined;
+  const start = at + name.length + 2;
+  return Number(names.slice(start, names.indexOf('\n', start)));
+}
+
+/**
+ * The text every match of an anchored pattern starts with: its characters
+ * after `^` up to the first that is not a plain (or escaped) literal, less the
+ * last one if a quantifier follows it (it may then be absent). A pattern with
+ * `|` anywhere may match without it: no prefix.
+ */
+export function findLiteralPrefix(source: string): string {
+  if (!source.startsWith('^') || source.includes('|')) return '';
+  let prefix = '';
+  for (let position = 1; position < source.length; position++) {
+    const character = source[position] as string;
+    if (character === '\\') {
+      const next = source[position + 1];
+      // \. \- \/ and the like are the character itself; \d, \w, \b, \u… are not literals.
+      if (next === undefined || /[0-9A-Za-z]/.test(next)) break;
+      prefix += next;
+      position++;
+    } else if ('^$.|?*+()[]{}'.includes(character)) {
+      if ('?*+{'.includes(character)) prefix = prefix.slice(0, -1);
+      break;
+    } else {
+      prefix += character;
+    }
+  }
+  return prefix;
+}
+
+function compilePattern(source: string): RegExp | null {
+  try {
+    return new RegExp(source);
+  } catch {
+    // A pattern this engine cannot compile is simply not used.
+    return null;
+  }
 }
 
 function readPackageVersion(): string {
@@ -149,13 +210,39 @@ function readPackageVersion(): string {
 /** The snapshot written at build time by extract-prices.ts, next to the compiled module. */
 export const SNAPSHOT_FILE = 'builtin-prices.json';
 
-export interface PriceSnapshot {
+/** The package's data, as readPackageProviders collects it. */
+export interface PackageData {
   version: string;
   providers: DataProvider[];
 }
 
+/**
+ * The price data indexed at build time (indexSnapshot), so that a run parses
+ * one small JSON file and builds nothing: each priced model is kept as its
+ * own JSON text, [providerId, providerName, modelId, name, prices], parsed on
+ * its first lookup (a run touches a handful of the ~1,500); indexing and
+ * parsing all of them was ~10% of a one-line report's start-up. The models
+ * and each group's names are single strings, so parsing the file makes a few
+ * strings rather than thousands.
+ */
+export interface PriceSnapshot {
+  version: string;
+  /** How many models `models` holds. */
+  count: number;
+  /** One line of JSON per model; a model's position is where its line starts. */
+  models: string;
+  groups: [SnapshotGroup, SnapshotGroup];
+}
+
+interface SnapshotGroup {
+  names: string;
+  patterns: Array<[source: string, model: number, prefix: string]>;
+}
+
+type SnapshotModel = [providerId: string, providerName: string, modelId: string, name: string | null, prices: unknown];
+
 /** Collects the providers this tool prices from, in search order, from the package itself. */
-export async function readPackageProviders(): Promise<PriceSnapshot> {
+export async function readPackageProviders(): Promise<PackageData> {
   const module = (await import(PRICE_PACKAGE)) as { findProvider: (options: { providerId: string }) => unknown };
   const providers: DataProvider[] = [];
   const seen = new Set<string>();
@@ -164,19 +251,22 @@ export async function readPackageProviders(): Promise<PriceSnapshot> {
     // findProvider falls back to fuzzy provider matching; keep only the provider asked for.
     if (provider && provider.id === id && !seen.has(id)) {
       seen.add(id);
-      // Only what indexing reads, so the snapshot stays small and quick to parse.
-      const models = provider.models.map(({ id: modelId, name, match, prices }) =>
-        name === undefined ? { id: modelId, match, prices } : { id: modelId, name, match, prices },
-      );
-      providers.push({ id: provider.id, name: provider.name, models });
+      providers.push({ id: provider.id, name: provider.name, models: provider.models });
     }
   }
   return { version: readPackageVersion(), providers };
 }
 
+/** The snapshot as text: JSON, with anything beyond ASCII escaped so that it reads (as latin1) and parses byte by byte. */
+export function writeSnapshotText(snapshot: PriceSnapshot): string {
+  return JSON.stringify(snapshot).replace(/[\u007f-\uffff]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 function readSnapshot(): PriceSnapshot | undefined {
   try {
-    return JSON.parse(readFileSync(new URL(`./${SNAPSHOT_FILE}`, import.meta.url), 'utf8')) as PriceSnapshot;
+    const snapshot = JSON.parse(readFileSync(new URL(`./${SNAPSHOT_FILE}`, import.meta.url), 'latin1')) as Partial<PriceSnapshot>;
+    // A snapshot in an older layout (a stale build) is as good as none.
+    return typeof snapshot.models === 'string' && typeof snapshot.groups?.[0]?.names === 'string' ? (snapshot as PriceSnapshot) : undefined;
   } catch {
     return undefined;
   }
@@ -185,64 +275,109 @@ function readSnapshot(): PriceSnapshot | undefined {
 let loaded: Promise<BuiltinDatabase> | undefined;
 
 /**
- * Loads and indexes the bundled data once per process. The build writes the
- * package's data to a JSON snapshot beside this module, because importing the
+ * Loads the bundled data once per process. The build writes the package's
+ * data, indexed, to a JSON snapshot beside this module, because importing the
  * package itself costs tens of milliseconds on every run; running from source
  * (tests) falls back to the package.
  */
 export function loadBuiltinDatabase(): Promise<BuiltinDatabase> {
   loaded ??= (async () => {
-    const snapshot = readSnapshot() ?? (await readPackageProviders());
-    return indexProviders(snapshot.providers, `${PRICE_PACKAGE} ${snapshot.version}`, snapshot.version);
+    const snapshot = readSnapshot() ?? indexSnapshot(await readPackageProviders());
+    return openSnapshot(snapshot, `${PRICE_PACKAGE} ${snapshot.version}`);
   })();
   return loaded;
 }
 
 /** Exposed for tests: builds the index from provider data in the genai-prices shape. */
 export function indexProviders(providers: readonly DataProvider[], source: string, version: string): BuiltinDatabase {
-  const database: BuiltinDatabase = {
-    source,
-    version,
-    groups: [
-      { names: new Map(), patterns: [] },
-      { names: new Map(), patterns: [] },
-    ],
-    models: 0,
-  };
-  for (const provider of providers) {
-    const index = FIRST_PARTY.has(provider.id) ? database.groups[0] : database.groups[1];
+  return openSnapshot(indexSnapshot({ version, providers: [...providers] }), source);
+}
+
+/**
+ * Indexes the package's data (at build time): the model makers' group first,
+ * within a group the first provider in PROVIDER_ORDER to claim a name keeps it,
+ * and only models with an input price are kept.
+ */
+export function indexSnapshot(data: PackageData): PriceSnapshot {
+  const claimed = [new Map<string, number>(), new Map<string, number>()] as const;
+  const patterns: [SnapshotGroup['patterns'], SnapshotGroup['patterns']] = [[], []];
+  let models = '';
+  let count = 0;
+  for (const provider of data.providers) {
+    const side = FIRST_PARTY.has(provider.id) ? 0 : 1;
+    const names = claimed[side];
     for (const model of provider.models) {
       if (!hasInputPrice(model.prices)) continue;
-      // The rule and the prices are worked out on first use: a run touches a handful of the ~1,500
-      // models, and inferring every model's provider (ten regexes each) was ~10 ms of every start-up.
-      let rule: DefaultRule | undefined;
-      const ruleOf = (): DefaultRule =>
-        (rule ??= provider.id === 'anthropic' || inferProvider(model.id) === 'anthropic' ? 'anthropic' : 'input');
-      let periods: PricePeriod[] | undefined;
-      const raw = model.prices;
-      const entry: BuiltinModel = {
-        providerId: provider.id,
-        providerName: provider.name,
-        modelId: model.id,
-        name: model.name ?? null,
-        get rule() {
-          return ruleOf();
-        },
-        get periods() {
-          periods ??= convertPrices(raw, ruleOf());
-          return periods;
-        },
-      };
-      database.models++;
+      const entry: SnapshotModel = [provider.id, provider.name, model.id, model.name ?? null, model.prices];
+      // JSON.stringify writes no raw line breaks: one line per model.
+      const position = models.length;
+      models += `${JSON.stringify(entry)}\n`;
+      count++;
       const claim = (name: string): void => {
         const key = name.toLowerCase().trim();
-        if (key !== '' && !index.names.has(key)) index.names.set(key, entry);
+        if (key === '' || names.has(key)) return;
+        // The names text is split by tabs and line breaks: a name holding one would not be found.
+        if (/[\t\n]/.test(key)) throw new Error(`price data: model name ${JSON.stringify(key)} holds a tab or a line break`);
+        names.set(key, position);
       };
       claim(model.id);
-      collectNames(model.match, claim, (pattern) => index.patterns.push({ pattern, model: entry }));
+      collectNames(model.match, claim, (source) => patterns[side].push([source, position, findLiteralPrefix(source)]));
     }
   }
-  return database;
+  const toText = (names: Map<string, number>): string => `\n${[...names].map(([name, position]) => `${name}\t${position}\n`).join('')}`;
+  return {
+    version: data.version,
+    count,
+    models,
+    groups: [
+      { names: toText(claimed[0]), patterns: patterns[0] },
+      { names: toText(claimed[1]), patterns: patterns[1] },
+    ],
+  };
+}
+
+/** The database over a snapshot: nothing is parsed or built until a lookup needs it. */
+function openSnapshot(snapshot: PriceSnapshot, source: string): BuiltinDatabase {
+  const models = new Map<number, BuiltinModel>();
+  const modelAt = (position: number): BuiltinModel => {
+    let model = models.get(position);
+    if (model === undefined) {
+      model = createModel(JSON.parse(snapshot.models.slice(position, snapshot.models.indexOf('\n', position))) as SnapshotModel);
+      models.set(position, model);
+    }
+    return model;
+  };
+  const [first, rest] = snapshot.groups;
+  return {
+    source,
+    version: snapshot.version,
+    groups: [
+      { names: first.names, patterns: first.patterns, compiled: [], modelAt },
+      { names: rest.names, patterns: rest.patterns, compiled: [], modelAt },
+    ],
+    models: snapshot.count,
+  };
+}
+
+function createModel([providerId, providerName, modelId, name, prices]: SnapshotModel): BuiltinModel {
+  // The rule and the prices are worked out on first use; inferring every model's provider
+  // (ten regexes each) was ~10 ms of every start-up when all models were built.
+  let rule: DefaultRule | undefined;
+  const ruleOf = (): DefaultRule => (rule ??= providerId === 'anthropic' || inferProvider(modelId) === 'anthropic' ? 'anthropic' : 'input');
+  let periods: PricePeriod[] | undefined;
+  return {
+    providerId,
+    providerName,
+    modelId,
+    name,
+    get rule() {
+      return ruleOf();
+    },
+    get periods() {
+      periods ??= convertPrices(prices, ruleOf());
+      return periods;
+    },
+  };
 }
 
 /**
@@ -251,7 +386,7 @@ export function indexProviders(providers: readonly DataProvider[], source: strin
  * regexes. `contains` and `ends_with` are dropped: they are how a price lookup
  * picks the wrong model.
  */
-function collectNames(match: MatchLogic, claim: (name: string) => void, addPattern: (pattern: RegExp) => void): void {
+function collectNames(match: MatchLogic, claim: (name: string) => void, addPattern: (source: string) => void): void {
   if ('or' in match) {
     for (const part of match.or) collectNames(part, claim, addPattern);
   } else if ('equals' in match) {
@@ -259,13 +394,8 @@ function collectNames(match: MatchLogic, claim: (name: string) => void, addPatte
   } else if ('starts_with' in match) {
     if (/[a-z0-9]$/i.test(match.starts_with)) claim(match.starts_with);
   } else if ('regex' in match) {
-    if (match.regex.startsWith('^') && match.regex.endsWith('$')) {
-      try {
-        addPattern(new RegExp(match.regex));
-      } catch {
-        // A pattern this engine cannot compile is simply not used.
-      }
-    }
+    // A pattern this engine cannot compile is simply not used.
+    if (match.regex.startsWith('^') && match.regex.endsWith('$') && compilePattern(match.regex) !== null) addPattern(match.regex);
   }
 }
 
