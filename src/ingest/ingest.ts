@@ -24,11 +24,16 @@ import {
   type LoadedIndex,
   loadIndex,
   readSection,
+  type Resolution,
   type SectionRef,
 } from '../store/index-file.js';
 import {
+  countKeyedRows,
   createKeySecret,
   doubleLength,
+  joinKeyHalves,
+  type KeyedRows,
+  listKeyedRows,
   type OrderedRecord,
   orderOf,
   type PackedKeyedRow,
@@ -38,6 +43,7 @@ import {
   RecordStore,
   readPackedRow,
   unpackRecords,
+  unpackResolvedRows,
 } from './pack.js';
 import { readerForFileName } from '../dialects/registry.js';
 import type { PoolJob } from './pool.js';
@@ -173,6 +179,20 @@ export class Deduplicator {
     this.orders[slot] = order;
     this.totals[slot] = totalTokens;
     return slot;
+  }
+
+  /** Copies offered so far under distinct keys. */
+  get keys(): number {
+    return this.size;
+  }
+
+  /**
+   * The slot whose kept copy is the one at `order` under `dedupKey`, or -1
+   * when that copy lost (or was never offered). Before drain only.
+   */
+  findWinningSlot(dedupKey: string, order: number): number {
+    const slot = this.slots.get(dedupKey);
+    return slot !== undefined && this.orders[slot] === order ? slot : -1;
   }
 
   /** Hands on the kept records in input order, one at a time. */
@@ -317,6 +337,46 @@ function summarize(
   };
 }
 
+/** True when the index resolved the de-duplication for exactly these files, in this order. */
+function isResolvedFor(loaded: LoadedIndex, plans: readonly FilePlan[]): boolean {
+  const paths = loaded.resolvedPaths;
+  return paths !== undefined && paths.length === plans.length && plans.every((plan, position) => plan.path === paths[position]);
+}
+
+/**
+ * Which written keyed rows lost the de-duplication, as each section's
+ * `shadowed` list; false (nothing set) unless every copy that won is exactly
+ * one written row. A copy that won but is not in the index (a record of an
+ * unfinished last line, held back) or two rows with one key and one order
+ * would make a warm run hand on other records than this one did.
+ */
+function resolveShadowedRows(deduplicator: Deduplicator, written: ReadonlyArray<{ ref: SectionRef; fileIndex: number; rows: KeyedRows }>): boolean {
+  const won = new Uint8Array(deduplicator.keys);
+  const shadowedBySection: number[][] = [];
+  let winners = 0;
+  for (const { fileIndex, rows } of written) {
+    const shadowed: number[] = [];
+    for (let at = 0; at < rows.rows.length; at++) {
+      const slot = deduplicator.findWinningSlot(joinKeyHalves(rows.high[at] as number, rows.low[at] as number), orderOf(fileIndex, rows.lines[at] as number));
+      if (slot < 0) {
+        shadowed.push(rows.rows[at] as number);
+        continue;
+      }
+      if (won[slot]) return false;
+      won[slot] = 1;
+      winners++;
+    }
+    shadowedBySection.push(shadowed);
+  }
+  if (winners !== won.length) return false;
+  written.forEach(({ ref }, position) => {
+    const shadowed = shadowedBySection[position] as number[];
+    // Rows were listed in row order, so the list is ascending.
+    if (shadowed.length > 0) ref.shadowed = shadowed;
+  });
+  return true;
+}
+
 /** Index entries, not part of this run, whose files no longer exist. */
 function findGoneEntries(loaded: LoadedIndex | undefined, plans: readonly FilePlan[]): Set<string> {
   const gone = new Set<string>();
@@ -433,6 +493,10 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
   const forgotten = options.archive === undefined || !loaded ? [] : findForgottenFiles(loaded, plans, gone);
   const archiveKeeps = forgotten.length === 0 || (archive?.absorb(forgotten, scanOptions.keySecret as string) ?? false);
   archive?.offer(sources.length, acceptPacked);
+  // The de-duplication can be resolved once, in the index, for a run of files
+  // alone: archived rows (counted by root) and streams come and go between runs.
+  const resolvable = streams.length === 0 && (archive?.offered ?? 0) === 0;
+  const resolvedHere = resolvable && loaded !== undefined && isResolvedFor(loaded, plans);
 
   const newEntries = new Map<number, IndexEntry>();
   const sectionsByFile = new Map<number, SectionRef[]>();
@@ -441,20 +505,55 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
   const needsWrite =
     indexOptions !== undefined &&
     archiveKeeps &&
-    (indexDamaged || loaded === undefined || gone.size > 0 || plans.some((plan) => plan.scan !== undefined));
+    (indexDamaged || loaded === undefined || gone.size > 0 || plans.some((plan) => plan.scan !== undefined) || (resolvable && !resolvedHere));
   const indexStats = indexOptions ? { reused: 0, resumed: 0, scanned: 0, pruned: 0 } : undefined;
+
+  // Keyed rows of the sections written for this run's files, to resolve the de-duplication into the index.
+  const writtenKeyed: Array<{ ref: SectionRef; fileIndex: number; rows: KeyedRows }> = [];
+  const appendFileSection = (fileIndex: number, packed: PackedRecords, knownKeyed?: number): SectionRef => {
+    const keyed = knownKeyed ?? countKeyedRows(packed);
+    const ref = (writer as IndexWriter).appendSection(packed, keyed);
+    if (resolvable && keyed > 0) writtenKeyed.push({ ref, fileIndex, rows: listKeyedRows(packed, keyed) });
+    return ref;
+  };
+  let duplicatesResolved = 0;
 
   try {
     if (needsWrite && indexOptions) writer = new IndexWriter(indexOptions.directory, scanOptions.keySecret as string);
 
+    // (Not when the index is left unwritten for a file it could not archive: that file is read again.)
+    const servedResolved = resolvedHere && writer === undefined && plans.every((plan) => plan.reuse !== undefined && plan.scan === undefined);
+    if (servedResolved && loaded?.resolved) {
+      // Nothing changed since the index was written for these very files: hand
+      // on the records that won its de-duplication, in the order a full run
+      // would (records without a key as read, then the keyed ones in input
+      // order), without hashing a key.
+      for (const plan of plans) {
+        const entry = plan.reuse as IndexEntry;
+        mergeScanTally(tally, entry.tally);
+        const [problem] = entry.tally.problems;
+        if (options.strict && problem) throw new DataError(`${problem.file}:${problem.line}: ${problem.reason} (${problem.detail})`);
+        if (indexStats) indexStats.reused++;
+      }
+      for (const keyed of [false, true]) {
+        for (const plan of plans) {
+          for (const section of (plan.reuse as IndexEntry).sections) {
+            if (section.keyed === (keyed ? 0 : section.count)) continue;
+            unpackResolvedRows(readSection(loaded, section), keyed, section.shadowed ?? [], emit);
+          }
+        }
+      }
+      duplicatesResolved = loaded.resolved.duplicates;
+    }
+
     // Records the index already holds.
     for (const plan of plans) {
-      if (!plan.reuse || !loaded) continue;
+      if (!plan.reuse || !loaded || servedResolved) continue;
       const sections: SectionRef[] = [];
       for (const section of plan.reuse.sections) {
         const packed = readSection(loaded, section);
         unpackRecords(packed, plan.index, accept, acceptPacked);
-        if (writer) sections.push(writer.appendSection(packed));
+        if (writer) sections.push(appendFileSection(plan.index, packed, section.keyed));
       }
       sectionsByFile.set(plan.index, sections);
       mergeScanTally(tally, plan.reuse.tally);
@@ -475,7 +574,7 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
     const addSection = (index: number, packed: PackedRecords): void => {
       if (!writer || packed.count === 0) return;
       const list = sectionsByFile.get(index) ?? [];
-      list.push(writer.appendSection(packed));
+      list.push(appendFileSection(index, packed));
       sectionsByFile.set(index, list);
     };
     let filesRead = 0;
@@ -567,7 +666,12 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
         const sections = entry.sections.map((section) => (writer as IndexWriter).appendSection(readSection(loaded as LoadedIndex, section)));
         entries.push({ ...entry, sections });
       }
-      writer.finish(indexOptions.tool, entries);
+      // Resolved only when this run's files are the index's first entries, in order.
+      const resolved: Resolution | undefined =
+        resolvable && plans.every((plan) => newEntries.has(plan.index)) && resolveShadowedRows(deduplicator, writtenKeyed)
+          ? { files: plans.length, duplicates: deduplicator.duplicates }
+          : undefined;
+      writer.finish(indexOptions.tool, entries, resolved);
     }
     if (writer?.failure !== undefined && indexOptions) {
       // The index is an optimisation: the answer stands without it.
@@ -582,7 +686,7 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
   }
 
   deduplicator.drain(emit);
-  tally.duplicateLines += deduplicator.duplicates;
+  tally.duplicateLines += deduplicator.duplicates + duplicatesResolved;
   // Workers and the index deliver in any order; problems are listed in input order.
   const position = new Map(sources.map((source, index) => [source.kind === 'file' ? source.path : source.name, index]));
   tally.problems.sort((a, b) => (position.get(a.file) ?? 0) - (position.get(b.file) ?? 0) || a.line - b.line);

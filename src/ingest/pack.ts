@@ -152,7 +152,7 @@ export function hashKey(key: string, secret: KeySecret): string {
   return joinKeyHalves(high, (v1 ^ v3) >>> 0);
 }
 
-function joinKeyHalves(high: number, low: number): string {
+export function joinKeyHalves(high: number, low: number): string {
   return String.fromCharCode(high >>> 16, high & 0xffff, low >>> 16, low & 0xffff);
 }
 
@@ -299,6 +299,68 @@ export function hasValidTextReferences(packed: PackedRecords): boolean {
     for (const field of REQUIRED_TEXTS) if (ints[i + field] === NO_TEXT) return false;
   }
   return true;
+}
+
+/** How many rows of a batch carry a de-duplication key (stored per index section: a warm run reads only the sections each pass needs). */
+export function countKeyedRows(packed: PackedRecords): number {
+  let keyed = 0;
+  for (let row = 0; row < packed.count; row++) if ((packed.ints[row * INT_STRIDE] as number) & FLAG_HAS_KEY) keyed++;
+  return keyed;
+}
+
+/** The keyed rows of a batch: row, line and hashed key halves, for judging later which copies won the de-duplication. */
+export interface KeyedRows {
+  rows: Uint32Array;
+  lines: Uint32Array;
+  high: Uint32Array;
+  low: Uint32Array;
+}
+
+export function listKeyedRows(packed: PackedRecords, keyed: number): KeyedRows {
+  const list: KeyedRows = { rows: new Uint32Array(keyed), lines: new Uint32Array(keyed), high: new Uint32Array(keyed), low: new Uint32Array(keyed) };
+  let at = 0;
+  for (let row = 0; row < packed.count && at < keyed; row++) {
+    const i = row * INT_STRIDE;
+    if (!((packed.ints[i] as number) & FLAG_HAS_KEY)) continue;
+    list.rows[at] = row;
+    list.lines[at] = packed.ints[i + 1] as number;
+    list.high[at] = packed.ints[i + 2] as number;
+    list.low[at] = packed.ints[i + 3] as number;
+    at++;
+  }
+  return list;
+}
+
+/**
+ * Hands on the rows of a batch as records, in row order, without any
+ * de-duplication: `keyed` false takes the rows without a key, true those
+ * with one except the rows listed in `shadowed` (ascending: copies another
+ * copy beat when the index was written). The warm run's path: the index
+ * resolved the de-duplication when it was written, so no key is hashed.
+ */
+export function unpackResolvedRows(packed: PackedRecords, keyed: boolean, shadowed: readonly number[], onRecord: (record: UsageRecord) => void): void {
+  const { floats, ints, contexts } = packed;
+  const scratch = new Array<string | null>(TEXT_COUNT).fill(null);
+  let contextRow = 0;
+  let next = 0;
+  for (let row = 0; row < packed.count; row++) {
+    const header = ints[row * INT_STRIDE] as number;
+    const hasContext = (header & FLAG_HAS_CONTEXT) !== 0;
+    if (((header & FLAG_HAS_KEY) !== 0) !== keyed) {
+      if (hasContext) contextRow++;
+      continue;
+    }
+    if (keyed) {
+      while (next < shadowed.length && (shadowed[next] as number) < row) next++;
+      if (shadowed[next] === row) {
+        if (hasContext) contextRow++;
+        continue;
+      }
+    }
+    readTexts(packed, row, scratch);
+    const context = hasContext ? readContext(contexts, contextRow++, (header & FLAG_TRUNCATED) !== 0) : null;
+    onRecord(readRow(floats, row, header, scratch, 0, context));
+  }
 }
 
 /** A keyed row left packed: the de-duplication keeps a reference and reads the row only if it wins. */

@@ -1,6 +1,7 @@
 /**
  * The on-disk index: one file holding, per input file, its identity, how far
- * it was read, its line counts and its records in packed form. Layout:
+ * it was read, its line counts and its records in packed form, and the
+ * outcome of the de-duplication of the run that wrote it. Layout:
  *
  *   "USAGEIX2" | section bytes ... | header JSON
  *     | u32 CRC-32 of the section bytes | u32 CRC-32 of the header JSON
@@ -22,18 +23,26 @@ import { closeSync, fstatSync, fsyncSync, lstatSync, openSync, readdirSync, read
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { DialectName } from '../core/record.js';
-import { hasValidTextReferences, PACKED_BYTES, type PackedRecords } from '../ingest/pack.js';
+import { countKeyedRows, hasValidTextReferences, PACKED_BYTES, type PackedRecords } from '../ingest/pack.js';
 import type { ScanTally } from '../ingest/scan.js';
 
 const MAGIC = Buffer.from('USAGEIX2');
 const OLD_MAGIC = Buffer.from('USAGEIX1');
 // 3: checksums over sections and header; entries carry ctime; keys are keyed hashes.
-export const INDEX_VERSION = 3;
+// 4: sections carry their keyed-row count and shadowed rows; the header the resolved input.
+export const INDEX_VERSION = 4;
 export const INDEX_FILE_NAME = 'index-v1.bin';
 const TEMPORARY_SUFFIX = '.tmp';
 // Bytes after the header: two checksums, the header length, the magic.
 const TAIL_BYTES = 12 + MAGIC.length;
 const VERIFY_CHUNK = 1 << 20;
+/**
+ * Record bytes up to this size are read with one read, checked, and kept for
+ * the run (a warm run used to read every section twice: once to verify it,
+ * once to use it). Larger indexes are verified a chunk at a time and read
+ * section by section, so memory stays flat.
+ */
+const RESIDENT_LIMIT = 24 << 20;
 
 export interface SectionRef {
   offset: number;
@@ -42,6 +51,13 @@ export interface SectionRef {
   ints: number;
   contexts: number;
   texts: string[];
+  /** Rows with a de-duplication key (absent in archive sections). */
+  keyed?: number | undefined;
+  /**
+   * Keyed rows, ascending, whose copy lost the de-duplication of the run
+   * that wrote the index (see Header.resolved); absent when none did.
+   */
+  shadowed?: number[] | undefined;
 }
 
 export interface IndexEntry {
@@ -75,10 +91,27 @@ interface Header {
   /** Secret key of the de-duplication key hashes stored in this index (hex; see pack.ts hashKey). */
   keySecret: string;
   entries: IndexEntry[];
+  resolved?: Resolution | undefined;
+}
+
+/**
+ * The de-duplication, resolved when the index was written: the first
+ * `files` entries, in order, were the whole input of that run (files only,
+ * no archived records counted), and their sections' `shadowed` rows are the
+ * copies that lost. A later run over the same files in the same order, all
+ * unchanged, hands on the other rows as they are, without hashing a key.
+ */
+export interface Resolution {
+  files: number;
+  /** Duplicate lines that run counted. */
+  duplicates: number;
 }
 
 export interface LoadedIndex {
   entries: Map<string, IndexEntry>;
+  /** Paths of the run the de-duplication was resolved for, in input order (see Resolution). */
+  resolvedPaths?: string[] | undefined;
+  resolved?: Resolution | undefined;
   keySecret: string;
   /**
    * The open index file: sections are read from it one at a time, so memory
@@ -88,6 +121,8 @@ export interface LoadedIndex {
    * newer index into place meanwhile.
    */
   descriptor: number;
+  /** All record bytes, from file offset `MAGIC.length`, when the index is small enough to keep (RESIDENT_LIMIT). */
+  resident?: Buffer | undefined;
 }
 
 export class IndexCorruptError extends Error {
@@ -179,35 +214,54 @@ function checksumRange(descriptor: number, position: number, length: number, che
 
 /**
  * Checks every byte between the magic and the header against the stored
- * CRC-32, and every section's text references, before anything is used:
- * records handed on cannot be taken back, and damage kept would be copied
- * into every later index. Reads section by section, in file order, so a
- * section is only ever one batch in memory.
+ * CRC-32, and every section's text references and keyed-row counts, before
+ * anything is used: records handed on cannot be taken back, and damage kept
+ * would be copied into every later index. A small index is read whole, in
+ * one read, and kept (returned); a large one is read section by section, in
+ * file order, so a section is only ever one batch in memory.
  */
-function verifySections(descriptor: number, sections: SectionRef[], headerStart: number, expected: number): void {
+function verifySections(descriptor: number, sections: SectionRef[], headerStart: number, expected: number): Buffer | undefined {
   const ordered = [...sections].sort((a, b) => a.offset - b.offset);
   let position = MAGIC.length;
-  let checksum = 0;
   for (const section of ordered) {
     if (section.offset < position) throw new IndexCorruptError('the index header is damaged (sections overlap)');
+    position = section.offset + section.floats + section.ints + section.contexts;
+  }
+  if (headerStart - MAGIC.length <= RESIDENT_LIMIT) {
+    const resident = readExactly(descriptor, MAGIC.length, headerStart - MAGIC.length);
+    if (extendChecksum(resident, 0) >>> 0 !== expected) throw new IndexCorruptError('the index data is damaged (checksum mismatch)');
+    for (const section of ordered) checkSection(viewSection(resident.buffer, section, MAGIC.length), section);
+    return resident;
+  }
+  position = MAGIC.length;
+  let checksum = 0;
+  for (const section of ordered) {
     checksum = checksumRange(descriptor, position, section.offset - position, checksum);
     const length = section.floats + section.ints + section.contexts;
     const bytes = readExactly(descriptor, section.offset, length);
     checksum = extendChecksum(bytes, checksum);
-    const packed = viewSection(bytes.buffer, section);
-    if (!hasValidTextReferences(packed)) throw new IndexCorruptError('the index header is damaged (a text table is short)');
+    checkSection(viewSection(bytes.buffer, section), section);
     position = section.offset + length;
   }
   checksum = checksumRange(descriptor, position, headerStart - position, checksum);
   if (checksum >>> 0 !== expected) throw new IndexCorruptError('the index data is damaged (checksum mismatch)');
+  return undefined;
 }
 
-export function viewSection(buffer: ArrayBufferLike, section: SectionRef): PackedRecords {
+function checkSection(packed: PackedRecords, section: SectionRef): void {
+  if (!hasValidTextReferences(packed)) throw new IndexCorruptError('the index header is damaged (a text table is short)');
+  // The warm run reads a section only in the pass its keyed-row count calls for.
+  if (section.keyed !== undefined && countKeyedRows(packed) !== section.keyed) throw new IndexCorruptError('the index header is damaged (a keyed-row count is wrong)');
+}
+
+/** The section's arrays over `buffer`: the section alone, or (with `base`) bytes from that file offset on. */
+export function viewSection(buffer: ArrayBufferLike, section: SectionRef, base?: number): PackedRecords {
+  const start = base === undefined ? 0 : section.offset - base;
   return {
     count: section.count,
-    floats: new Float64Array(buffer, 0, section.floats / 8),
-    ints: new Uint32Array(buffer, section.floats, section.ints / 4),
-    contexts: new Float64Array(buffer, section.floats + section.ints, section.contexts / 8),
+    floats: new Float64Array(buffer, start, section.floats / 8),
+    ints: new Uint32Array(buffer, start + section.floats, section.ints / 4),
+    contexts: new Float64Array(buffer, start + section.floats + section.ints, section.contexts / 8),
     texts: section.texts,
   };
 }
@@ -251,8 +305,18 @@ function readHeader(descriptor: number, tool: string): LoadedIndex {
     }
     entries.set(entry.path, entry);
   }
-  verifySections(descriptor, header.entries.flatMap((entry) => entry.sections), headerStart, dataChecksum);
-  return { entries, descriptor, keySecret: header.keySecret };
+  const resolved = header.resolved;
+  if (resolved !== undefined && !(isObject(resolved) && isCount(resolved.files) && resolved.files <= header.entries.length && isCount(resolved.duplicates))) {
+    throw new IndexCorruptError('the index header is damaged');
+  }
+  const resident = verifySections(descriptor, header.entries.flatMap((entry) => entry.sections), headerStart, dataChecksum);
+  return {
+    entries,
+    descriptor,
+    keySecret: header.keySecret,
+    resident,
+    ...(resolved ? { resolved, resolvedPaths: header.entries.slice(0, resolved.files).map((entry) => entry.path) } : {}),
+  };
 }
 
 const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
@@ -296,11 +360,15 @@ export function isWellFormedSection(section: unknown): boolean {
   const records = count as number;
   if (floats !== records * PACKED_BYTES.floats || ints !== records * PACKED_BYTES.ints) return false;
   if ((contexts as number) % PACKED_BYTES.context !== 0 || (contexts as number) > records * PACKED_BYTES.context) return false;
+  const { keyed, shadowed } = section;
+  if (keyed !== undefined && !(isCount(keyed) && keyed <= records)) return false;
+  if (shadowed !== undefined && !(Array.isArray(shadowed) && shadowed.every((row, at) => isCount(row) && row < records && (at === 0 || row > (shadowed[at - 1] as number))))) return false;
   return Array.isArray(texts) && texts.every((text) => typeof text === 'string');
 }
 
-/** Reads one section (verified when the index was loaded) into fresh, aligned memory. */
+/** One section (verified when the index was loaded): a view of the bytes kept, or read into fresh, aligned memory. */
 export function readSection(index: LoadedIndex, section: SectionRef): PackedRecords {
+  if (index.resident) return viewSection(index.resident.buffer, section, MAGIC.length);
   const { buffer } = readExactly(index.descriptor, section.offset, section.floats + section.ints + section.contexts);
   return viewSection(buffer, section);
 }
@@ -438,15 +506,17 @@ export class IndexWriter {
     if (pad) this.write(Buffer.alloc(pad));
   }
 
-  appendSection(packed: PackedRecords): SectionRef {
+  /** Writes a section; `keyed` is its keyed-row count when the caller knows it already. */
+  appendSection(packed: PackedRecords, keyed = countKeyedRows(packed)): SectionRef {
     const offset = this.position;
-    const ref = {
+    const ref: SectionRef = {
       offset,
       count: packed.count,
       floats: packed.floats.byteLength,
       ints: packed.ints.byteLength,
       contexts: packed.contexts.byteLength,
       texts: packed.texts,
+      keyed,
     };
     if (this.closed) return ref;
     try {
@@ -463,10 +533,10 @@ export class IndexWriter {
   }
 
   /** Completes the index and renames it into place; false (see `failure`) when it could not be written. */
-  finish(tool: string, entries: IndexEntry[]): boolean {
+  finish(tool: string, entries: IndexEntry[], resolved?: Resolution): boolean {
     if (this.closed) return false;
     try {
-      const header: Header = { version: INDEX_VERSION, tool, keySecret: this.keySecret, entries };
+      const header: Header = { version: INDEX_VERSION, tool, keySecret: this.keySecret, entries, ...(resolved ? { resolved } : {}) };
       const json = Buffer.from(JSON.stringify(header));
       const tail = Buffer.alloc(12);
       tail.writeUInt32LE(this.checksum >>> 0, 0);
