@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { UsageRecord } from '../src/core/record.js';
 import { type IngestOptions, type IngestSummary, ingest } from '../src/ingest/ingest.js';
 import { discoverFiles } from '../src/sources/discover.js';
@@ -231,6 +231,30 @@ describe('the persistent index', () => {
     expect(warm.records.map((record) => record.outputTokens)).toEqual([4, 8, 6, 7, 50]);
     expect(warm.summary.duplicateLines).toBe(1);
     expect(cold.records).toEqual(warm.records);
+  });
+
+  it('samples a file written just before it was indexed until its times are old enough, then trusts its stat', async () => {
+    const logs = makeFolder('usage-logs-');
+    const index = makeFolder('usage-index-');
+    writeFileSync(join(logs, 'a.jsonl'), claudeLine(1, 5));
+    // Indexed at once: the file's times are within the 2 s in which a same-size rewrite would not show.
+    await run(logs, index);
+    const first = readIndexHeader(index).entries[0] as unknown as { scannedAt: number };
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + 5000);
+      // Sampled, found equal, and written with this run's time…
+      expect((await expectSameAsWithoutIndex(logs, index)).summary.index).toMatchObject({ reused: 1 });
+      const refreshed = readIndexHeader(index).entries[0] as unknown as { scannedAt: number };
+      expect(refreshed.scannedAt).toBeGreaterThan(first.scannedAt + 4000);
+      // …so the next run trusts the stat and leaves the index as it is.
+      const before = readFileSync(join(index, INDEX_FILE_NAME));
+      vi.setSystemTime(Date.now() + 5000);
+      await expectSameAsWithoutIndex(logs, index);
+      expect(readFileSync(join(index, INDEX_FILE_NAME)).equals(before)).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('resolves the de-duplication again for another set of files, and back', async () => {

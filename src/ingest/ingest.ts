@@ -231,6 +231,12 @@ interface FilePlan {
   scan?: { start?: ScanStart | undefined } | undefined;
   identity?: FileIdentity | undefined;
   scannedAt: number;
+  /**
+   * The reused entry was vouched for by its sampled bytes, and its timestamps
+   * are now old enough to trust: the index is written with this run's time,
+   * so later runs trust the stat alone instead of sampling it on every run.
+   */
+  refreshed?: boolean | undefined;
 }
 
 function fingerprintOf(options: ScanOptions): string {
@@ -301,6 +307,9 @@ function planFile(path: string, index: number, entry: IndexEntry | undefined, fi
   // Grown (or too recently written to trust the timestamps): check the bytes already read.
   const sample = sampleFile(path, entry.consumed);
   if (sample !== entry.sample) return plan;
+  if (unchangedStat && entry.consumed === info.size && Math.max(info.mtimeMs, info.ctimeMs) < scannedAt - RACY_WINDOW_MS) {
+    return { ...plan, reuse: { ...entry, scannedAt }, scan: undefined, refreshed: true };
+  }
   return { ...plan, reuse: entry, scan: entry.consumed < info.size ? resume : undefined };
 }
 
@@ -505,7 +514,11 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
   const needsWrite =
     indexOptions !== undefined &&
     archiveKeeps &&
-    (indexDamaged || loaded === undefined || gone.size > 0 || plans.some((plan) => plan.scan !== undefined) || (resolvable && !resolvedHere));
+    (indexDamaged ||
+      loaded === undefined ||
+      gone.size > 0 ||
+      plans.some((plan) => plan.scan !== undefined || plan.refreshed === true) ||
+      (resolvable && !resolvedHere));
   const indexStats = indexOptions ? { reused: 0, resumed: 0, scanned: 0, pruned: 0 } : undefined;
 
   // Keyed rows of the sections written for this run's files, to resolve the de-duplication into the index.
