@@ -288,17 +288,35 @@ const REQUIRED_TEXTS = TEXT_FIELDS.flatMap((field, position) => (field.kind === 
 
 /** True when every text index of every row names a text the batch holds (a stored section is checked before use). */
 export function hasValidTextReferences(packed: PackedRecords): boolean {
-  const { ints, texts } = packed;
+  return checkPackedRows(packed) >= 0;
+}
+
+const REQUIRED_TEXT_MASK = REQUIRED_TEXTS.reduce((mask, field) => mask | (1 << field), 0);
+if (TEXT_COUNT > 31) throw new Error('the packed text fields no longer fit the required-text mask');
+
+/**
+ * Checks a stored batch in one pass: every text index names a text the batch
+ * holds and every required text is there. Returns its keyed-row count, or -1
+ * when a row fails.
+ */
+export function checkPackedRows(packed: PackedRecords): number {
+  const { ints } = packed;
+  const textCount = packed.texts.length;
+  let keyed = 0;
   for (let row = 0; row < packed.count; row++) {
-    const i = row * INT_STRIDE + 4;
+    const i = row * INT_STRIDE;
+    if ((ints[i] as number) & FLAG_HAS_KEY) keyed++;
     for (let field = 0; field < TEXT_COUNT; field++) {
-      const text = ints[i + field] as number;
-      if (text !== NO_TEXT && text >= texts.length) return false;
+      const text = ints[i + 4 + field] as number;
+      if (text === NO_TEXT) {
+        // Required texts (model, provider, …) are never null in a record.
+        if (REQUIRED_TEXT_MASK & (1 << field)) return -1;
+      } else if (text >= textCount) {
+        return -1;
+      }
     }
-    // Required texts (model, provider, …) are never null in a record.
-    for (const field of REQUIRED_TEXTS) if (ints[i + field] === NO_TEXT) return false;
   }
-  return true;
+  return keyed;
 }
 
 /** How many rows of a batch carry a de-duplication key (stored per index section: a warm run reads only the sections each pass needs). */

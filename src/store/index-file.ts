@@ -23,7 +23,7 @@ import { closeSync, fstatSync, fsyncSync, lstatSync, openSync, readdirSync, read
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { DialectName } from '../core/record.js';
-import { countKeyedRows, hasValidTextReferences, PACKED_BYTES, type PackedRecords } from '../ingest/pack.js';
+import { checkPackedRows, countKeyedRows, PACKED_BYTES, type PackedRecords } from '../ingest/pack.js';
 import type { ScanTally } from '../ingest/scan.js';
 
 const MAGIC = Buffer.from('USAGEIX2');
@@ -130,12 +130,13 @@ export class IndexCorruptError extends Error {
 }
 
 /**
- * `length` bytes from `position`, in memory of their own: Buffer.alloc never
- * hands out a slice of the shared pool, so the bytes start at offset 0 of
- * their ArrayBuffer and typed arrays can view a section aligned.
+ * `length` bytes from `position`, in memory of their own: allocUnsafeSlow
+ * never hands out a slice of the shared pool, so the bytes start at offset 0
+ * of their ArrayBuffer and typed arrays can view a section aligned. Not
+ * zero-filled first: every byte is read over, or the call throws.
  */
 function readExactly(descriptor: number, position: number, length: number): Buffer {
-  const bytes = Buffer.alloc(length);
+  const bytes = Buffer.allocUnsafeSlow(length);
   let read = 0;
   while (read < length) {
     const count = readSync(descriptor, bytes, read, length - read, position + read);
@@ -249,9 +250,10 @@ function verifySections(descriptor: number, sections: SectionRef[], headerStart:
 }
 
 function checkSection(packed: PackedRecords, section: SectionRef): void {
-  if (!hasValidTextReferences(packed)) throw new IndexCorruptError('the index header is damaged (a text table is short)');
+  const keyed = checkPackedRows(packed);
+  if (keyed < 0) throw new IndexCorruptError('the index header is damaged (a text table is short)');
   // The warm run reads a section only in the pass its keyed-row count calls for.
-  if (section.keyed !== undefined && countKeyedRows(packed) !== section.keyed) throw new IndexCorruptError('the index header is damaged (a keyed-row count is wrong)');
+  if (section.keyed !== undefined && keyed !== section.keyed) throw new IndexCorruptError('the index header is damaged (a keyed-row count is wrong)');
 }
 
 /** The section's arrays over `buffer`: the section alone, or (with `base`) bytes from that file offset on. */
