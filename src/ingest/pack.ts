@@ -296,16 +296,20 @@ if (TEXT_COUNT > 31) throw new Error('the packed text fields no longer fit the r
 
 /**
  * Checks a stored batch in one pass: every text index names a text the batch
- * holds and every required text is there. Returns its keyed-row count, or -1
- * when a row fails.
+ * holds, every required text is there, and the rows marked as having a
+ * context are as many as the contexts stored (one more would be read past
+ * them). Returns its keyed-row count, or -1 when it fails.
  */
 export function checkPackedRows(packed: PackedRecords): number {
   const { ints } = packed;
   const textCount = packed.texts.length;
   let keyed = 0;
+  let contexts = 0;
   for (let row = 0; row < packed.count; row++) {
     const i = row * INT_STRIDE;
-    if ((ints[i] as number) & FLAG_HAS_KEY) keyed++;
+    const header = ints[i] as number;
+    if (header & FLAG_HAS_KEY) keyed++;
+    if (header & FLAG_HAS_CONTEXT) contexts++;
     for (let field = 0; field < TEXT_COUNT; field++) {
       const text = ints[i + 4 + field] as number;
       if (text === NO_TEXT) {
@@ -316,7 +320,7 @@ export function checkPackedRows(packed: PackedRecords): number {
       }
     }
   }
-  return keyed;
+  return contexts * CONTEXT_STRIDE === packed.contexts.length ? keyed : -1;
 }
 
 /** How many rows of a batch carry a de-duplication key (stored per index section: a warm run reads only the sections each pass needs). */

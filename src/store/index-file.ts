@@ -37,10 +37,11 @@ const TEMPORARY_SUFFIX = '.tmp';
 const TAIL_BYTES = 12 + MAGIC.length;
 const VERIFY_CHUNK = 1 << 20;
 /**
- * Record bytes up to this size are read with one read, checked, and kept for
- * the run (a warm run used to read every section twice: once to verify it,
- * once to use it). Larger indexes are verified a chunk at a time and read
- * section by section, so memory stays flat.
+ * Record bytes up to this size are kept for the run once checked (a warm run
+ * used to read every section twice: once to verify it, once to use it). An
+ * index up to this size is read with one read; a larger one is checked a
+ * section at a time, its first sections up to this size kept and the others
+ * read again when used, so memory stays bounded.
  */
 const RESIDENT_LIMIT = 24 << 20;
 
@@ -123,6 +124,8 @@ export interface LoadedIndex {
   descriptor: number;
   /** All record bytes, from file offset `MAGIC.length`, when the index is small enough to keep (RESIDENT_LIMIT). */
   resident?: Buffer | undefined;
+  /** Sections of a larger index kept when they were checked, up to RESIDENT_LIMIT bytes. */
+  kept: Map<SectionRef, PackedRecords>;
 }
 
 export class IndexCorruptError extends Error {
@@ -156,11 +159,13 @@ export class IndexUnavailableError extends Error {
 }
 
 /**
- * Reads and verifies the index; undefined when there is none;
+ * Reads and verifies the index (keeping up to `residentLimit` bytes of its
+ * records in memory; tests pass less to exercise a large index); undefined
+ * when there is none;
  * IndexCorruptError when it does not check out (rebuild it);
  * IndexUnavailableError when it cannot be read at all (do without it).
  */
-export function loadIndex(directory: string, tool: string): LoadedIndex | undefined {
+export function loadIndex(directory: string, tool: string, residentLimit = RESIDENT_LIMIT): LoadedIndex | undefined {
   removeStaleTemporaryFiles(directory);
   let descriptor: number;
   try {
@@ -173,7 +178,7 @@ export function loadIndex(directory: string, tool: string): LoadedIndex | undefi
     if (!fstatSync(descriptor).isFile()) {
       throw new IndexUnavailableError(`${join(directory, INDEX_FILE_NAME)} is not a regular file`);
     }
-    return readHeader(descriptor, tool);
+    return readHeader(descriptor, tool, residentLimit);
   } catch (error) {
     closeSync(descriptor);
     if (error instanceof IndexCorruptError || error instanceof IndexUnavailableError) throw error;
@@ -221,14 +226,21 @@ function checksumRange(descriptor: number, position: number, length: number, che
  * one read, and kept (returned); a large one is read section by section, in
  * file order, so a section is only ever one batch in memory.
  */
-function verifySections(descriptor: number, sections: SectionRef[], headerStart: number, expected: number): Buffer | undefined {
+function verifySections(
+  descriptor: number,
+  sections: SectionRef[],
+  headerStart: number,
+  expected: number,
+  kept: Map<SectionRef, PackedRecords>,
+  residentLimit: number,
+): Buffer | undefined {
   const ordered = [...sections].sort((a, b) => a.offset - b.offset);
   let position = MAGIC.length;
   for (const section of ordered) {
     if (section.offset < position) throw new IndexCorruptError('the index header is damaged (sections overlap)');
     position = section.offset + section.floats + section.ints + section.contexts;
   }
-  if (headerStart - MAGIC.length <= RESIDENT_LIMIT) {
+  if (headerStart - MAGIC.length <= residentLimit) {
     const resident = readExactly(descriptor, MAGIC.length, headerStart - MAGIC.length);
     if (extendChecksum(resident, 0) >>> 0 !== expected) throw new IndexCorruptError('the index data is damaged (checksum mismatch)');
     for (const section of ordered) checkSection(viewSection(resident.buffer, section, MAGIC.length), section);
@@ -236,12 +248,17 @@ function verifySections(descriptor: number, sections: SectionRef[], headerStart:
   }
   position = MAGIC.length;
   let checksum = 0;
+  let keptBytes = 0;
   for (const section of ordered) {
     checksum = checksumRange(descriptor, position, section.offset - position, checksum);
     const length = section.floats + section.ints + section.contexts;
     const bytes = readExactly(descriptor, section.offset, length);
     checksum = extendChecksum(bytes, checksum);
-    checkSection(viewSection(bytes.buffer, section), section);
+    const packed = viewSection(bytes.buffer, section);
+    checkSection(packed, section);
+    keptBytes += length;
+    // Used only if the whole index checks out (else it is discarded with all it holds).
+    if (keptBytes <= residentLimit) kept.set(section, packed);
     position = section.offset + length;
   }
   checksum = checksumRange(descriptor, position, headerStart - position, checksum);
@@ -268,7 +285,7 @@ export function viewSection(buffer: ArrayBufferLike, section: SectionRef, base?:
   };
 }
 
-function readHeader(descriptor: number, tool: string): LoadedIndex {
+function readHeader(descriptor: number, tool: string, residentLimit: number): LoadedIndex {
   const size = fstatSync(descriptor).size;
   if (size < MAGIC.length + TAIL_BYTES) throw new IndexCorruptError('the index is truncated');
   const start = readExactly(descriptor, 0, MAGIC.length);
@@ -311,12 +328,14 @@ function readHeader(descriptor: number, tool: string): LoadedIndex {
   if (resolved !== undefined && !(isObject(resolved) && isCount(resolved.files) && resolved.files <= header.entries.length && isCount(resolved.duplicates))) {
     throw new IndexCorruptError('the index header is damaged');
   }
-  const resident = verifySections(descriptor, header.entries.flatMap((entry) => entry.sections), headerStart, dataChecksum);
+  const kept = new Map<SectionRef, PackedRecords>();
+  const resident = verifySections(descriptor, header.entries.flatMap((entry) => entry.sections), headerStart, dataChecksum, kept, residentLimit);
   return {
     entries,
     descriptor,
     keySecret: header.keySecret,
     resident,
+    kept,
     ...(resolved ? { resolved, resolvedPaths: header.entries.slice(0, resolved.files).map((entry) => entry.path) } : {}),
   };
 }
@@ -370,6 +389,8 @@ export function isWellFormedSection(section: unknown): boolean {
 
 /** One section (verified when the index was loaded): a view of the bytes kept, or read into fresh, aligned memory. */
 export function readSection(index: LoadedIndex, section: SectionRef): PackedRecords {
+  const kept = index.kept.get(section);
+  if (kept) return kept;
   if (index.resident) return viewSection(index.resident.buffer, section, MAGIC.length);
   const { buffer } = readExactly(index.descriptor, section.offset, section.floats + section.ints + section.contexts);
   return viewSection(buffer, section);
