@@ -511,14 +511,9 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
   const sectionsByFile = new Map<number, SectionRef[]>();
   let writer: IndexWriter | undefined;
   // An index that would forget records the archive could not take is left as it was: the next run tries again.
-  const needsWrite =
-    indexOptions !== undefined &&
-    archiveKeeps &&
-    (indexDamaged ||
-      loaded === undefined ||
-      gone.size > 0 ||
-      plans.some((plan) => plan.scan !== undefined || plan.refreshed === true) ||
-      (resolvable && !resolvedHere));
+  const indexStale = indexDamaged || loaded === undefined || gone.size > 0 || plans.some((plan) => plan.scan !== undefined || plan.refreshed === true);
+  // Written also when only the resolution is another run's (other files, or another order): later runs over these files then hash no key.
+  const needsWrite = indexOptions !== undefined && archiveKeeps && (indexStale || (resolvable && !resolvedHere));
   const indexStats = indexOptions ? { reused: 0, resumed: 0, scanned: 0, pruned: 0 } : undefined;
 
   // Keyed rows of the sections written for this run's files, to resolve the de-duplication into the index.
@@ -686,8 +681,9 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
           : undefined;
       writer.finish(indexOptions.tool, entries, resolved);
     }
-    if (writer?.failure !== undefined && indexOptions) {
-      // The index is an optimisation: the answer stands without it.
+    // The index is an optimisation: the answer stands without it. (Silent when only the resolution was
+    // to be written: the index itself is up to date, and an unwritable folder would warn on every run.)
+    if (writer?.failure !== undefined && indexOptions && indexStale) {
       indexOptions.onWarning(`not updating the index in ${indexOptions.directory} (${writer.failure}); this run's answer is complete without it`);
     }
     if (writer) {
