@@ -54,7 +54,7 @@ function bambooLine(session: number, output: number): string {
 }
 
 /** The index's header (the JSON before its two checksums, its length and the magic). */
-function readIndexHeader(directory: string): { resolved?: { files: number; duplicates: number }; entries: Array<{ path: string; sections: Array<Record<string, unknown>> }> } {
+function readIndexHeader(directory: string): { resolved?: { files: number; duplicates: number; archive: string; archiveWinners: number[] }; entries: Array<{ path: string; sections: Array<Record<string, unknown>> }> } {
   const bytes = readFileSync(join(directory, INDEX_FILE_NAME));
   const length = bytes.readUInt32LE(bytes.length - 12);
   return JSON.parse(bytes.toString('utf8', bytes.length - 20 - length, bytes.length - 20));
@@ -219,7 +219,7 @@ describe('the persistent index', () => {
     for (const name of ['a.jsonl', 'b.jsonl', 'c.jsonl']) setOld(join(logs, name));
     const cold = await expectSameAsWithoutIndex(logs, index);
     const header = readIndexHeader(index);
-    expect(header.resolved).toEqual({ files: 3, duplicates: 1 });
+    expect(header.resolved).toEqual({ files: 3, duplicates: 1, archive: 'none', archiveWinners: [] });
     // Row 0 of a.jsonl (message 1, output 5) lost to b.jsonl's output 50.
     expect(header.entries[0]?.sections[0]?.['shadowed']).toEqual([0]);
     expect(header.entries[0]?.sections[0]?.['keyed']).toBe(2);
@@ -276,7 +276,7 @@ describe('the persistent index', () => {
     await runOn(['a.jsonl', 'b.jsonl']);
     // b.jsonl alone: its message 1 (5) now wins; then in the other order, a.jsonl's 50 still wins.
     expect((await runOn(['b.jsonl'])).records.map((record) => record.outputTokens)).toEqual([5, 6]);
-    expect(readIndexHeader(index).resolved).toEqual({ files: 1, duplicates: 0 });
+    expect(readIndexHeader(index).resolved).toEqual({ files: 1, duplicates: 0, archive: 'none', archiveWinners: [] });
     expect((await runOn(['b.jsonl', 'a.jsonl'])).records.map((record) => record.outputTokens)).toEqual([6, 50]);
     expect((await runOn(['b.jsonl', 'a.jsonl'])).summary.duplicateLines).toBe(1);
     expect((await runOn(['a.jsonl', 'b.jsonl'])).records.map((record) => record.outputTokens)).toEqual([50, 6]);
@@ -354,7 +354,7 @@ describe('the persistent index', () => {
       },
       // A resolution for more files than the index holds.
       (header: { entries: Array<Record<string, unknown>> }) => {
-        (header as Record<string, unknown>)['resolved'] = { files: 2, duplicates: 0 };
+        (header as Record<string, unknown>)['resolved'] = { files: 2, duplicates: 0, archive: 'none', archiveWinners: [] };
       },
     ]) {
       await run(logs, index);

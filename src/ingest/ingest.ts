@@ -32,8 +32,8 @@ import {
   createKeySecret,
   doubleLength,
   joinKeyHalves,
-  type KeyedRows,
-  listKeyedRows,
+  type DeduplicatedRows,
+  listDeduplicatedRows,
   type OrderedRecord,
   orderOf,
   type PackedKeyedRow,
@@ -346,44 +346,66 @@ function summarize(
   };
 }
 
-/** True when the index resolved the de-duplication for exactly these files, in this order. */
-function isResolvedFor(loaded: LoadedIndex, plans: readonly FilePlan[]): boolean {
+/**
+ * True when the index resolved the de-duplication for exactly these files,
+ * in this order, with the archive as this run counts it (`archivedRows`
+ * offered, its signature unchanged).
+ */
+function isResolvedFor(loaded: LoadedIndex, plans: readonly FilePlan[], archiveSignature: string, archivedRows: number): boolean {
   const paths = loaded.resolvedPaths;
-  return paths !== undefined && paths.length === plans.length && plans.every((plan, position) => plan.path === paths[position]);
+  const resolved = loaded.resolved;
+  if (paths === undefined || resolved === undefined || resolved.archive !== archiveSignature) return false;
+  // Positions past the rows offered would be a forged header: de-duplicate in full instead.
+  if (resolved.archiveWinners.length > 0 && (resolved.archiveWinners.at(-1) as number) >= archivedRows) return false;
+  return paths.length === plans.length && plans.every((plan, position) => plan.path === paths[position]);
 }
 
 /**
- * Which written keyed rows lost the de-duplication, as each section's
- * `shadowed` list; false (nothing set) unless every copy that won is exactly
- * one written row. A copy that won but is not in the index (a record of an
- * unfinished last line, held back) or two rows with one key and one order
- * would make a warm run hand on other records than this one did.
+ * Which written rows lost the de-duplication (each section's `shadowed`
+ * list) and which archived rows won (returned); undefined (nothing set)
+ * unless every copy that won is exactly one written or archived row. A copy
+ * that won but is not in the index (a record of an unfinished last line,
+ * held back) or two rows with one key and one order would make a warm run
+ * hand on other records than this one did.
  */
-function resolveShadowedRows(deduplicator: Deduplicator, written: ReadonlyArray<{ ref: SectionRef; fileIndex: number; rows: KeyedRows }>): boolean {
+function resolveShadowedRows(
+  deduplicator: Deduplicator,
+  written: ReadonlyArray<{ ref: SectionRef; fileIndex: number; rows: DeduplicatedRows }>,
+  archivedRows: readonly PackedKeyedRow[],
+): number[] | undefined {
   const won = new Uint8Array(deduplicator.keys);
-  const shadowedBySection: number[][] = [];
   let winners = 0;
+  const claim = (key: string, order: number): boolean | undefined => {
+    const slot = deduplicator.findWinningSlot(key, order);
+    if (slot < 0) return false;
+    if (won[slot]) return undefined;
+    won[slot] = 1;
+    winners++;
+    return true;
+  };
+  const shadowedBySection: number[][] = [];
   for (const { fileIndex, rows } of written) {
     const shadowed: number[] = [];
     for (let at = 0; at < rows.rows.length; at++) {
-      const slot = deduplicator.findWinningSlot(joinKeyHalves(rows.high[at] as number, rows.low[at] as number), orderOf(fileIndex, rows.lines[at] as number));
-      if (slot < 0) {
-        shadowed.push(rows.rows[at] as number);
-        continue;
-      }
-      if (won[slot]) return false;
-      won[slot] = 1;
-      winners++;
+      const kept = claim(rows.keys[at] as string, orderOf(fileIndex, rows.lines[at] as number));
+      if (kept === undefined) return undefined;
+      if (!kept) shadowed.push(rows.rows[at] as number);
     }
     shadowedBySection.push(shadowed);
   }
-  if (winners !== won.length) return false;
+  const archiveWinners: number[] = [];
+  for (const [position, row] of archivedRows.entries()) {
+    const kept = claim(row.dedupKey, row.order);
+    if (kept === undefined) return undefined;
+    if (kept) archiveWinners.push(position);
+  }
+  if (winners !== won.length) return undefined;
   written.forEach(({ ref }, position) => {
     const shadowed = shadowedBySection[position] as number[];
     // Rows were listed in row order, so the list is ascending.
     if (shadowed.length > 0) ref.shadowed = shadowed;
   });
-  return true;
+  return archiveWinners;
 }
 
 /** Index entries, not part of this run, whose files no longer exist. */
@@ -501,11 +523,14 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
   const gone = findGoneEntries(loaded, plans);
   const forgotten = options.archive === undefined || !loaded ? [] : findForgottenFiles(loaded, plans, gone);
   const archiveKeeps = forgotten.length === 0 || (archive?.absorb(forgotten, scanOptions.keySecret as string) ?? false);
-  archive?.offer(sources.length, acceptPacked);
+  const archivedRows: PackedKeyedRow[] = [];
+  archive?.offer(sources.length, (row) => archivedRows.push(row));
   // The de-duplication can be resolved once, in the index, for a run of files
-  // alone: archived rows (counted by root) and streams come and go between runs.
-  const resolvable = streams.length === 0 && (archive?.offered ?? 0) === 0;
-  const resolvedHere = resolvable && loaded !== undefined && isResolvedFor(loaded, plans);
+  // and the archive as it stands: streams come and go between runs.
+  const archiveSignature = archive ? archive.signature : 'none';
+  const resolvable = streams.length === 0 && archiveSignature !== undefined;
+  const resolvedHere = resolvable && loaded !== undefined && isResolvedFor(loaded, plans, archiveSignature, archivedRows.length);
+  const matchArchived = archive && archiveSignature !== 'none' ? (record: UsageRecord) => archive.matchUnkeyed(record) : undefined;
 
   const newEntries = new Map<number, IndexEntry>();
   const sectionsByFile = new Map<number, SectionRef[]>();
@@ -515,13 +540,22 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
   // Written also when only the resolution is another run's (other files, or another order): later runs over these files then hash no key.
   const needsWrite = indexOptions !== undefined && archiveKeeps && (indexStale || (resolvable && !resolvedHere));
   const indexStats = indexOptions ? { reused: 0, resumed: 0, scanned: 0, pruned: 0 } : undefined;
+  // Served from the resolution: nothing to write, every file reused whole. (Not when the index is
+  // left unwritten for a file it could not archive: that file is read again.)
+  const servedResolved = resolvedHere && !needsWrite && plans.every((plan) => plan.reuse !== undefined && plan.scan === undefined);
+  // Otherwise archived rows go to the de-duplication first, as they always did (ties and duplicate counts depend on the order).
+  if (!servedResolved) for (const row of archivedRows) acceptPacked(row);
 
-  // Keyed rows of the sections written for this run's files, to resolve the de-duplication into the index.
-  const writtenKeyed: Array<{ ref: SectionRef; fileIndex: number; rows: KeyedRows }> = [];
+  // Rows of the sections written for this run's files that go through the de-duplication, to resolve it into the index.
+  const writtenKeyed: Array<{ ref: SectionRef; fileIndex: number; rows: DeduplicatedRows }> = [];
   const appendFileSection = (fileIndex: number, packed: PackedRecords, knownKeyed?: number): SectionRef => {
     const keyed = knownKeyed ?? countKeyedRows(packed);
     const ref = (writer as IndexWriter).appendSection(packed, keyed);
-    if (resolvable && keyed > 0) writtenKeyed.push({ ref, fileIndex, rows: listKeyedRows(packed, keyed) });
+    if (resolvable && (keyed > 0 || matchArchived !== undefined)) {
+      const rows = listDeduplicatedRows(packed, keyed < packed.count ? matchArchived : undefined);
+      if (rows.deferred.length > 0) ref.deferred = rows.deferred;
+      if (rows.rows.length > 0) writtenKeyed.push({ ref, fileIndex, rows });
+    }
     return ref;
   };
   let duplicatesResolved = 0;
@@ -529,13 +563,11 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
   try {
     if (needsWrite && indexOptions) writer = new IndexWriter(indexOptions.directory, scanOptions.keySecret as string);
 
-    // (Not when the index is left unwritten for a file it could not archive: that file is read again.)
-    const servedResolved = resolvedHere && writer === undefined && plans.every((plan) => plan.reuse !== undefined && plan.scan === undefined);
     if (servedResolved && loaded?.resolved) {
       // Nothing changed since the index was written for these very files: hand
       // on the records that won its de-duplication, in the order a full run
       // would (records without a key as read, then the keyed ones in input
-      // order), without hashing a key.
+      // order, then the archived ones that won), without hashing a key.
       for (const plan of plans) {
         const entry = plan.reuse as IndexEntry;
         mergeScanTally(tally, entry.tally);
@@ -543,13 +575,18 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
         if (options.strict && problem) throw new DataError(`${problem.file}:${problem.line}: ${problem.reason} (${problem.detail})`);
         if (indexStats) indexStats.reused++;
       }
-      for (const keyed of [false, true]) {
+      for (const deduplicated of [false, true]) {
         for (const plan of plans) {
           for (const section of (plan.reuse as IndexEntry).sections) {
-            if (section.keyed === (keyed ? 0 : section.count)) continue;
-            unpackResolvedRows(readSection(loaded, section), keyed, section.shadowed ?? [], emit);
+            const deferred = section.deferred ?? [];
+            if (deduplicated ? section.keyed === 0 && deferred.length === 0 : section.keyed === section.count) continue;
+            unpackResolvedRows(readSection(loaded, section), deduplicated, deferred, section.shadowed ?? [], emit);
           }
         }
+      }
+      for (const position of loaded.resolved.archiveWinners) {
+        const row = archivedRows[position] as PackedKeyedRow;
+        emit(readPackedRow(row.packed, row.row));
       }
       duplicatesResolved = loaded.resolved.duplicates;
     }
@@ -675,9 +712,13 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
         entries.push({ ...entry, sections });
       }
       // Resolved only when this run's files are the index's first entries, in order.
+      const archiveWinners =
+        resolvable && archiveSignature !== undefined && plans.every((plan) => newEntries.has(plan.index))
+          ? resolveShadowedRows(deduplicator, writtenKeyed, archivedRows)
+          : undefined;
       const resolved: Resolution | undefined =
-        resolvable && plans.every((plan) => newEntries.has(plan.index)) && resolveShadowedRows(deduplicator, writtenKeyed)
-          ? { files: plans.length, duplicates: deduplicator.duplicates }
+        archiveWinners && archiveSignature !== undefined
+          ? { files: plans.length, duplicates: deduplicator.duplicates, archive: archiveSignature, archiveWinners }
           : undefined;
       writer.finish(indexOptions.tool, entries, resolved);
     }

@@ -330,51 +330,71 @@ export function countKeyedRows(packed: PackedRecords): number {
   return keyed;
 }
 
-/** The keyed rows of a batch: row, line and hashed key halves, for judging later which copies won the de-duplication. */
-export interface KeyedRows {
-  rows: Uint32Array;
-  lines: Uint32Array;
-  high: Uint32Array;
-  low: Uint32Array;
+/**
+ * The rows of a batch that go through the de-duplication, with their line
+ * and key, for judging later which copies won: the keyed rows, and the rows
+ * without a key that `matchUnkeyed` (the archive, when it holds their
+ * identity) names a key for, which are also listed as `deferred`.
+ */
+export interface DeduplicatedRows {
+  rows: number[];
+  lines: number[];
+  keys: string[];
+  deferred: number[];
 }
 
-export function listKeyedRows(packed: PackedRecords, keyed: number): KeyedRows {
-  const list: KeyedRows = { rows: new Uint32Array(keyed), lines: new Uint32Array(keyed), high: new Uint32Array(keyed), low: new Uint32Array(keyed) };
-  let at = 0;
-  for (let row = 0; row < packed.count && at < keyed; row++) {
+export function listDeduplicatedRows(packed: PackedRecords, matchUnkeyed?: (record: UsageRecord) => string | undefined): DeduplicatedRows {
+  const list: DeduplicatedRows = { rows: [], lines: [], keys: [], deferred: [] };
+  const { ints } = packed;
+  for (let row = 0; row < packed.count; row++) {
     const i = row * INT_STRIDE;
-    if (!((packed.ints[i] as number) & FLAG_HAS_KEY)) continue;
-    list.rows[at] = row;
-    list.lines[at] = packed.ints[i + 1] as number;
-    list.high[at] = packed.ints[i + 2] as number;
-    list.low[at] = packed.ints[i + 3] as number;
-    at++;
+    let key: string | undefined;
+    if ((ints[i] as number) & FLAG_HAS_KEY) {
+      key = joinKeyHalves(ints[i + 2] as number, ints[i + 3] as number);
+    } else if (matchUnkeyed !== undefined) {
+      key = matchUnkeyed(readPackedRow(packed, row));
+      if (key !== undefined) list.deferred.push(row);
+    }
+    if (key === undefined) continue;
+    list.rows.push(row);
+    list.lines.push(ints[i + 1] as number);
+    list.keys.push(key);
   }
   return list;
 }
 
 /**
  * Hands on the rows of a batch as records, in row order, without any
- * de-duplication: `keyed` false takes the rows without a key, true those
- * with one except the rows listed in `shadowed` (ascending: copies another
- * copy beat when the index was written). The warm run's path: the index
- * resolved the de-duplication when it was written, so no key is hashed.
+ * de-duplication. `deduplicated` false: the rows a full run hands on as it
+ * reads them (no key, not `deferred`); true: the others (a key, or
+ * `deferred`: an archived identity), except those in `shadowed`. Both lists
+ * ascending. The warm run's path: the index resolved the de-duplication
+ * when it was written, so no key is hashed.
  */
-export function unpackResolvedRows(packed: PackedRecords, keyed: boolean, shadowed: readonly number[], onRecord: (record: UsageRecord) => void): void {
+export function unpackResolvedRows(
+  packed: PackedRecords,
+  deduplicated: boolean,
+  deferred: readonly number[],
+  shadowed: readonly number[],
+  onRecord: (record: UsageRecord) => void,
+): void {
   const { floats, ints, contexts } = packed;
   const scratch = new Array<string | null>(TEXT_COUNT).fill(null);
   let contextRow = 0;
-  let next = 0;
+  let nextDeferred = 0;
+  let nextShadowed = 0;
   for (let row = 0; row < packed.count; row++) {
     const header = ints[row * INT_STRIDE] as number;
     const hasContext = (header & FLAG_HAS_CONTEXT) !== 0;
-    if (((header & FLAG_HAS_KEY) !== 0) !== keyed) {
+    while (nextDeferred < deferred.length && (deferred[nextDeferred] as number) < row) nextDeferred++;
+    const rowDeduplicated = (header & FLAG_HAS_KEY) !== 0 || deferred[nextDeferred] === row;
+    if (rowDeduplicated !== deduplicated) {
       if (hasContext) contextRow++;
       continue;
     }
-    if (keyed) {
-      while (next < shadowed.length && (shadowed[next] as number) < row) next++;
-      if (shadowed[next] === row) {
+    if (deduplicated) {
+      while (nextShadowed < shadowed.length && (shadowed[nextShadowed] as number) < row) nextShadowed++;
+      if (shadowed[nextShadowed] === row) {
         if (hasContext) contextRow++;
         continue;
       }

@@ -57,10 +57,12 @@ export interface SectionRef {
   /** Rows with a de-duplication key (absent in archive sections). */
   keyed?: number | undefined;
   /**
-   * Keyed rows, ascending, whose copy lost the de-duplication of the run
-   * that wrote the index (see Header.resolved); absent when none did.
+   * Keyed (or deferred) rows, ascending, whose copy lost the de-duplication
+   * of the run that wrote the index (see Header.resolved); absent when none did.
    */
   shadowed?: number[] | undefined;
+  /** Rows without a key, ascending, that run matched to an archived identity (so they went through the de-duplication). */
+  deferred?: number[] | undefined;
 }
 
 export interface IndexEntry {
@@ -108,6 +110,10 @@ export interface Resolution {
   files: number;
   /** Duplicate lines that run counted. */
   duplicates: number;
+  /** The archive as that run counted it (ArchiveSession.signature): 'none' when it counted no archived row. */
+  archive: string;
+  /** Positions, ascending, among the archived rows that run counted, of those that won. */
+  archiveWinners: number[];
 }
 
 export interface LoadedIndex {
@@ -327,7 +333,17 @@ function readHeader(descriptor: number, tool: string, residentLimit: number): Lo
     entries.set(entry.path, entry);
   }
   const resolved = header.resolved;
-  if (resolved !== undefined && !(isObject(resolved) && isCount(resolved.files) && resolved.files <= header.entries.length && isCount(resolved.duplicates))) {
+  if (
+    resolved !== undefined &&
+    !(
+      isObject(resolved) &&
+      isCount(resolved.files) &&
+      resolved.files <= header.entries.length &&
+      isCount(resolved.duplicates) &&
+      typeof resolved.archive === 'string' &&
+      isAscendingCounts(resolved.archiveWinners, Number.MAX_SAFE_INTEGER)
+    )
+  ) {
     throw new IndexCorruptError('the index header is damaged');
   }
   const kept = new Map<SectionRef, PackedRecords>();
@@ -343,6 +359,9 @@ function readHeader(descriptor: number, tool: string, residentLimit: number): Lo
 }
 
 const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+/** An array of whole numbers below `limit`, strictly ascending. */
+const isAscendingCounts = (value: unknown, limit: number): value is number[] =>
+  Array.isArray(value) && value.every((item, at) => isCount(item) && item < limit && (at === 0 || item > (value[at - 1] as number)));
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
@@ -383,9 +402,10 @@ export function isWellFormedSection(section: unknown): boolean {
   const records = count as number;
   if (floats !== records * PACKED_BYTES.floats || ints !== records * PACKED_BYTES.ints) return false;
   if ((contexts as number) % PACKED_BYTES.context !== 0 || (contexts as number) > records * PACKED_BYTES.context) return false;
-  const { keyed, shadowed } = section;
+  const { keyed, shadowed, deferred } = section;
   if (keyed !== undefined && !(isCount(keyed) && keyed <= records)) return false;
-  if (shadowed !== undefined && !(Array.isArray(shadowed) && shadowed.every((row, at) => isCount(row) && row < records && (at === 0 || row > (shadowed[at - 1] as number))))) return false;
+  if (shadowed !== undefined && !isAscendingCounts(shadowed, records)) return false;
+  if (deferred !== undefined && !isAscendingCounts(deferred, records)) return false;
   return Array.isArray(texts) && texts.every((text) => typeof text === 'string');
 }
 
