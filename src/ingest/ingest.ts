@@ -592,8 +592,8 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
     }
 
     // Records the index already holds.
-    for (const plan of plans) {
-      if (!plan.reuse || !loaded || servedResolved) continue;
+    const reusePlan = (plan: FilePlan): void => {
+      if (!plan.reuse || !loaded || servedResolved) return;
       const sections: SectionRef[] = [];
       for (const section of plan.reuse.sections) {
         const packed = readSection(loaded, section);
@@ -611,11 +611,11 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
         else indexStats.reused++;
       }
       if (!plan.scan) newEntries.set(plan.index, { ...plan.reuse, sections });
-    }
+    };
 
     // Everything that must be read.
     const pending = plans.filter((plan) => plan.scan !== undefined);
-    if (indexStats) indexStats.scanned = pending.length - indexStats.resumed;
+    if (indexStats) indexStats.scanned = pending.filter((plan) => !(plan.reuse && loaded)).length;
     const addSection = (index: number, packed: PackedRecords): void => {
       if (!writer || packed.count === 0) return;
       const list = sectionsByFile.get(index) ?? [];
@@ -649,6 +649,7 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
 
     const workers = Math.min(options.workers ?? 0, pending.length);
     if (workers > 1) {
+      for (const plan of plans) reusePlan(plan);
       const { runWorkerPool } = await import('./pool.js');
       const byIndex = new Map(pending.map((plan) => [plan.index, plan]));
       const jobs: PoolJob[] = pending.map((plan) => ({ path: plan.path, index: plan.index, start: plan.scan?.start }));
@@ -662,9 +663,16 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
           if (plan) finishFile(plan, scan);
         },
       });
-    } else if (pending.length > 0) {
-      const { scanSource } = await import('./scan.js');
-      for (const plan of pending) {
+    } else {
+      // On this thread, file by file in input order, a grown file's new lines
+      // right after its indexed ones: records without a key are handed on in
+      // the order a run without the index hands them on. (Reading every grown
+      // file after all the indexed ones changed the order of additions, and a
+      // sum of costs in its last digit.)
+      const { scanSource } = pending.length > 0 ? await import('./scan.js') : { scanSource: undefined };
+      for (const plan of plans) {
+        reusePlan(plan);
+        if (!plan.scan || !scanSource) continue;
         let batch: ScannedRecord[] = [];
         const scan = await scanSource(
           { kind: 'file', path: plan.path },
