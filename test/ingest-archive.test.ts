@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { UsageRecord } from '../src/core/record.js';
-import { type IngestOptions, ingest } from '../src/ingest/ingest.js';
+import { type IngestOptions, type IngestSummary, ingest } from '../src/ingest/ingest.js';
 import { discoverFiles } from '../src/sources/discover.js';
 import { ARCHIVE_FILE_NAME, archivePath, readArchive, writeArchive } from '../src/store/archive.js';
 
@@ -133,6 +133,19 @@ async function run(root: string, cacheDirectory: string | null, archive: 'use' |
   }
   await ingest(sources, (record) => records.push(record), options);
   return { records: records.length, tokens: records.reduce((sum, record) => sum + record.totalTokens, 0), warnings };
+}
+
+/** Every record in the order it is handed on, and the summary without the index statistics. */
+async function runInOrder(root: string, cacheDirectory: string, index: boolean): Promise<{ records: UsageRecord[]; summary: Omit<IngestSummary, 'index'> }> {
+  const { sources } = await discoverFiles([root]);
+  const onWarning = (message: string): void => {
+    throw new Error(`unexpected warning: ${message}`);
+  };
+  const records: UsageRecord[] = [];
+  const options: IngestOptions = { prefilter: true, archive: { directory: cacheDirectory, roots: [root], onWarning } };
+  if (index) options.index = { directory: cacheDirectory, tool: 'usage@test', onWarning };
+  const { index: _index, ...summary } = await ingest(sources, (record) => records.push(record), options);
+  return { records, summary };
 }
 
 /** Deletes b.jsonl, rollout-c2.jsonl and p2.jsonl: half of the logs. */
@@ -287,6 +300,39 @@ describe('the archive', () => {
           if (runAfter) expect(await run(logs, cache)).toEqual({ records: 12, tokens: 5517, warnings: [] });
         }
         expect(await run(logs, cache)).toEqual({ records: 12, tokens: 5517, warnings: [] });
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it('hands on the same records in the same order with the index, resolved or not, as without it (property)', async () => {
+    const names = Object.keys(CONTENT) as Array<keyof typeof CONTENT>;
+    // Appended: a new Claude call, a larger copy of message 1 (it beats an archived copy), a provider call the archive may hold.
+    const appended = [claudeLine(5, 9), claudeLine(1, 50), providerLines([[1794391200, 2000, 300]])];
+    const step = fc.record({
+      name: fc.constantFrom(...names),
+      action: fc.constantFrom('delete', 'truncate', 'restore', 'append'),
+      line: fc.integer({ min: 0, max: appended.length - 1 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 6 }), async (steps) => {
+        const logs = makeLogs();
+        const cache = makeFolder('usage-archive-cache-');
+        await runInOrder(logs, cache, true);
+        for (const { name, action, line } of steps) {
+          const path = join(logs, name);
+          if (action === 'delete') rmSync(path, { force: true });
+          else if (action === 'restore') writeLog(logs, name);
+          else if (action === 'append') appendFileSync(path, appended[line] as string);
+          else if (existsSync(path)) truncateSync(path, CONTENT[name].indexOf('\n') + 1);
+          // The index run archives and writes; the run without it reads the same archive; the next index run,
+          // nothing having changed, is served from the index's resolved de-duplication and must match it exactly.
+          const indexed = await runInOrder(logs, cache, true);
+          const plain = await runInOrder(logs, cache, false);
+          const again = await runInOrder(logs, cache, true);
+          expect(again).toEqual(plain);
+          expect(indexed).toEqual(plain);
+        }
       }),
       { numRuns: 25 },
     );

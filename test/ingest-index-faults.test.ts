@@ -13,7 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { UsageRecord } from '../src/core/record.js';
 import { abandonActiveIndexWrites, clearIndex, type IngestOptions, type IngestSummary, ingest } from '../src/ingest/ingest.js';
 import type { Source } from '../src/sources/discover.js';
-import { INDEX_FILE_NAME, IndexWriter, removeStaleTemporaryFiles } from '../src/store/index-file.js';
+import { closeIndex, INDEX_FILE_NAME, IndexCorruptError, IndexWriter, loadIndex, readSection, removeStaleTemporaryFiles } from '../src/store/index-file.js';
 
 const folders: string[] = [];
 function makeFolder(prefix = 'usage-faults-'): string {
@@ -79,11 +79,56 @@ describe('index damage (case 4)', () => {
         expect(result.warnings).toHaveLength(1);
         expect(result.warnings[0]).toMatch(/^discarding the index in .*; it will be rebuilt$/);
         expect(result.summary.index?.reused).toBe(0);
+        // A large index is checked a section at a time (here: as if every index were large); the damage is caught the same.
+        writeFileSync(join(index, INDEX_FILE_NAME), damaged);
+        expect(() => loadIndex(index, toolOf(pristine), 0)).toThrow(IndexCorruptError);
       }),
       { numRuns: 60 },
     );
   });
+
+  it('reads a large index a section at a time, keeping the sections that fit, with the same records as a small one', async () => {
+    const logs = makeFolder();
+    const index = makeFolder();
+    const files = ['a', 'b', 'c'].map((name, position) => {
+      const file = join(logs, `${name}.jsonl`);
+      writeFileSync(file, claudeLine(`msg_${name}1`, position + 1) + claudeLine(`msg_${name}2`, position + 2, `req_${name}`));
+      setOld(file);
+      return file;
+    });
+    await run(files, index);
+    const tool = toolOf(readFileSync(join(index, INDEX_FILE_NAME)));
+    const readAll = (limit: number) => {
+      const loaded = loadIndex(index, tool, limit);
+      if (!loaded) throw new Error('no index');
+      const sections = [...loaded.entries.values()].flatMap((entry) => entry.sections);
+      const read = sections.map((section) => readSection(loaded, section));
+      const kept = loaded.kept.size;
+      const resident = loaded.resident !== undefined;
+      closeIndex(loaded);
+      return { read, kept, resident, sections: sections.length };
+    };
+    const small = readAll(Number.POSITIVE_INFINITY);
+    expect(small.resident).toBe(true);
+    expect(small.sections).toBe(3);
+    // Record bytes per section: 2 rows × (13 floats × 8 + 22 ints × 4) = 384; a limit of 800 keeps the first two.
+    for (const [limit, kept] of [
+      [0, 0],
+      [800, 2],
+    ] as const) {
+      const large = readAll(limit);
+      expect(large.resident).toBe(false);
+      expect(large.kept).toBe(kept);
+      expect(large.read).toEqual(small.read);
+    }
+  });
 });
+
+/** The tool string an index was written under (the run adds its record layout to the version). */
+function toolOf(index: Buffer): string {
+  const length = index.readUInt32LE(index.length - 12);
+  return JSON.parse(index.toString('utf8', index.length - 20 - length, index.length - 20)).tool;
+}
 
 describe('file identity (case 5)', () => {
   it('reads again a same-size rewrite whose mtime was put back (touch -r, cp -p, rsync --inplace -t)', async () => {

@@ -3,12 +3,12 @@
  * index must equal results without it, whatever happened to the files since
  * the last run.
  */
-import { appendFileSync, mkdtempSync, readFileSync, renameSync, rmSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { UsageRecord } from '../src/core/record.js';
 import { type IngestOptions, type IngestSummary, ingest } from '../src/ingest/ingest.js';
 import { discoverFiles } from '../src/sources/discover.js';
@@ -34,6 +34,30 @@ function claudeLine(id: number, output: number, day = 20): string {
     timestamp: `2026-11-${day}T10:00:00.000Z`,
     message: { id: `msg_${id}`, model: 'claude-sonnet-4-5', usage: { input_tokens: 10, output_tokens: output, cache_read_input_tokens: 100 } },
   })}\n`;
+}
+
+/** A bamboo record: a dialect without a de-duplication key. */
+function bambooLine(session: number, output: number): string {
+  return `${JSON.stringify({
+    ts: '2026-11-20T11:00:00.000Z',
+    session_id: `b${session}`,
+    model: 'claude-sonnet-4-5-20250929',
+    provider: 'anthropic',
+    input_tokens: 3,
+    output_tokens: output,
+    thinking_tokens: 0,
+    // A prompt-side snapshot: the record carries a context, stored apart in the index.
+    message_count: 2,
+    max_context_tokens: 200000,
+    total_tokens: 3 + output,
+  })}\n`;
+}
+
+/** The index's header (the JSON before its two checksums, its length and the magic). */
+function readIndexHeader(directory: string): { resolved?: { files: number; duplicates: number; archive: string; archiveWinners: number[] }; entries: Array<{ path: string; sections: Array<Record<string, unknown>> }> } {
+  const bytes = readFileSync(join(directory, INDEX_FILE_NAME));
+  const length = bytes.readUInt32LE(bytes.length - 12);
+  return JSON.parse(bytes.toString('utf8', bytes.length - 20 - length, bytes.length - 20));
 }
 
 function codexLines(totals: number[]): string {
@@ -184,6 +208,80 @@ describe('the persistent index', () => {
     expect(after.summary.duplicateLines).toBe(1);
   });
 
+  it('resolves the de-duplication when it writes, and a warm run hands on the same records without rewriting it', async () => {
+    const logs = makeFolder('usage-logs-');
+    const index = makeFolder('usage-index-');
+    // Message 1 in both files: b.jsonl's copy is larger and wins; a.jsonl's is shadowed.
+    // Bamboo records (no key) come last in the input, yet a full run hands them on first.
+    writeFileSync(join(logs, 'a.jsonl'), claudeLine(1, 5) + claudeLine(2, 6));
+    writeFileSync(join(logs, 'b.jsonl'), claudeLine(3, 7) + claudeLine(1, 50));
+    writeFileSync(join(logs, 'c.jsonl'), bambooLine(1, 4) + bambooLine(2, 8));
+    for (const name of ['a.jsonl', 'b.jsonl', 'c.jsonl']) setOld(join(logs, name));
+    const cold = await expectSameAsWithoutIndex(logs, index);
+    const header = readIndexHeader(index);
+    expect(header.resolved).toEqual({ files: 3, duplicates: 1, archive: 'none', archiveWinners: [] });
+    // Row 0 of a.jsonl (message 1, output 5) lost to b.jsonl's output 50.
+    expect(header.entries[0]?.sections[0]?.['shadowed']).toEqual([0]);
+    expect(header.entries[0]?.sections[0]?.['keyed']).toBe(2);
+    const before = readFileSync(join(index, INDEX_FILE_NAME));
+    const warm = await expectSameAsWithoutIndex(logs, index);
+    expect(warm.summary.index).toEqual({ reused: 3, resumed: 0, scanned: 0, pruned: 0 });
+    expect(readFileSync(join(index, INDEX_FILE_NAME)).equals(before)).toBe(true);
+    // Bamboo outputs 4 and 8 first, then the Claude winners in input order: a.jsonl's message 2 (6), b.jsonl's 3 (7) and 1 (50).
+    expect(warm.records.map((record) => record.outputTokens)).toEqual([4, 8, 6, 7, 50]);
+    expect(warm.summary.duplicateLines).toBe(1);
+    expect(cold.records).toEqual(warm.records);
+  });
+
+  it('samples a file written just before it was indexed until its times are old enough, then trusts its stat', async () => {
+    const logs = makeFolder('usage-logs-');
+    const index = makeFolder('usage-index-');
+    writeFileSync(join(logs, 'a.jsonl'), claudeLine(1, 5));
+    // Indexed at once: the file's times are within the 2 s in which a same-size rewrite would not show.
+    await run(logs, index);
+    const first = readIndexHeader(index).entries[0] as unknown as { scannedAt: number };
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + 5000);
+      // Sampled, found equal, and written with this run's time…
+      expect((await expectSameAsWithoutIndex(logs, index)).summary.index).toMatchObject({ reused: 1 });
+      const refreshed = readIndexHeader(index).entries[0] as unknown as { scannedAt: number };
+      expect(refreshed.scannedAt).toBeGreaterThan(first.scannedAt + 4000);
+      // …so the next run trusts the stat and leaves the index as it is.
+      const before = readFileSync(join(index, INDEX_FILE_NAME));
+      vi.setSystemTime(Date.now() + 5000);
+      await expectSameAsWithoutIndex(logs, index);
+      expect(readFileSync(join(index, INDEX_FILE_NAME)).equals(before)).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('resolves the de-duplication again for another set of files, and back', async () => {
+    const logs = makeFolder('usage-logs-');
+    const index = makeFolder('usage-index-');
+    writeFileSync(join(logs, 'a.jsonl'), claudeLine(1, 50));
+    writeFileSync(join(logs, 'b.jsonl'), claudeLine(1, 5) + claudeLine(2, 6));
+    for (const name of ['a.jsonl', 'b.jsonl']) setOld(join(logs, name));
+    const runOn = async (files: string[]): Promise<Run> => {
+      const records: UsageRecord[] = [];
+      const sources = files.map((name) => ({ kind: 'file' as const, path: join(logs, name) }));
+      const summary = await ingest(sources, (record) => records.push(record), { prefilter: true, index: { directory: index, tool: 'usage@test', onWarning: () => {} } });
+      const plain: UsageRecord[] = [];
+      const without = await ingest(sources, (record) => plain.push(record), { prefilter: true });
+      expect({ ...summary, index: undefined }).toEqual({ ...without, index: undefined });
+      expect(records).toEqual(plain);
+      return { summary, records, warnings: [] };
+    };
+    await runOn(['a.jsonl', 'b.jsonl']);
+    // b.jsonl alone: its message 1 (5) now wins; then in the other order, a.jsonl's 50 still wins.
+    expect((await runOn(['b.jsonl'])).records.map((record) => record.outputTokens)).toEqual([5, 6]);
+    expect(readIndexHeader(index).resolved).toEqual({ files: 1, duplicates: 0, archive: 'none', archiveWinners: [] });
+    expect((await runOn(['b.jsonl', 'a.jsonl'])).records.map((record) => record.outputTokens)).toEqual([6, 50]);
+    expect((await runOn(['b.jsonl', 'a.jsonl'])).summary.duplicateLines).toBe(1);
+    expect((await runOn(['a.jsonl', 'b.jsonl'])).records.map((record) => record.outputTokens)).toEqual([50, 6]);
+  });
+
   it('discards a corrupt or foreign index with a warning and rebuilds it', async () => {
     const logs = makeFolder('usage-logs-');
     const index = makeFolder('usage-index-');
@@ -243,6 +341,21 @@ describe('the persistent index', () => {
       (header: { entries: Array<Record<string, unknown>> }) => {
         sectionOf(header)['texts'] = [];
       },
+      // A keyed-row count the rows do not bear out: a warm run would skip the section.
+      (header: { entries: Array<Record<string, unknown>> }) => {
+        sectionOf(header)['keyed'] = 1;
+      },
+      // Shadowed rows out of order or past the section.
+      (header: { entries: Array<Record<string, unknown>> }) => {
+        sectionOf(header)['shadowed'] = [1, 0];
+      },
+      (header: { entries: Array<Record<string, unknown>> }) => {
+        sectionOf(header)['shadowed'] = [2];
+      },
+      // A resolution for more files than the index holds.
+      (header: { entries: Array<Record<string, unknown>> }) => {
+        (header as Record<string, unknown>)['resolved'] = { files: 2, duplicates: 0, archive: 'none', archiveWinners: [] };
+      },
     ]) {
       await run(logs, index);
       damageHeader(change);
@@ -251,21 +364,25 @@ describe('the persistent index', () => {
     }
   });
 
-  it('equals a run without the index after any sequence of appends (property)', async () => {
+  it('equals a run without the index after any sequence of appends and truncations (property)', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(
           fc.record({
-            file: fc.integer({ min: 0, max: 2 }),
+            file: fc.integer({ min: 0, max: 3 }),
             lines: fc.array(fc.tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 90 })), { maxLength: 3 }),
-            cut: fc.integer({ min: 0, max: 60 }),
+            // Mostly whole lines: a warm run serves the index's resolved records only when no file ends mid-line.
+            cut: fc.oneof({ arbitrary: fc.constant(0), weight: 3 }, { arbitrary: fc.integer({ min: 1, max: 60 }), weight: 1 }),
+            // Cut the file to this many bytes first (rotation, a crash, an editor), mid-line or not.
+            truncateTo: fc.option(fc.integer({ min: 0, max: 500 }), { nil: undefined, freq: 3 }),
           }),
           { minLength: 1, maxLength: 6 },
         ),
         async (steps) => {
           const logs = makeFolder('usage-logs-');
           const index = makeFolder('usage-index-');
-          const pending = ['', '', ''];
+          const pending = ['', '', '', ''];
+          const nameOf = (file: number): string => (file === 2 ? 'rollout-f2.jsonl' : `f${file}.jsonl`);
           // File 2 is a Codex rollout: its parser carries state (model, running totals) across resumes.
           let codexStarted = false;
           let codexTotal = 0;
@@ -284,14 +401,21 @@ describe('the persistent index', () => {
             );
           };
           for (const step of steps) {
+            const path = join(logs, nameOf(step.file));
+            if (step.truncateTo !== undefined && existsSync(path)) truncateSync(path, Math.min(step.truncateTo, statSync(path).size));
             // Lines of the same message id may repeat across files with other outputs: dedup must still hold.
+            // File 3 holds bamboo records, which have no key: a warm run hands them on before the keyed ones.
             const added =
-              step.file === 2 ? codexText(step.lines) : step.lines.map(([id, output]) => claudeLine(id, output)).join('');
+              step.file === 2
+                ? codexText(step.lines)
+                : step.file === 3
+                  ? step.lines.map(([id, output]) => bambooLine(id, output)).join('')
+                  : step.lines.map(([id, output]) => claudeLine(id, output)).join('');
             const text = pending[step.file] + added;
             const cut = Math.min(step.cut, text.length);
             const written = step.lines.length > 0 ? text.slice(0, text.length - cut) : text;
             pending[step.file] = text.slice(written.length);
-            appendFileSync(join(logs, step.file === 2 ? 'rollout-f2.jsonl' : `f${step.file}.jsonl`), written);
+            appendFileSync(path, written);
             await expectSameAsWithoutIndex(logs, index);
             // A second run over unchanged files must hold too (a resume over an unfinished line rewrites its entry).
             await expectSameAsWithoutIndex(logs, index);

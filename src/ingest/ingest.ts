@@ -24,11 +24,16 @@ import {
   type LoadedIndex,
   loadIndex,
   readSection,
+  type Resolution,
   type SectionRef,
 } from '../store/index-file.js';
 import {
+  countKeyedRows,
   createKeySecret,
   doubleLength,
+  joinKeyHalves,
+  type DeduplicatedRows,
+  listDeduplicatedRows,
   type OrderedRecord,
   orderOf,
   type PackedKeyedRow,
@@ -38,6 +43,7 @@ import {
   RecordStore,
   readPackedRow,
   unpackRecords,
+  unpackResolvedRows,
 } from './pack.js';
 import { readerForFileName } from '../dialects/registry.js';
 import type { PoolJob } from './pool.js';
@@ -175,6 +181,20 @@ export class Deduplicator {
     return slot;
   }
 
+  /** Copies offered so far under distinct keys. */
+  get keys(): number {
+    return this.size;
+  }
+
+  /**
+   * The slot whose kept copy is the one at `order` under `dedupKey`, or -1
+   * when that copy lost (or was never offered). Before drain only.
+   */
+  findWinningSlot(dedupKey: string, order: number): number {
+    const slot = this.slots.get(dedupKey);
+    return slot !== undefined && this.orders[slot] === order ? slot : -1;
+  }
+
   /** Hands on the kept records in input order, one at a time. */
   drain(onRecord: (record: UsageRecord) => void): void {
     const orders = this.orders;
@@ -211,6 +231,12 @@ interface FilePlan {
   scan?: { start?: ScanStart | undefined } | undefined;
   identity?: FileIdentity | undefined;
   scannedAt: number;
+  /**
+   * The reused entry was vouched for by its sampled bytes, and its timestamps
+   * are now old enough to trust: the index is written with this run's time,
+   * so later runs trust the stat alone instead of sampling it on every run.
+   */
+  refreshed?: boolean | undefined;
 }
 
 function fingerprintOf(options: ScanOptions): string {
@@ -281,6 +307,9 @@ function planFile(path: string, index: number, entry: IndexEntry | undefined, fi
   // Grown (or too recently written to trust the timestamps): check the bytes already read.
   const sample = sampleFile(path, entry.consumed);
   if (sample !== entry.sample) return plan;
+  if (unchangedStat && entry.consumed === info.size && Math.max(info.mtimeMs, info.ctimeMs) < scannedAt - RACY_WINDOW_MS) {
+    return { ...plan, reuse: { ...entry, scannedAt }, scan: undefined, refreshed: true };
+  }
   return { ...plan, reuse: entry, scan: entry.consumed < info.size ? resume : undefined };
 }
 
@@ -315,6 +344,68 @@ function summarize(
     unreadable: tally.unreadable,
     ...(indexStats ? { index: indexStats } : {}),
   };
+}
+
+/**
+ * True when the index resolved the de-duplication for exactly these files,
+ * in this order, with the archive as this run counts it (`archivedRows`
+ * offered, its signature unchanged).
+ */
+function isResolvedFor(loaded: LoadedIndex, plans: readonly FilePlan[], archiveSignature: string, archivedRows: number): boolean {
+  const paths = loaded.resolvedPaths;
+  const resolved = loaded.resolved;
+  if (paths === undefined || resolved === undefined || resolved.archive !== archiveSignature) return false;
+  // Positions past the rows offered would be a forged header: de-duplicate in full instead.
+  if (resolved.archiveWinners.length > 0 && (resolved.archiveWinners.at(-1) as number) >= archivedRows) return false;
+  return paths.length === plans.length && plans.every((plan, position) => plan.path === paths[position]);
+}
+
+/**
+ * Which written rows lost the de-duplication (each section's `shadowed`
+ * list) and which archived rows won (returned); undefined (nothing set)
+ * unless every copy that won is exactly one written or archived row. A copy
+ * that won but is not in the index (a record of an unfinished last line,
+ * held back) or two rows with one key and one order would make a warm run
+ * hand on other records than this one did.
+ */
+function resolveShadowedRows(
+  deduplicator: Deduplicator,
+  written: ReadonlyArray<{ ref: SectionRef; fileIndex: number; rows: DeduplicatedRows }>,
+  archivedRows: readonly PackedKeyedRow[],
+): number[] | undefined {
+  const won = new Uint8Array(deduplicator.keys);
+  let winners = 0;
+  const claim = (key: string, order: number): boolean | undefined => {
+    const slot = deduplicator.findWinningSlot(key, order);
+    if (slot < 0) return false;
+    if (won[slot]) return undefined;
+    won[slot] = 1;
+    winners++;
+    return true;
+  };
+  const shadowedBySection: number[][] = [];
+  for (const { fileIndex, rows } of written) {
+    const shadowed: number[] = [];
+    for (let at = 0; at < rows.rows.length; at++) {
+      const kept = claim(rows.keys[at] as string, orderOf(fileIndex, rows.lines[at] as number));
+      if (kept === undefined) return undefined;
+      if (!kept) shadowed.push(rows.rows[at] as number);
+    }
+    shadowedBySection.push(shadowed);
+  }
+  const archiveWinners: number[] = [];
+  for (const [position, row] of archivedRows.entries()) {
+    const kept = claim(row.dedupKey, row.order);
+    if (kept === undefined) return undefined;
+    if (kept) archiveWinners.push(position);
+  }
+  if (winners !== won.length) return undefined;
+  written.forEach(({ ref }, position) => {
+    const shadowed = shadowedBySection[position] as number[];
+    // Rows were listed in row order, so the list is ascending.
+    if (shadowed.length > 0) ref.shadowed = shadowed;
+  });
+  return archiveWinners;
 }
 
 /** Index entries, not part of this run, whose files no longer exist. */
@@ -433,29 +524,82 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
   const gone = findGoneEntries(loaded, plans);
   const forgotten = options.archive === undefined || !loaded ? [] : findForgottenFiles(loaded, plans, gone);
   const archiveKeeps = forgotten.length === 0 || (archive?.absorb(forgotten, scanOptions.keySecret as string) ?? false);
-  archive?.offer(sources.length, acceptPacked);
+  const archivedRows: PackedKeyedRow[] = [];
+  archive?.offer(sources.length, (row) => archivedRows.push(row));
+  // The de-duplication can be resolved once, in the index, for a run of files
+  // and the archive as it stands: streams come and go between runs.
+  const archiveSignature = archive ? archive.signature : 'none';
+  const resolvable = streams.length === 0 && archiveSignature !== undefined;
+  const resolvedHere = resolvable && loaded !== undefined && isResolvedFor(loaded, plans, archiveSignature, archivedRows.length);
+  const matchArchived = archive && archiveSignature !== 'none' ? (record: UsageRecord) => archive.matchUnkeyed(record) : undefined;
 
   const newEntries = new Map<number, IndexEntry>();
   const sectionsByFile = new Map<number, SectionRef[]>();
   let writer: IndexWriter | undefined;
   // An index that would forget records the archive could not take is left as it was: the next run tries again.
-  const needsWrite =
-    indexOptions !== undefined &&
-    archiveKeeps &&
-    (indexDamaged || loaded === undefined || gone.size > 0 || plans.some((plan) => plan.scan !== undefined));
+  const indexStale = indexDamaged || loaded === undefined || gone.size > 0 || plans.some((plan) => plan.scan !== undefined || plan.refreshed === true);
+  // Written also when only the resolution is another run's (other files, or another order): later runs over these files then hash no key.
+  const needsWrite = indexOptions !== undefined && archiveKeeps && (indexStale || (resolvable && !resolvedHere));
   const indexStats = indexOptions ? { reused: 0, resumed: 0, scanned: 0, pruned: 0 } : undefined;
+  // Served from the resolution: nothing to write, every file reused whole. (Not when the index is
+  // left unwritten for a file it could not archive: that file is read again.)
+  const servedResolved = resolvedHere && !needsWrite && plans.every((plan) => plan.reuse !== undefined && plan.scan === undefined);
+  // Otherwise archived rows go to the de-duplication first, as they always did (ties and duplicate counts depend on the order).
+  if (!servedResolved) for (const row of archivedRows) acceptPacked(row);
+
+  // Rows of the sections written for this run's files that go through the de-duplication, to resolve it into the index.
+  const writtenKeyed: Array<{ ref: SectionRef; fileIndex: number; rows: DeduplicatedRows }> = [];
+  const appendFileSection = (fileIndex: number, packed: PackedRecords, knownKeyed?: number): SectionRef => {
+    const keyed = knownKeyed ?? countKeyedRows(packed);
+    const ref = (writer as IndexWriter).appendSection(packed, keyed);
+    if (resolvable && (keyed > 0 || matchArchived !== undefined)) {
+      const rows = listDeduplicatedRows(packed, keyed < packed.count ? matchArchived : undefined);
+      if (rows.deferred.length > 0) ref.deferred = rows.deferred;
+      if (rows.rows.length > 0) writtenKeyed.push({ ref, fileIndex, rows });
+    }
+    return ref;
+  };
+  let duplicatesResolved = 0;
 
   try {
     if (needsWrite && indexOptions) writer = new IndexWriter(indexOptions.directory, scanOptions.keySecret as string);
 
+    if (servedResolved && loaded?.resolved) {
+      // Nothing changed since the index was written for these very files: hand
+      // on the records that won its de-duplication, in the order a full run
+      // would (records without a key as read, then the keyed ones in input
+      // order, then the archived ones that won), without hashing a key.
+      for (const plan of plans) {
+        const entry = plan.reuse as IndexEntry;
+        mergeScanTally(tally, entry.tally);
+        const [problem] = entry.tally.problems;
+        if (options.strict && problem) throw new DataError(`${problem.file}:${problem.line}: ${problem.reason} (${problem.detail})`);
+        if (indexStats) indexStats.reused++;
+      }
+      for (const deduplicated of [false, true]) {
+        for (const plan of plans) {
+          for (const section of (plan.reuse as IndexEntry).sections) {
+            const deferred = section.deferred ?? [];
+            if (deduplicated ? section.keyed === 0 && deferred.length === 0 : section.keyed === section.count) continue;
+            unpackResolvedRows(readSection(loaded, section), deduplicated, deferred, section.shadowed ?? [], emit);
+          }
+        }
+      }
+      for (const position of loaded.resolved.archiveWinners) {
+        const row = archivedRows[position] as PackedKeyedRow;
+        emit(readPackedRow(row.packed, row.row));
+      }
+      duplicatesResolved = loaded.resolved.duplicates;
+    }
+
     // Records the index already holds.
-    for (const plan of plans) {
-      if (!plan.reuse || !loaded) continue;
+    const reusePlan = (plan: FilePlan): void => {
+      if (!plan.reuse || !loaded || servedResolved) return;
       const sections: SectionRef[] = [];
       for (const section of plan.reuse.sections) {
         const packed = readSection(loaded, section);
         unpackRecords(packed, plan.index, accept, acceptPacked);
-        if (writer) sections.push(writer.appendSection(packed));
+        if (writer) sections.push(appendFileSection(plan.index, packed, section.keyed));
       }
       sectionsByFile.set(plan.index, sections);
       mergeScanTally(tally, plan.reuse.tally);
@@ -468,15 +612,15 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
         else indexStats.reused++;
       }
       if (!plan.scan) newEntries.set(plan.index, { ...plan.reuse, sections });
-    }
+    };
 
     // Everything that must be read.
     const pending = plans.filter((plan) => plan.scan !== undefined);
-    if (indexStats) indexStats.scanned = pending.length - indexStats.resumed;
+    if (indexStats) indexStats.scanned = pending.filter((plan) => !(plan.reuse && loaded)).length;
     const addSection = (index: number, packed: PackedRecords): void => {
       if (!writer || packed.count === 0) return;
       const list = sectionsByFile.get(index) ?? [];
-      list.push(writer.appendSection(packed));
+      list.push(appendFileSection(index, packed));
       sectionsByFile.set(index, list);
     };
     let filesRead = 0;
@@ -506,6 +650,7 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
 
     const workers = Math.min(options.workers ?? 0, pending.length);
     if (workers > 1) {
+      for (const plan of plans) reusePlan(plan);
       const { runWorkerPool } = await import('./pool.js');
       const byIndex = new Map(pending.map((plan) => [plan.index, plan]));
       const jobs: PoolJob[] = pending.map((plan) => ({ path: plan.path, index: plan.index, start: plan.scan?.start }));
@@ -519,9 +664,16 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
           if (plan) finishFile(plan, scan);
         },
       });
-    } else if (pending.length > 0) {
-      const { scanSource } = await import('./scan.js');
-      for (const plan of pending) {
+    } else {
+      // On this thread, file by file in input order, a grown file's new lines
+      // right after its indexed ones: records without a key are handed on in
+      // the order a run without the index hands them on. (Reading every grown
+      // file after all the indexed ones changed the order of additions, and a
+      // sum of costs in its last digit.)
+      const { scanSource } = pending.length > 0 ? await import('./scan.js') : { scanSource: undefined };
+      for (const plan of plans) {
+        reusePlan(plan);
+        if (!plan.scan || !scanSource) continue;
         let batch: ScannedRecord[] = [];
         const scan = await scanSource(
           { kind: 'file', path: plan.path },
@@ -568,10 +720,20 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
         const sections = entry.sections.map((section) => (writer as IndexWriter).appendSection(readSection(loaded as LoadedIndex, section)));
         entries.push({ ...entry, sections });
       }
-      writer.finish(indexOptions.tool, entries);
+      // Resolved only when this run's files are the index's first entries, in order.
+      const archiveWinners =
+        resolvable && archiveSignature !== undefined && plans.every((plan) => newEntries.has(plan.index))
+          ? resolveShadowedRows(deduplicator, writtenKeyed, archivedRows)
+          : undefined;
+      const resolved: Resolution | undefined =
+        archiveWinners && archiveSignature !== undefined
+          ? { files: plans.length, duplicates: deduplicator.duplicates, archive: archiveSignature, archiveWinners }
+          : undefined;
+      writer.finish(indexOptions.tool, entries, resolved);
     }
-    if (writer?.failure !== undefined && indexOptions) {
-      // The index is an optimisation: the answer stands without it.
+    // The index is an optimisation: the answer stands without it. (Silent when only the resolution was
+    // to be written: the index itself is up to date, and an unwritable folder would warn on every run.)
+    if (writer?.failure !== undefined && indexOptions && indexStale) {
       indexOptions.onWarning(`not updating the index in ${indexOptions.directory} (${writer.failure}); this run's answer is complete without it`);
     }
     if (writer) {
@@ -583,7 +745,7 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
   }
 
   deduplicator.drain(emit);
-  tally.duplicateLines += deduplicator.duplicates;
+  tally.duplicateLines += deduplicator.duplicates + duplicatesResolved;
   // Workers and the index deliver in any order; problems are listed in input order.
   const position = new Map(sources.map((source, index) => [source.kind === 'file' ? source.path : source.name, index]));
   tally.problems.sort((a, b) => (position.get(a.file) ?? 0) - (position.get(b.file) ?? 0) || a.line - b.line);

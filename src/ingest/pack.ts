@@ -152,7 +152,7 @@ export function hashKey(key: string, secret: KeySecret): string {
   return joinKeyHalves(high, (v1 ^ v3) >>> 0);
 }
 
-function joinKeyHalves(high: number, low: number): string {
+export function joinKeyHalves(high: number, low: number): string {
   return String.fromCharCode(high >>> 16, high & 0xffff, low >>> 16, low & 0xffff);
 }
 
@@ -288,17 +288,121 @@ const REQUIRED_TEXTS = TEXT_FIELDS.flatMap((field, position) => (field.kind === 
 
 /** True when every text index of every row names a text the batch holds (a stored section is checked before use). */
 export function hasValidTextReferences(packed: PackedRecords): boolean {
-  const { ints, texts } = packed;
+  return checkPackedRows(packed) >= 0;
+}
+
+const REQUIRED_TEXT_MASK = REQUIRED_TEXTS.reduce((mask, field) => mask | (1 << field), 0);
+if (TEXT_COUNT > 31) throw new Error('the packed text fields no longer fit the required-text mask');
+
+/**
+ * Checks a stored batch in one pass: every text index names a text the batch
+ * holds, every required text is there, and the rows marked as having a
+ * context are as many as the contexts stored (one more would be read past
+ * them). Returns its keyed-row count, or -1 when it fails.
+ */
+export function checkPackedRows(packed: PackedRecords): number {
+  const { ints } = packed;
+  const textCount = packed.texts.length;
+  let keyed = 0;
+  let contexts = 0;
   for (let row = 0; row < packed.count; row++) {
-    const i = row * INT_STRIDE + 4;
+    const i = row * INT_STRIDE;
+    const header = ints[i] as number;
+    if (header & FLAG_HAS_KEY) keyed++;
+    if (header & FLAG_HAS_CONTEXT) contexts++;
     for (let field = 0; field < TEXT_COUNT; field++) {
-      const text = ints[i + field] as number;
-      if (text !== NO_TEXT && text >= texts.length) return false;
+      const text = ints[i + 4 + field] as number;
+      if (text === NO_TEXT) {
+        // Required texts (model, provider, …) are never null in a record.
+        if (REQUIRED_TEXT_MASK & (1 << field)) return -1;
+      } else if (text >= textCount) {
+        return -1;
+      }
     }
-    // Required texts (model, provider, …) are never null in a record.
-    for (const field of REQUIRED_TEXTS) if (ints[i + field] === NO_TEXT) return false;
   }
-  return true;
+  return contexts * CONTEXT_STRIDE === packed.contexts.length ? keyed : -1;
+}
+
+/** How many rows of a batch carry a de-duplication key (stored per index section: a warm run reads only the sections each pass needs). */
+export function countKeyedRows(packed: PackedRecords): number {
+  let keyed = 0;
+  for (let row = 0; row < packed.count; row++) if ((packed.ints[row * INT_STRIDE] as number) & FLAG_HAS_KEY) keyed++;
+  return keyed;
+}
+
+/**
+ * The rows of a batch that go through the de-duplication, with their line
+ * and key, for judging later which copies won: the keyed rows, and the rows
+ * without a key that `matchUnkeyed` (the archive, when it holds their
+ * identity) names a key for, which are also listed as `deferred`.
+ */
+export interface DeduplicatedRows {
+  rows: number[];
+  lines: number[];
+  keys: string[];
+  deferred: number[];
+}
+
+export function listDeduplicatedRows(packed: PackedRecords, matchUnkeyed?: (record: UsageRecord) => string | undefined): DeduplicatedRows {
+  const list: DeduplicatedRows = { rows: [], lines: [], keys: [], deferred: [] };
+  const { ints } = packed;
+  for (let row = 0; row < packed.count; row++) {
+    const i = row * INT_STRIDE;
+    let key: string | undefined;
+    if ((ints[i] as number) & FLAG_HAS_KEY) {
+      key = joinKeyHalves(ints[i + 2] as number, ints[i + 3] as number);
+    } else if (matchUnkeyed !== undefined) {
+      key = matchUnkeyed(readPackedRow(packed, row));
+      if (key !== undefined) list.deferred.push(row);
+    }
+    if (key === undefined) continue;
+    list.rows.push(row);
+    list.lines.push(ints[i + 1] as number);
+    list.keys.push(key);
+  }
+  return list;
+}
+
+/**
+ * Hands on the rows of a batch as records, in row order, without any
+ * de-duplication. `deduplicated` false: the rows a full run hands on as it
+ * reads them (no key, not `deferred`); true: the others (a key, or
+ * `deferred`: an archived identity), except those in `shadowed`. Both lists
+ * ascending. The warm run's path: the index resolved the de-duplication
+ * when it was written, so no key is hashed.
+ */
+export function unpackResolvedRows(
+  packed: PackedRecords,
+  deduplicated: boolean,
+  deferred: readonly number[],
+  shadowed: readonly number[],
+  onRecord: (record: UsageRecord) => void,
+): void {
+  const { floats, ints, contexts } = packed;
+  const scratch = new Array<string | null>(TEXT_COUNT).fill(null);
+  let contextRow = 0;
+  let nextDeferred = 0;
+  let nextShadowed = 0;
+  for (let row = 0; row < packed.count; row++) {
+    const header = ints[row * INT_STRIDE] as number;
+    const hasContext = (header & FLAG_HAS_CONTEXT) !== 0;
+    while (nextDeferred < deferred.length && (deferred[nextDeferred] as number) < row) nextDeferred++;
+    const rowDeduplicated = (header & FLAG_HAS_KEY) !== 0 || deferred[nextDeferred] === row;
+    if (rowDeduplicated !== deduplicated) {
+      if (hasContext) contextRow++;
+      continue;
+    }
+    if (deduplicated) {
+      while (nextShadowed < shadowed.length && (shadowed[nextShadowed] as number) < row) nextShadowed++;
+      if (shadowed[nextShadowed] === row) {
+        if (hasContext) contextRow++;
+        continue;
+      }
+    }
+    readTexts(packed, row, scratch);
+    const context = hasContext ? readContext(contexts, contextRow++, (header & FLAG_TRUNCATED) !== 0) : null;
+    onRecord(readRow(floats, row, header, scratch, 0, context));
+  }
 }
 
 /** A keyed row left packed: the de-duplication keeps a reference and reads the row only if it wins. */

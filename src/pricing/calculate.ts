@@ -103,9 +103,18 @@ export function calculateCostBreakdown(
   if (period === undefined) return { cost: null, reason: 'no-price' };
   const tokens = calculateCost(record, period.table);
   if (tokens.cost === null) return tokens;
+  // The billing fields named one by one: a spread of a whole record cost more than the rest of its pricing.
+  const billing = record as Partial<Pick<UsageRecord, 'speed' | 'serviceTier' | 'inferenceGeo' | 'webSearchRequests'>>;
   const breakdown = applyBillingRules(
     tokens.cost,
-    readBillingContext({ ...(record as object), model: record.model ?? '', provider: record.provider ?? '' } as Parameters<typeof readBillingContext>[0]),
+    readBillingContext({
+      model: record.model ?? '',
+      provider: record.provider ?? '',
+      speed: billing.speed,
+      serviceTier: billing.serviceTier,
+      inferenceGeo: billing.inferenceGeo,
+      webSearchRequests: billing.webSearchRequests,
+    }),
   );
   if (!Number.isFinite(breakdown.total)) return { cost: null, reason: 'no-price' };
   return { cost: breakdown.total, reason: null, breakdown };

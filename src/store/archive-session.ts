@@ -4,6 +4,7 @@
  * hand its records to the de-duplication, recognise live records it already
  * holds, and take in the records of files the index is about to forget.
  */
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { UsageRecord } from '../core/record.js';
 import type { PackedKeyedRow, PackedRecords } from '../ingest/pack.js';
@@ -57,13 +58,18 @@ export class ArchiveSession {
   private setAsideNow = false;
   /** Archived rows handed to the de-duplication (before it drops those the logs still hold). */
   offered = 0;
+  /** The archive file's identity when it was read or written (see signature). */
+  private fileIdentity: string | undefined;
 
   private constructor(private readonly options: ArchiveOptions) {
     const { directory, onWarning } = options;
     // Temporary files of archive writes killed outright (SIGKILL, power loss).
     removeStaleTemporaryFiles(directory, Date.now(), ARCHIVE_FILE_NAME);
     try {
+      // Its identity before and after the read: equal, unless another run wrote it meanwhile.
+      const before = identifyArchiveFile(directory);
       this.archive = readArchive(directory);
+      this.fileIdentity = before !== undefined && before === identifyArchiveFile(directory) ? before : undefined;
       this.writable = true;
     } catch (error) {
       if (error instanceof ArchiveCorruptError) {
@@ -99,6 +105,19 @@ export class ArchiveSession {
       }
     }
     return session;
+  }
+
+  /**
+   * What the archived rows this run counts depend on, for the index's
+   * resolved de-duplication (src/ingest/ingest.ts): 'none' when it offered
+   * none (then it cannot change the answer), else the archive file's device,
+   * inode, size and times with the roots; undefined when that cannot be
+   * told (the file changed while it was read). Call after `offer`.
+   */
+  get signature(): string | undefined {
+    if (this.offered === 0) return 'none';
+    if (this.fileIdentity === undefined) return undefined;
+    return JSON.stringify([this.fileIdentity, this.options.roots]);
   }
 
   /** The secret of the archive's identity hashes, which the index and this run's scan must share (undefined: no archive yet). */
@@ -164,7 +183,10 @@ export class ArchiveSession {
     if (added.length === 0) return true;
     const next: Archive = { keySecret: archive.keySecret, segments: [...archive.segments, ...added] };
     try {
-      writeArchive(this.options.directory, next);
+      const written = writeArchive(this.options.directory, next);
+      const identity = identifyArchiveFile(this.options.directory);
+      // The file just renamed into place, unless another run replaced it since.
+      this.fileIdentity = identity !== undefined && identity.split(':')[2] === String(written) ? identity : undefined;
     } catch (error) {
       this.options.onWarning(
         `could not add ${added.length} deleted or shrunk log file${added.length === 1 ? '' : 's'} to the archive in ${this.options.directory} (${describeError(error)}); the index keeps them until it can`,
@@ -173,6 +195,16 @@ export class ArchiveSession {
     }
     this.archive = next;
     return true;
+  }
+}
+
+/** Device, inode, size and times of the archive file; undefined when there is none or it cannot be read. */
+function identifyArchiveFile(directory: string): string | undefined {
+  try {
+    const info = statSync(resolve(directory, ARCHIVE_FILE_NAME), { bigint: true });
+    return `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
+  } catch {
+    return undefined;
   }
 }
 

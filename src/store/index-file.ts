@@ -1,6 +1,7 @@
 /**
  * The on-disk index: one file holding, per input file, its identity, how far
- * it was read, its line counts and its records in packed form. Layout:
+ * it was read, its line counts and its records in packed form, and the
+ * outcome of the de-duplication of the run that wrote it. Layout:
  *
  *   "USAGEIX2" | section bytes ... | header JSON
  *     | u32 CRC-32 of the section bytes | u32 CRC-32 of the header JSON
@@ -22,18 +23,29 @@ import { closeSync, fstatSync, fsyncSync, lstatSync, openSync, readdirSync, read
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { DialectName } from '../core/record.js';
-import { hasValidTextReferences, PACKED_BYTES, type PackedRecords } from '../ingest/pack.js';
+import { checkPackedRows, countKeyedRows, PACKED_BYTES, type PackedRecords } from '../ingest/pack.js';
 import type { ScanTally } from '../ingest/scan.js';
 
 const MAGIC = Buffer.from('USAGEIX2');
 const OLD_MAGIC = Buffer.from('USAGEIX1');
 // 3: checksums over sections and header; entries carry ctime; keys are keyed hashes.
-export const INDEX_VERSION = 3;
+// 4: sections carry their keyed-row count and shadowed rows; the header the resolved input.
+export const INDEX_VERSION = 4;
 export const INDEX_FILE_NAME = 'index-v1.bin';
 const TEMPORARY_SUFFIX = '.tmp';
 // Bytes after the header: two checksums, the header length, the magic.
 const TAIL_BYTES = 12 + MAGIC.length;
 const VERIFY_CHUNK = 1 << 20;
+/**
+ * Record bytes up to this size are kept for the run once checked (a warm run
+ * used to read every section twice: once to verify it, once to use it). An
+ * index up to this size is read with one read; a larger one is checked a
+ * section at a time, its first sections up to this size kept and the others
+ * read again when used, so memory stays bounded (8 MiB: a Claude index of
+ * 100 MB of logs is ~5 MB and fits; 24 MiB put a warm run over 100 MB of
+ * flat records 14 MiB higher in peak memory for ~10 ms of reading saved).
+ */
+const RESIDENT_LIMIT = 8 << 20;
 
 export interface SectionRef {
   offset: number;
@@ -42,6 +54,15 @@ export interface SectionRef {
   ints: number;
   contexts: number;
   texts: string[];
+  /** Rows with a de-duplication key (absent in archive sections). */
+  keyed?: number | undefined;
+  /**
+   * Keyed (or deferred) rows, ascending, whose copy lost the de-duplication
+   * of the run that wrote the index (see Header.resolved); absent when none did.
+   */
+  shadowed?: number[] | undefined;
+  /** Rows without a key, ascending, that run matched to an archived identity (so they went through the de-duplication). */
+  deferred?: number[] | undefined;
 }
 
 export interface IndexEntry {
@@ -75,10 +96,31 @@ interface Header {
   /** Secret key of the de-duplication key hashes stored in this index (hex; see pack.ts hashKey). */
   keySecret: string;
   entries: IndexEntry[];
+  resolved?: Resolution | undefined;
+}
+
+/**
+ * The de-duplication, resolved when the index was written: the first
+ * `files` entries, in order, were the whole input of that run (files only,
+ * no archived records counted), and their sections' `shadowed` rows are the
+ * copies that lost. A later run over the same files in the same order, all
+ * unchanged, hands on the other rows as they are, without hashing a key.
+ */
+export interface Resolution {
+  files: number;
+  /** Duplicate lines that run counted. */
+  duplicates: number;
+  /** The archive as that run counted it (ArchiveSession.signature): 'none' when it counted no archived row. */
+  archive: string;
+  /** Positions, ascending, among the archived rows that run counted, of those that won. */
+  archiveWinners: number[];
 }
 
 export interface LoadedIndex {
   entries: Map<string, IndexEntry>;
+  /** Paths of the run the de-duplication was resolved for, in input order (see Resolution). */
+  resolvedPaths?: string[] | undefined;
+  resolved?: Resolution | undefined;
   keySecret: string;
   /**
    * The open index file: sections are read from it one at a time, so memory
@@ -88,6 +130,10 @@ export interface LoadedIndex {
    * newer index into place meanwhile.
    */
   descriptor: number;
+  /** All record bytes, from file offset `MAGIC.length`, when the index is small enough to keep (RESIDENT_LIMIT). */
+  resident?: Buffer | undefined;
+  /** Sections of a larger index kept when they were checked, up to RESIDENT_LIMIT bytes. */
+  kept: Map<SectionRef, PackedRecords>;
 }
 
 export class IndexCorruptError extends Error {
@@ -95,12 +141,13 @@ export class IndexCorruptError extends Error {
 }
 
 /**
- * `length` bytes from `position`, in memory of their own: Buffer.alloc never
- * hands out a slice of the shared pool, so the bytes start at offset 0 of
- * their ArrayBuffer and typed arrays can view a section aligned.
+ * `length` bytes from `position`, in memory of their own: allocUnsafeSlow
+ * never hands out a slice of the shared pool, so the bytes start at offset 0
+ * of their ArrayBuffer and typed arrays can view a section aligned. Not
+ * zero-filled first: every byte is read over, or the call throws.
  */
 function readExactly(descriptor: number, position: number, length: number): Buffer {
-  const bytes = Buffer.alloc(length);
+  const bytes = Buffer.allocUnsafeSlow(length);
   let read = 0;
   while (read < length) {
     const count = readSync(descriptor, bytes, read, length - read, position + read);
@@ -120,11 +167,13 @@ export class IndexUnavailableError extends Error {
 }
 
 /**
- * Reads and verifies the index; undefined when there is none;
+ * Reads and verifies the index (keeping up to `residentLimit` bytes of its
+ * records in memory; tests pass less to exercise a large index); undefined
+ * when there is none;
  * IndexCorruptError when it does not check out (rebuild it);
  * IndexUnavailableError when it cannot be read at all (do without it).
  */
-export function loadIndex(directory: string, tool: string): LoadedIndex | undefined {
+export function loadIndex(directory: string, tool: string, residentLimit = RESIDENT_LIMIT): LoadedIndex | undefined {
   removeStaleTemporaryFiles(directory);
   let descriptor: number;
   try {
@@ -137,7 +186,7 @@ export function loadIndex(directory: string, tool: string): LoadedIndex | undefi
     if (!fstatSync(descriptor).isFile()) {
       throw new IndexUnavailableError(`${join(directory, INDEX_FILE_NAME)} is not a regular file`);
     }
-    return readHeader(descriptor, tool);
+    return readHeader(descriptor, tool, residentLimit);
   } catch (error) {
     closeSync(descriptor);
     if (error instanceof IndexCorruptError || error instanceof IndexUnavailableError) throw error;
@@ -179,40 +228,72 @@ function checksumRange(descriptor: number, position: number, length: number, che
 
 /**
  * Checks every byte between the magic and the header against the stored
- * CRC-32, and every section's text references, before anything is used:
- * records handed on cannot be taken back, and damage kept would be copied
- * into every later index. Reads section by section, in file order, so a
- * section is only ever one batch in memory.
+ * CRC-32, and every section's text references and keyed-row counts, before
+ * anything is used: records handed on cannot be taken back, and damage kept
+ * would be copied into every later index. A small index is read whole, in
+ * one read, and kept (returned); a large one is read section by section, in
+ * file order, so a section is only ever one batch in memory.
  */
-function verifySections(descriptor: number, sections: SectionRef[], headerStart: number, expected: number): void {
+function verifySections(
+  descriptor: number,
+  sections: SectionRef[],
+  headerStart: number,
+  expected: number,
+  kept: Map<SectionRef, PackedRecords>,
+  residentLimit: number,
+): Buffer | undefined {
   const ordered = [...sections].sort((a, b) => a.offset - b.offset);
   let position = MAGIC.length;
-  let checksum = 0;
   for (const section of ordered) {
     if (section.offset < position) throw new IndexCorruptError('the index header is damaged (sections overlap)');
+    position = section.offset + section.floats + section.ints + section.contexts;
+  }
+  if (headerStart - MAGIC.length <= residentLimit) {
+    const resident = readExactly(descriptor, MAGIC.length, headerStart - MAGIC.length);
+    if (extendChecksum(resident, 0) >>> 0 !== expected) throw new IndexCorruptError('the index data is damaged (checksum mismatch)');
+    for (const section of ordered) checkSection(viewSection(resident.buffer, section, MAGIC.length), section);
+    return resident;
+  }
+  position = MAGIC.length;
+  let checksum = 0;
+  let keptBytes = 0;
+  for (const section of ordered) {
     checksum = checksumRange(descriptor, position, section.offset - position, checksum);
     const length = section.floats + section.ints + section.contexts;
     const bytes = readExactly(descriptor, section.offset, length);
     checksum = extendChecksum(bytes, checksum);
     const packed = viewSection(bytes.buffer, section);
-    if (!hasValidTextReferences(packed)) throw new IndexCorruptError('the index header is damaged (a text table is short)');
+    checkSection(packed, section);
+    keptBytes += length;
+    // Used only if the whole index checks out (else it is discarded with all it holds).
+    if (keptBytes <= residentLimit) kept.set(section, packed);
     position = section.offset + length;
   }
   checksum = checksumRange(descriptor, position, headerStart - position, checksum);
   if (checksum >>> 0 !== expected) throw new IndexCorruptError('the index data is damaged (checksum mismatch)');
+  return undefined;
 }
 
-export function viewSection(buffer: ArrayBufferLike, section: SectionRef): PackedRecords {
+function checkSection(packed: PackedRecords, section: SectionRef): void {
+  const keyed = checkPackedRows(packed);
+  if (keyed < 0) throw new IndexCorruptError('the index header is damaged (a text table is short)');
+  // The warm run reads a section only in the pass its keyed-row count calls for.
+  if (section.keyed !== undefined && keyed !== section.keyed) throw new IndexCorruptError('the index header is damaged (a keyed-row count is wrong)');
+}
+
+/** The section's arrays over `buffer`: the section alone, or (with `base`) bytes from that file offset on. */
+export function viewSection(buffer: ArrayBufferLike, section: SectionRef, base?: number): PackedRecords {
+  const start = base === undefined ? 0 : section.offset - base;
   return {
     count: section.count,
-    floats: new Float64Array(buffer, 0, section.floats / 8),
-    ints: new Uint32Array(buffer, section.floats, section.ints / 4),
-    contexts: new Float64Array(buffer, section.floats + section.ints, section.contexts / 8),
+    floats: new Float64Array(buffer, start, section.floats / 8),
+    ints: new Uint32Array(buffer, start + section.floats, section.ints / 4),
+    contexts: new Float64Array(buffer, start + section.floats + section.ints, section.contexts / 8),
     texts: section.texts,
   };
 }
 
-function readHeader(descriptor: number, tool: string): LoadedIndex {
+function readHeader(descriptor: number, tool: string, residentLimit: number): LoadedIndex {
   const size = fstatSync(descriptor).size;
   if (size < MAGIC.length + TAIL_BYTES) throw new IndexCorruptError('the index is truncated');
   const start = readExactly(descriptor, 0, MAGIC.length);
@@ -251,11 +332,36 @@ function readHeader(descriptor: number, tool: string): LoadedIndex {
     }
     entries.set(entry.path, entry);
   }
-  verifySections(descriptor, header.entries.flatMap((entry) => entry.sections), headerStart, dataChecksum);
-  return { entries, descriptor, keySecret: header.keySecret };
+  const resolved = header.resolved;
+  if (
+    resolved !== undefined &&
+    !(
+      isObject(resolved) &&
+      isCount(resolved.files) &&
+      resolved.files <= header.entries.length &&
+      isCount(resolved.duplicates) &&
+      typeof resolved.archive === 'string' &&
+      isAscendingCounts(resolved.archiveWinners, Number.MAX_SAFE_INTEGER)
+    )
+  ) {
+    throw new IndexCorruptError('the index header is damaged');
+  }
+  const kept = new Map<SectionRef, PackedRecords>();
+  const resident = verifySections(descriptor, header.entries.flatMap((entry) => entry.sections), headerStart, dataChecksum, kept, residentLimit);
+  return {
+    entries,
+    descriptor,
+    keySecret: header.keySecret,
+    resident,
+    kept,
+    ...(resolved ? { resolved, resolvedPaths: header.entries.slice(0, resolved.files).map((entry) => entry.path) } : {}),
+  };
 }
 
 const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+/** An array of whole numbers below `limit`, strictly ascending. */
+const isAscendingCounts = (value: unknown, limit: number): value is number[] =>
+  Array.isArray(value) && value.every((item, at) => isCount(item) && item < limit && (at === 0 || item > (value[at - 1] as number)));
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
@@ -296,11 +402,18 @@ export function isWellFormedSection(section: unknown): boolean {
   const records = count as number;
   if (floats !== records * PACKED_BYTES.floats || ints !== records * PACKED_BYTES.ints) return false;
   if ((contexts as number) % PACKED_BYTES.context !== 0 || (contexts as number) > records * PACKED_BYTES.context) return false;
+  const { keyed, shadowed, deferred } = section;
+  if (keyed !== undefined && !(isCount(keyed) && keyed <= records)) return false;
+  if (shadowed !== undefined && !isAscendingCounts(shadowed, records)) return false;
+  if (deferred !== undefined && !isAscendingCounts(deferred, records)) return false;
   return Array.isArray(texts) && texts.every((text) => typeof text === 'string');
 }
 
-/** Reads one section (verified when the index was loaded) into fresh, aligned memory. */
+/** One section (verified when the index was loaded): a view of the bytes kept, or read into fresh, aligned memory. */
 export function readSection(index: LoadedIndex, section: SectionRef): PackedRecords {
+  const kept = index.kept.get(section);
+  if (kept) return kept;
+  if (index.resident) return viewSection(index.resident.buffer, section, MAGIC.length);
   const { buffer } = readExactly(index.descriptor, section.offset, section.floats + section.ints + section.contexts);
   return viewSection(buffer, section);
 }
@@ -438,15 +551,17 @@ export class IndexWriter {
     if (pad) this.write(Buffer.alloc(pad));
   }
 
-  appendSection(packed: PackedRecords): SectionRef {
+  /** Writes a section; `keyed` is its keyed-row count when the caller knows it already. */
+  appendSection(packed: PackedRecords, keyed = countKeyedRows(packed)): SectionRef {
     const offset = this.position;
-    const ref = {
+    const ref: SectionRef = {
       offset,
       count: packed.count,
       floats: packed.floats.byteLength,
       ints: packed.ints.byteLength,
       contexts: packed.contexts.byteLength,
       texts: packed.texts,
+      keyed,
     };
     if (this.closed) return ref;
     try {
@@ -463,10 +578,10 @@ export class IndexWriter {
   }
 
   /** Completes the index and renames it into place; false (see `failure`) when it could not be written. */
-  finish(tool: string, entries: IndexEntry[]): boolean {
+  finish(tool: string, entries: IndexEntry[], resolved?: Resolution): boolean {
     if (this.closed) return false;
     try {
-      const header: Header = { version: INDEX_VERSION, tool, keySecret: this.keySecret, entries };
+      const header: Header = { version: INDEX_VERSION, tool, keySecret: this.keySecret, entries, ...(resolved ? { resolved } : {}) };
       const json = Buffer.from(JSON.stringify(header));
       const tail = Buffer.alloc(12);
       tail.writeUInt32LE(this.checksum >>> 0, 0);
