@@ -43,8 +43,9 @@ export interface ScanOptions {
   /** How many malformed lines to keep with file:line detail (all are counted). */
   problemLimit?: number | undefined;
   /**
-   * Skip, without parsing, well-formed-looking lines that name no usage field
-   * (see USAGE_MARKERS in src/dialects/registry.ts). Off for `usage validate`, which checks every line.
+   * Count as no_usage, without handing them to a dialect, objects that name no
+   * usage field (USAGE_MARKERS in src/dialects/registry.ts); a broken line is
+   * still counted as malformed. Off for `usage validate`, which checks every line.
    */
   prefilter?: boolean | undefined;
   /**
