@@ -6,16 +6,22 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { DataError } from '../core/errors.js';
 import { packRecords } from './pack.js';
-import type { PoolJob, WorkerReply, WorkerSetup } from './pool.js';
+import { MAX_BATCHES_IN_FLIGHT, type PoolJob, type WorkerReply, type WorkerSetup } from './pool.js';
 import { type ScannedRecord, scanSource } from './scan.js';
 
 const BATCH = 8192;
 const port = parentPort;
-const { options, jobs, nextJob } = workerData as WorkerSetup;
+const { options, jobs, nextJob, inFlight } = workerData as WorkerSetup;
 const counter = new Int32Array(nextJob);
+const batchesInFlight = new Int32Array(inFlight);
 
 function send(reply: WorkerReply): void {
   if (reply.type === 'records') {
+    // Wait (this thread only) while the main thread has enough batches to take in.
+    for (let seen = Atomics.load(batchesInFlight, 0); seen >= MAX_BATCHES_IN_FLIGHT; seen = Atomics.load(batchesInFlight, 0)) {
+      Atomics.wait(batchesInFlight, 0, seen, 100);
+    }
+    Atomics.add(batchesInFlight, 0, 1);
     const { floats, ints, contexts } = reply.packed;
     port?.postMessage(reply, [floats.buffer as ArrayBuffer, ints.buffer as ArrayBuffer, contexts.buffer as ArrayBuffer]);
   } else {
