@@ -29,6 +29,8 @@ const option = (name, fallback) => {
 const records = Number(option('records', '50000000'));
 const lake = option('dir', join(tmpdir(), `usage-lake-${records}`));
 const keep = args.includes('--keep');
+/** Only write the lake (kept), for timing the command separately. */
+const generateOnly = args.includes('--generate-only');
 if (!Number.isSafeInteger(records) || records <= 0) {
   console.error('--records must be a positive whole number');
   process.exit(2);
@@ -110,6 +112,8 @@ if (!existsSync(join(lake, 'DONE'))) {
   console.log(`generated ${records.toLocaleString('en')} rows (${unique.toLocaleString('en')} records, ${copies.toLocaleString('en')} copies) in ${files} files, ${(bytes / 2 ** 30).toFixed(2)} GiB, in ${formatSeconds(performance.now() - started)}`);
   spawnSync('touch', [join(lake, 'DONE')]);
 }
+
+if (generateOnly) process.exit(0);
 
 const started = performance.now();
 const run = spawnSync(process.execPath, [join(root, 'bin', 'usage.js'), 'cost', '--by', 'project,model', '--engine', 'duckdb', '--json', lake], {

@@ -5,7 +5,9 @@
  * group and quarter hour) into the same states the built-in reducers build,
  * so the report builders, and therefore the JSON, are the same code.
  */
-import { statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
 import type { Analysis, Exclusions, TimeRange } from '../core/analyze.js';
 import { DataError, UsageError } from '../core/errors.js';
 import { describeMissing, FILTER_FIELDS, type RecordFilterSpec } from '../core/filter.js';
@@ -30,6 +32,8 @@ export const GROUP_COLUMNS = [
   'sender',
   'agent',
   'machine',
+  // Never asked for on its own: grouping by project groups by path too (readProject, src/reducers/shares.ts).
+  'project_path',
 ] as const;
 export type GroupColumn = (typeof GROUP_COLUMNS)[number];
 
@@ -41,6 +45,34 @@ export interface LakeQuery {
   costMode: CostMode;
   /** Sum per quarter hour as well: needed for days, weeks and months, costly otherwise. */
   byTime?: boolean | undefined;
+  /** Find the median context ratio too (usage report): a second query, run only when the lake has context snapshots. */
+  contextMedian?: boolean | undefined;
+  /** DuckDB's resources; defaults in `chooseSettings`. */
+  settings?: Partial<EngineSettings> | undefined;
+}
+
+/**
+ * What DuckDB may use. The de-duplication groups every record identity of
+ * the lake; past `memoryLimit` DuckDB spills those groups to `tempDirectory`
+ * instead of growing (its default limit is 80% of the RAM, which a shared
+ * machine does not have to spare).
+ */
+export interface EngineSettings {
+  /** DuckDB's `memory_limit`, e.g. `4GB`. */
+  memoryLimit: string;
+  /** Where DuckDB spills; a fresh folder under the system's temp folder by default, removed afterwards. */
+  tempDirectory: string;
+  threads: number;
+}
+
+/** A third of the RAM (at least 1 GB), every core, a temp folder of its own. */
+export function chooseSettings(settings: Partial<EngineSettings> = {}): EngineSettings {
+  const gigabytes = Math.max(1, Math.floor(totalmem() / 3 / 2 ** 30));
+  return {
+    memoryLimit: settings.memoryLimit ?? `${gigabytes}GB`,
+    tempDirectory: settings.tempDirectory ?? mkdtempSync(join(tmpdir(), 'usage-duckdb-')),
+    threads: settings.threads ?? availableParallelism(),
+  };
 }
 
 /** Records that share their group columns and quarter hour, summed. */
@@ -66,12 +98,24 @@ export interface Bundle {
   recordedRecords: number;
   calculatedCostUsd: number;
   uncalculatedRecords: number;
+  /** Input and cache tokens of the records that report cache counts (cache health counts only those). */
+  reportedInputTokens: number;
+  reportedCacheReadTokens: number;
+  reportedCacheWriteTokens: number;
+  /** Records with a context snapshot; those with a known window (a ratio); the largest ratio. */
+  contextSnapshots: number;
+  contextRatios: number;
+  peakContextRatio: number | null;
+  contextTruncations: number;
+  contextSegmentsRemoved: number;
 }
 
 export interface LakeResult {
   bundles: Bundle[];
   summary: IngestSummary;
   excluded: Exclusions;
+  /** The middle one or two context ratios of the selected records, in order (asked with `contextMedian`; null without ratios). */
+  contextMiddle: [number, number] | null;
 }
 
 /** What the engine needs of @duckdb/node-api (kept local: the dependency is optional). */
@@ -123,14 +167,29 @@ async function listLakeFiles(connection: DuckDbConnection, paths: readonly strin
   return files;
 }
 
-function buildFilter(filter: RecordFilterSpec | undefined): { sql: string; values: string[] } {
+function buildFilter(filter: RecordFilterSpec | undefined, engine: SqlEngine): { sql: string; values: string[] } {
   const tests: string[] = [];
   const values: string[] = [];
   for (const field of FILTER_FIELDS) {
     const accepted = filter?.[field];
     if (!accepted || accepted.length === 0) continue;
+    const marks = accepted.map(() => '?').join(', ');
+    if (field === 'project') {
+      // As matchesProject (src/core/filter.ts): the short name, the full path,
+      // or the path's last segments; `(no project)` for a record with neither.
+      // COALESCE: a test on a missing column is NULL, which must not select.
+      const parts = [`NULLIF(project, '') IN (${marks})`, `NULLIF(project_path, '') IN (${marks})`];
+      values.push(...accepted, ...accepted);
+      for (const value of accepted) {
+        parts.push(`${ENDS_WITH[engine]}(project_path, ?)`);
+        values.push(`/${value}`);
+      }
+      if (accepted.includes(describeMissing('project'))) parts.push(`(NULLIF(project, '') IS NULL AND NULLIF(project_path, '') IS NULL)`);
+      tests.push(`COALESCE(${parts.join(' OR ')}, FALSE)`);
+      continue;
+    }
     // As src/core/filter.ts names a missing value; the label is fixed text, quoted.
-    tests.push(`COALESCE(NULLIF(${field}, ''), ${quoteSqlString(describeMissing(field))}) IN (${accepted.map(() => '?').join(', ')})`);
+    tests.push(`COALESCE(NULLIF(${field}, ''), ${quoteSqlString(describeMissing(field))}) IN (${marks})`);
     values.push(...accepted);
   }
   return { sql: tests.length === 0 ? 'TRUE' : tests.join(' AND '), values };
@@ -150,16 +209,34 @@ const SOURCES: Record<SqlEngine, (files: readonly string[]) => string> = {
 
 const EPOCH_MS: Record<SqlEngine, string> = { duckdb: 'epoch_ms', clickhouse: 'toUnixTimestamp64Milli' };
 
+/** "Text ends with": the function's name differs. */
+const ENDS_WITH: Record<SqlEngine, string> = { duckdb: 'ends_with', clickhouse: 'endsWith' };
+
+/** One field of the context snapshot (JSON text) as text: `12`, `true`. */
+const JSON_TEXT: Record<SqlEngine, (field: string) => string> = {
+  duckdb: (field) => `json_extract_string(context, ${quoteSqlString(`$.${field}`)})`,
+  clickhouse: (field) => `NULLIF(JSONExtractRaw(context, ${quoteSqlString(field)}), '')`,
+};
+
+/** The query's last part: sums per group (every report), or the median context ratio (usage report). */
+export type LakeQueryPart = 'aggregate' | 'context-median';
+
 /**
  * The aggregate query over `files` and its parameters. DuckDB binds `?`;
  * for ClickHouse the values are written in as literals (numbers, and text
  * quoted as SQL strings).
  */
-export function buildLakeQuery(files: readonly string[], query: LakeQuery, columns: readonly GroupColumn[], engine: SqlEngine): { sql: string; values: unknown[] } {
-  const filter = buildFilter(query.filter);
+export function buildLakeQuery(
+  files: readonly string[],
+  query: LakeQuery,
+  columns: readonly GroupColumn[],
+  engine: SqlEngine,
+  part: LakeQueryPart = 'aggregate',
+): { sql: string; values: unknown[] } {
+  const filter = buildFilter(query.filter, engine);
   const bounded = query.range !== undefined && (query.range.start !== null || query.range.end !== null);
   // Comments go first: they may mention `?`, which would shift the literals below.
-  const template = `${readSqlFile('records.sql')}\n${readSqlFile('aggregate.sql')}`.replace(/^\s*--.*$/gm, '');
+  const template = `${readSqlFile('records.sql')}\n${readSqlFile(`${part}.sql`)}`.replace(/^\s*--.*$/gm, '');
   const filled = fillSlots(template, {
     // Filled last, so that a `?` in a file name is never taken for a parameter.
     source: '{{source}}',
@@ -169,6 +246,10 @@ export function buildLakeQuery(files: readonly string[], query: LakeQuery, colum
     cost_usd: readCostExpression(query.costMode),
     group_columns: columns.join(', '),
     time_bucket: query.byTime ? 'CASE WHEN timestamp_ms IS NULL THEN NULL ELSE FLOOR(timestamp_ms / 900000) END' : 'CAST(NULL AS BIGINT)',
+    context_prompt_tokens: JSON_TEXT[engine]('prompt_tokens'),
+    context_max_context_tokens: JSON_TEXT[engine]('max_context_tokens'),
+    context_truncation_occurred: JSON_TEXT[engine]('truncation_occurred'),
+    context_segments_removed: JSON_TEXT[engine]('segments_removed'),
   });
   const values: unknown[] = [query.range?.start ?? -OPEN_END, query.range?.end ?? OPEN_END, ...filter.values];
   const source = { source: SOURCES[engine](files) };
@@ -187,9 +268,16 @@ const NAME_OF_COLUMN = new Map<string, string>(RECORD_FIELDS.map((field) => [fie
 
 /** Runs the aggregate query over a lake and returns its bundles and the input summary. */
 export async function queryLake(query: LakeQuery, groupColumns: readonly GroupColumn[]): Promise<LakeResult> {
-  const columns = [...new Set<GroupColumn>(['model', ...groupColumns])];
+  const columns = [...new Set<GroupColumn>(['model', ...groupColumns, ...(groupColumns.includes('project') ? (['project_path'] as const) : [])])];
   const duckdb = await loadDuckDb();
-  const instance = await duckdb.DuckDBInstance.create(':memory:');
+  const settings = chooseSettings(query.settings);
+  const instance = await duckdb.DuckDBInstance.create(':memory:', {
+    memory_limit: settings.memoryLimit,
+    temp_directory: settings.tempDirectory,
+    threads: String(settings.threads),
+    // Rows may come in any order: every result is a sum, sorted afterwards.
+    preserve_insertion_order: 'false',
+  });
   const connection = await instance.connect();
   try {
     const files = await listLakeFiles(connection, query.paths);
@@ -208,15 +296,17 @@ export async function queryLake(query: LakeQuery, groupColumns: readonly GroupCo
       unreadable: [],
     };
     const excluded: Exclusions = { outOfRange: 0, undated: 0 };
-    if (files.length === 0) return { bundles: [], summary, excluded };
-    const { sql, values } = buildLakeQuery(files, query, columns, 'duckdb');
-    let rows: Array<Record<string, unknown>>;
-    try {
-      rows = (await connection.runAndReadAll(sql, values)).getRowObjects();
-    } catch (error) {
-      // A broken or foreign file in the lake: one sentence, exit 1 (the built-in reader would list it as unreadable).
-      throw new DataError(`DuckDB could not read the exports: ${(error as Error).message.split('\n')[0]}`);
-    }
+    if (files.length === 0) return { bundles: [], summary, excluded, contextMiddle: null };
+    const run = async (part: LakeQueryPart): Promise<Array<Record<string, unknown>>> => {
+      const { sql, values } = buildLakeQuery(files, query, columns, 'duckdb', part);
+      try {
+        return (await connection.runAndReadAll(sql, values)).getRowObjects();
+      } catch (error) {
+        // A broken or foreign file in the lake: one sentence, exit 1 (the built-in reader would list it as unreadable).
+        throw new DataError(`DuckDB could not read the exports: ${(error as Error).message.split('\n')[0]}`);
+      }
+    };
+    const rows = await run('aggregate');
     const bundles: Bundle[] = [];
     // Dialects in the order the built-in reader first meets them: by file, then by name.
     const firstFile = new Map<string, string>();
@@ -242,11 +332,19 @@ export async function queryLake(query: LakeQuery, groupColumns: readonly GroupCo
       else bundles.push(readBundle(row, columns, dialect));
     }
     summary.duplicateLines = summary.lines - summary.records;
-    // As the built-in reader orders its output, so that equal groups sort alike.
-    return { bundles, summary, excluded };
+    let contextMiddle: [number, number] | null = null;
+    if (query.contextMedian && bundles.some((bundle) => bundle.contextRatios > 0)) {
+      const [middle] = await run('context-median');
+      if (middle && middle['low_middle'] !== null && middle['low_middle'] !== undefined) {
+        contextMiddle = [Number(middle['low_middle']), Number(middle['high_middle'])];
+      }
+    }
+    return { bundles, summary, excluded, contextMiddle };
   } finally {
     connection.closeSync?.();
     instance.closeSync?.();
+    // DuckDB removes its spill files on close; the folder made for them goes too (unless the caller named one).
+    if (query.settings?.tempDirectory === undefined) rmSync(settings.tempDirectory, { recursive: true, force: true });
   }
 }
 
@@ -279,10 +377,18 @@ function readBundle(row: Record<string, unknown>, columns: readonly GroupColumn[
     recordedRecords: toNumber(row['recorded_records']),
     calculatedCostUsd: toNumber(row['sum_calculated_cost_usd']),
     uncalculatedRecords: toNumber(row['uncalculated_records']),
+    reportedInputTokens: toNumber(row['reported_input_tokens']),
+    reportedCacheReadTokens: toNumber(row['reported_cache_read_tokens']),
+    reportedCacheWriteTokens: toNumber(row['reported_cache_write_tokens']),
+    contextSnapshots: toNumber(row['context_snapshots']),
+    contextRatios: toNumber(row['context_ratios']),
+    peakContextRatio: row['peak_context_ratio'] === null || row['peak_context_ratio'] === undefined ? null : Number(row['peak_context_ratio']),
+    contextTruncations: toNumber(row['context_truncations']),
+    contextSegmentsRemoved: toNumber(row['sum_context_segments_removed']),
   };
 }
 
 /** Builds an Analysis from a lake's bundles: the same shape the built-in pipeline returns. */
-export function toAnalysis<State>(result: LakeResult, fold: (bundles: readonly Bundle[]) => State): Analysis<State> {
-  return { state: fold(result.bundles), summary: result.summary, excluded: result.excluded };
+export function toAnalysis<State>(result: LakeResult, fold: (bundles: readonly Bundle[], result: LakeResult) => State): Analysis<State> {
+  return { state: fold(result.bundles, result), summary: result.summary, excluded: result.excluded };
 }
