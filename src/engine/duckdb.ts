@@ -254,8 +254,11 @@ export function buildLakeQuery(
   const values: unknown[] = [query.range?.start ?? -OPEN_END, query.range?.end ?? OPEN_END, ...filter.values];
   const source = { source: SOURCES[engine](files) };
   if (engine === 'duckdb') return { sql: fillSlots(filled, source), values };
+  // Standard SQL behaviour, which ClickHouse has behind two settings: the
+  // missing side of a LEFT JOIN is NULL (not 0 or ''), and CAST of a NULL is NULL (not an error).
+  const standardJoins = `${filled.trimEnd()}\nSETTINGS join_use_nulls = 1, cast_keep_nullable = 1`;
   let next = 0;
-  const inlined = filled.replace(/\?/g, () => {
+  const inlined = standardJoins.replace(/\?/g, () => {
     const value = values[next++];
     return typeof value === 'number' ? String(value) : quoteSqlString(String(value));
   });
@@ -266,9 +269,14 @@ const toNumber = (value: unknown): number => (value === null || value === undefi
 
 const NAME_OF_COLUMN = new Map<string, string>(RECORD_FIELDS.map((field) => [field.json, field.name]));
 
+/** The columns the query groups by: always the model; the project's path with its name (projects group by path). */
+export function listQueryColumns(groupColumns: readonly GroupColumn[]): GroupColumn[] {
+  return [...new Set<GroupColumn>(['model', ...groupColumns, ...(groupColumns.includes('project') ? (['project_path'] as const) : [])])];
+}
+
 /** Runs the aggregate query over a lake and returns its bundles and the input summary. */
 export async function queryLake(query: LakeQuery, groupColumns: readonly GroupColumn[]): Promise<LakeResult> {
-  const columns = [...new Set<GroupColumn>(['model', ...groupColumns, ...(groupColumns.includes('project') ? (['project_path'] as const) : [])])];
+  const columns = listQueryColumns(groupColumns);
   const duckdb = await loadDuckDb();
   const settings = chooseSettings(query.settings);
   const instance = await duckdb.DuckDBInstance.create(':memory:', {

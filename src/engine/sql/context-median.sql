@@ -11,7 +11,7 @@
   FROM classified
   WHERE selection = 'selected' AND context_ratio IS NOT NULL
 )
-SELECT MAX(ratio_count) AS ratio_count,
+SELECT MAX(ratio_count) AS ratios,
        MIN(CASE WHEN 2 * position IN (ratio_count, ratio_count + 1) THEN context_ratio END) AS low_middle,
        MAX(CASE WHEN 2 * position IN (ratio_count + 1, ratio_count + 2) THEN context_ratio END) AS high_middle
 FROM ordered_ratios

@@ -30,7 +30,7 @@ winners AS (
   -- order, as the built-in reader keeps them. One file never holds two
   -- copies of an identity (an export run writes each identity once), so a
   -- file names one row.
-  SELECT copied.record_id, MIN(copied.copies) AS copy_count, MIN(source.source_file) AS winner_file
+  SELECT copied.record_id AS winner_id, MIN(copied.copies) AS copy_count, MIN(source.source_file) AS winner_file
   FROM {{source}} AS source
   JOIN copied ON source.record_id = copied.record_id AND source.total_tokens = copied.best_total
   GROUP BY copied.record_id
@@ -38,8 +38,8 @@ winners AS (
 unique_records AS (
   SELECT exported.*, COALESCE(winners.copy_count, 1) AS copies
   FROM exported
-  LEFT JOIN winners ON exported.record_id = winners.record_id
-  WHERE winners.record_id IS NULL OR exported.source_file = winners.winner_file
+  LEFT JOIN winners ON exported.record_id = winners.winner_id
+  WHERE winners.winner_id IS NULL OR exported.source_file = winners.winner_file
 ),
 classified AS (
   SELECT unique_records.*,
