@@ -288,6 +288,8 @@ export async function queryLake(query: LakeQuery, groupColumns: readonly GroupCo
   });
   const connection = await instance.connect();
   try {
+    // The de-duplication reads each file up to three times: parse its footer once (a setting of the Parquet reader, loaded by now).
+    await connection.runAndReadAll('SET parquet_metadata_cache = true');
     const files = await listLakeFiles(connection, query.paths);
     const summary: IngestSummary = {
       files: files.length,
