@@ -319,6 +319,14 @@ async function stageLake(connection: DuckDbConnection, files: readonly string[],
   }
 }
 
+function sortRows(rows: Array<Record<string, unknown>>, columns: readonly GroupColumn[]): Array<Record<string, unknown>> {
+  const keyOf = (row: Record<string, unknown>): string =>
+    ['selection', 'dialect', ...columns, 'time_bucket'].map((column) => (row[column] === null || row[column] === undefined ? '\u0000' : String(row[column]))).join('\u0001');
+  const keyed = rows.map((row) => [keyOf(row), row] as const);
+  keyed.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return keyed.map(([, row]) => row);
+}
+
 /** The columns the query groups by: always the model; the project's path with its name (projects group by path). */
 export function listQueryColumns(groupColumns: readonly GroupColumn[]): GroupColumn[] {
   return [...new Set<GroupColumn>(['model', ...groupColumns, ...(groupColumns.includes('project') ? (['project_path'] as const) : [])])];
@@ -372,7 +380,8 @@ export async function queryLake(query: LakeQuery, groupColumns: readonly GroupCo
         return (await connection.runAndReadAll(sql, values)).getRowObjects();
       });
     await run(() => stageLake(connection, files, table));
-    const rows = await runPart('aggregate');
+    // In a fixed order (the engine returns groups in any order): the money sums below then come out the same every run.
+    const rows = sortRows(await runPart('aggregate'), columns);
     const bundles: Bundle[] = [];
     // Dialects in the order the built-in reader first meets them: by file, then by name.
     const firstFile = new Map<string, string>();
