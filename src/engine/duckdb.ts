@@ -348,6 +348,9 @@ export async function queryLake(query: LakeQuery, groupColumns: readonly GroupCo
   });
   const connection = await instance.connect();
   try {
+    // DuckDB keeps the bytes of the files it reads in a cache of its own; staging reads each file once, so
+    // the cache only costs memory (on 20,000 files of the bench lake, at a 1 GB limit: peak 1.7 GB with it, 0.9 GB without).
+    await connection.runAndReadAll('SET enable_external_file_cache = false');
     const files = await listLakeFiles(connection, query.paths);
     const summary: IngestSummary = {
       files: files.length,
