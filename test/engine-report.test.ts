@@ -15,7 +15,7 @@ import { analyze, type TimeRange } from '../src/core/analyze.js';
 import { createRecordFilter, type RecordFilterSpec } from '../src/core/filter.js';
 import { type ContextSnapshot, createRecord, type UsageRecord } from '../src/core/record.js';
 import { queryLake, toAnalysis } from '../src/engine/duckdb.js';
-import { foldBudget, foldCost, foldReport, listBudgetColumns, listCostColumns, REPORT_COLUMNS } from '../src/engine/fold.js';
+import { foldBudget, foldCost, foldReport, listBudgetColumns, listCostColumns, REPORT_COLUMNS, REPORT_SHARE_COLUMNS } from '../src/engine/fold.js';
 import { createExporter } from '../src/export/export.js';
 import type { CostMode } from '../src/pricing/types.js';
 import { type BudgetLimits, buildBudgetReport, checkBudget, createBudgetReducer } from '../src/reports/budget.js';
@@ -173,9 +173,9 @@ describe.skipIf(!available)('usage report --engine duckdb gives the JSON of the 
     it(`report (${zone}, ${JSON.stringify(selection)})`, async () => {
       const options = { since: null, until: null, zone, today: parseDayKey('2026-03-20'), trendDays: 10, prices: { builtIn: 'test', overrideFile: null } };
       const expected = buildReport(await builtIn(createReportReducer(zone), selection), options);
-      const result = await queryLake({ ...lakeQuery(selection), byTime: true, contextMedian: true }, REPORT_COLUMNS);
+      const result = await queryLake({ ...lakeQuery(selection), byTime: true, contextMedian: true, alsoGroupBy: [REPORT_SHARE_COLUMNS] }, REPORT_COLUMNS);
       const actual = buildReport(
-        toAnalysis(result, (bundles, lakeResult) => foldReport(bundles, zone, lakeResult.contextMiddle)),
+        toAnalysis(result, (bundles, lakeResult) => foldReport(bundles, lakeResult.more[0] ?? [], zone, lakeResult.contextMiddle)),
         options,
       );
       const json = expected.json as Record<string, unknown>;

@@ -21,8 +21,11 @@ export const command = defineCommand({
     const analysis =
       options.engine === 'duckdb'
         ? await (async () => {
-            const [{ analyzeLake }, { foldReport, REPORT_COLUMNS }] = await Promise.all([import('../engine/run.js'), import('../engine/fold.js')]);
-            return analyzeLake(request, REPORT_COLUMNS, (bundles, result) => foldReport(bundles, inputs.zone, result.contextMiddle), true, true);
+            const [{ analyzeLake }, { foldReport, REPORT_COLUMNS, REPORT_SHARE_COLUMNS }] = await Promise.all([import('../engine/run.js'), import('../engine/fold.js')]);
+            return analyzeLake(request, REPORT_COLUMNS, (bundles, result) => foldReport(bundles, result.more[0] ?? [], inputs.zone, result.contextMiddle), true, {
+              contextMedian: true,
+              alsoGroupBy: [REPORT_SHARE_COLUMNS],
+            });
           })()
         : await analyze(createReportReducer(inputs.zone));
     const resolver = inputs.pricer?.resolver;

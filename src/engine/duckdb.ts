@@ -48,6 +48,13 @@ export interface LakeQuery {
   byTime?: boolean | undefined;
   /** Find the median context ratio too (usage report): a second query, run only when the lake has context snapshots. */
   contextMedian?: boolean | undefined;
+  /**
+   * Further sums over the same staged rows, without time (`more` of the
+   * result, selected groups only): usage report's shares by project, provider
+   * and source need no quarter hours, and crossing them with quarter hours
+   * would make about as many groups as records on a large lake.
+   */
+  alsoGroupBy?: ReadonlyArray<readonly GroupColumn[]> | undefined;
   /** DuckDB's resources; defaults in `chooseSettings`. */
   settings?: Partial<EngineSettings> | undefined;
 }
@@ -117,6 +124,8 @@ export interface LakeResult {
   excluded: Exclusions;
   /** The middle one or two context ratios of the selected records, in order (asked with `contextMedian`; null without ratios). */
   contextMiddle: [number, number] | null;
+  /** The selected groups of each `alsoGroupBy`, in its order. */
+  more: Bundle[][];
 }
 
 /** What the engine needs of @duckdb/node-api (kept local: the dependency is optional). */
@@ -367,7 +376,7 @@ export async function queryLake(query: LakeQuery, groupColumns: readonly GroupCo
       unreadable: [],
     };
     const excluded: Exclusions = { outOfRange: 0, undated: 0 };
-    if (files.length === 0) return { bundles: [], summary, excluded, contextMiddle: null };
+    if (files.length === 0) return { bundles: [], summary, excluded, contextMiddle: null, more: (query.alsoGroupBy ?? []).map(() => []) };
     const table = 'lake_rows';
     const run = async <T>(work: () => Promise<T>): Promise<T> => {
       try {
@@ -377,9 +386,9 @@ export async function queryLake(query: LakeQuery, groupColumns: readonly GroupCo
         throw new DataError(`DuckDB could not read the exports: ${(error as Error).message.split('\n')[0]}`);
       }
     };
-    const runPart = (part: LakeQueryPart) =>
+    const runPart = (part: LakeQueryPart, partColumns = columns, byTime = query.byTime) =>
       run(async () => {
-        const { sql, values } = buildLakeQuery(files, query, columns, 'duckdb', part, table);
+        const { sql, values } = buildLakeQuery(files, { ...query, byTime }, partColumns, 'duckdb', part, table);
         return (await connection.runAndReadAll(sql, values)).getRowObjects();
       });
     await run(() => stageLake(connection, files, table));
@@ -417,7 +426,13 @@ export async function queryLake(query: LakeQuery, groupColumns: readonly GroupCo
         contextMiddle = [Number(middle['low_middle']), Number(middle['high_middle'])];
       }
     }
-    return { bundles, summary, excluded, contextMiddle };
+    const more: Bundle[][] = [];
+    for (const groupColumns of query.alsoGroupBy ?? []) {
+      const moreColumns = listQueryColumns(groupColumns);
+      const moreRows = sortRows(await runPart('aggregate', moreColumns, false), moreColumns);
+      more.push(moreRows.filter((row) => row['selection'] === 'selected').map((row) => readBundle(row, moreColumns, String(row['dialect']))));
+    }
+    return { bundles, summary, excluded, contextMiddle, more };
   } finally {
     connection.closeSync?.();
     instance.closeSync?.();

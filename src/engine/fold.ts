@@ -136,8 +136,10 @@ export function foldBudget(bundles: readonly Bundle[], limits: BudgetLimits, zon
   };
 }
 
-/** The record columns usage report needs from SQL (by quarter hour: it has days). */
-export const REPORT_COLUMNS: readonly GroupColumn[] = ['model', 'provider', 'agent', 'source', 'project'];
+/** The record columns usage report needs by quarter hour (days, and each day's models, agents and cache). */
+export const REPORT_COLUMNS: readonly GroupColumn[] = ['model', 'agent'];
+/** …and without time, for its shares by project, provider and call source. */
+export const REPORT_SHARE_COLUMNS: readonly GroupColumn[] = ['provider', 'source', 'project'];
 
 function addToCacheCounts(counts: CacheCounts, bundle: Bundle): void {
   counts.records += bundle.records;
@@ -158,13 +160,19 @@ function addToCacheMap(map: Map<string, CacheCounts>, key: string, bundle: Bundl
 
 /**
  * As createReportReducer (src/reports/report.ts), whose `create` makes the
- * state. Context pressure: counts and the peak add up per bundle; the median
+ * state: `bundles` by quarter hour, model and agent; `shareBundles` (no
+ * time) by model, provider, call source and project. Context pressure: counts and the peak add up per bundle; the median
  * comes from its own query (`contextMiddle`: the middle one or two ratios),
  * so `ratios` holds only values that give the same peak and median as all of
  * them would ([low, low, high, peak]: sorted, its middle two are low and
  * high, its largest the peak), not one ratio per snapshot.
  */
-export function foldReport(bundles: readonly Bundle[], zone: string, contextMiddle: LakeResult['contextMiddle']): ReportState {
+export function foldReport(
+  bundles: readonly Bundle[],
+  shareBundles: readonly Bundle[],
+  zone: string,
+  contextMiddle: LakeResult['contextMiddle'],
+): ReportState {
   const state = createReportReducer(zone).create();
   const dayOf = createDayKeyer(zone);
   let peak: number | null = null;
@@ -179,16 +187,18 @@ export function foldReport(bundles: readonly Bundle[], zone: string, contextMidd
       state.days.days.set(day, mergeTotals(state.days.days.get(day) ?? createTokenTotals(), totals));
       addToCacheMap(state.dayCache, day, bundle);
     }
-    addToGroupState(state.projects, readProject(record), bundle);
-    addToGroupState(state.providers, record.provider, bundle);
     addToGroupState(state.agents, record.agent, bundle);
-    addToGroupState(state.sources, readSource(record), bundle);
     addToCacheCounts(state.cache.overall, bundle);
     addToCacheMap(state.cache.models, record.model, bundle);
     state.context.snapshots += bundle.contextSnapshots;
     state.context.truncationEvents += bundle.contextTruncations;
     state.context.segmentsRemoved += bundle.contextSegmentsRemoved;
     if (bundle.peakContextRatio !== null) peak = peak === null ? bundle.peakContextRatio : Math.max(peak, bundle.peakContextRatio);
+  }
+  for (const bundle of shareBundles) {
+    addToGroupState(state.projects, readProject(bundle.record), bundle);
+    addToGroupState(state.providers, bundle.record.provider, bundle);
+    addToGroupState(state.sources, readSource(bundle.record), bundle);
   }
   if (contextMiddle !== null && peak !== null) {
     const [low, high] = contextMiddle;

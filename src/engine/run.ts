@@ -9,7 +9,7 @@ import { UsageError } from '../core/errors.js';
 import type { RecordFilterSpec } from '../core/filter.js';
 import type { ResolvedInputs } from '../cli/inputs.js';
 import type { CostMode } from '../pricing/types.js';
-import { type Bundle, type GroupColumn, type LakeResult, queryLake, toAnalysis } from './duckdb.js';
+import { type Bundle, type GroupColumn, type LakeQuery, type LakeResult, queryLake, toAnalysis } from './duckdb.js';
 
 export interface LakeRequest {
   args: readonly string[];
@@ -22,7 +22,7 @@ export async function analyzeLake<State>(
   columns: readonly GroupColumn[],
   fold: (bundles: readonly Bundle[], result: LakeResult) => State,
   byTime: boolean,
-  contextMedian = false,
+  more: Pick<LakeQuery, 'contextMedian' | 'alsoGroupBy'> = {},
 ): Promise<Analysis<State>> {
   if (request.args.length === 0) {
     throw new UsageError('--engine duckdb reads the Parquet files of usage export: name their folder (or the files).');
@@ -40,7 +40,7 @@ export async function analyzeLake<State>(
       filter: { agent: options.agent, machine: options.machine, project: options.project, model: options.model },
       costMode: options.costMode ?? 'auto',
       byTime,
-      contextMedian,
+      ...more,
     },
     columns,
   );
