@@ -29,6 +29,8 @@ const option = (name, fallback) => {
 const records = Number(option('records', '50000000'));
 const lake = option('dir', join(tmpdir(), `usage-lake-${records}`));
 const keep = args.includes('--keep');
+/** Only write the lake (kept), for timing the command separately. */
+const generateOnly = args.includes('--generate-only');
 if (!Number.isSafeInteger(records) || records <= 0) {
   console.error('--records must be a positive whole number');
   process.exit(2);
@@ -111,8 +113,13 @@ if (!existsSync(join(lake, 'DONE'))) {
   spawnSync('touch', [join(lake, 'DONE')]);
 }
 
+if (generateOnly) process.exit(0);
+
+// CPU time and peak memory from GNU time where there is one (the machine may be shared: wall time alone says little).
+const timer = existsSync('/usr/bin/time') ? ['/usr/bin/time', '-f', 'time: %e s wall, %U s user, %S s system, %M KB peak RSS'] : [];
+const command = [process.execPath, join(root, 'bin', 'usage.js'), 'cost', '--by', 'project,model', '--engine', 'duckdb', '--json', lake];
 const started = performance.now();
-const run = spawnSync(process.execPath, [join(root, 'bin', 'usage.js'), 'cost', '--by', 'project,model', '--engine', 'duckdb', '--json', lake], {
+const run = spawnSync(timer[0] ?? command[0], [...timer.slice(1), ...(timer.length > 0 ? command : command.slice(1))], {
   encoding: 'utf8',
   maxBuffer: 256 * 1024 * 1024,
   env: { ...process.env, NO_COLOR: '1' },
@@ -122,6 +129,8 @@ if (run.status !== 0) {
   console.error(run.stderr);
   process.exit(1);
 }
+const measured = /time: .*/.exec(run.stderr);
+if (measured) console.log(measured[0]);
 const json = JSON.parse(run.stdout);
 const ok = json.totals.records === unique && json.duplicate_lines === copies;
 console.log(

@@ -5,7 +5,10 @@
  * group and quarter hour) into the same states the built-in reducers build,
  * so the report builders, and therefore the JSON, are the same code.
  */
-import { statSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
 import type { Analysis, Exclusions, TimeRange } from '../core/analyze.js';
 import { DataError, UsageError } from '../core/errors.js';
 import { describeMissing, FILTER_FIELDS, type RecordFilterSpec } from '../core/filter.js';
@@ -30,6 +33,8 @@ export const GROUP_COLUMNS = [
   'sender',
   'agent',
   'machine',
+  // Never asked for on its own: grouping by project groups by path too (readProject, src/reducers/shares.ts).
+  'project_path',
 ] as const;
 export type GroupColumn = (typeof GROUP_COLUMNS)[number];
 
@@ -41,6 +46,41 @@ export interface LakeQuery {
   costMode: CostMode;
   /** Sum per quarter hour as well: needed for days, weeks and months, costly otherwise. */
   byTime?: boolean | undefined;
+  /** Find the median context ratio too (usage report): a second query, run only when the lake has context snapshots. */
+  contextMedian?: boolean | undefined;
+  /**
+   * Further sums over the same staged rows, without time (`more` of the
+   * result, selected groups only): usage report's shares by project, provider
+   * and source need no quarter hours, and crossing them with quarter hours
+   * would make about as many groups as records on a large lake.
+   */
+  alsoGroupBy?: ReadonlyArray<readonly GroupColumn[]> | undefined;
+  /** DuckDB's resources; defaults in `chooseSettings`. */
+  settings?: Partial<EngineSettings> | undefined;
+}
+
+/**
+ * What DuckDB may use. The de-duplication groups every record identity of
+ * the lake; past `memoryLimit` DuckDB spills those groups to `tempDirectory`
+ * instead of growing (its default limit is 80% of the RAM, which a shared
+ * machine does not have to spare).
+ */
+export interface EngineSettings {
+  /** DuckDB's `memory_limit`, e.g. `4GB`. */
+  memoryLimit: string;
+  /** Where DuckDB spills; a fresh folder under the system's temp folder by default, removed afterwards. */
+  tempDirectory: string;
+  threads: number;
+}
+
+/** A quarter of the RAM (at least 1 GB), every core, a temp folder of its own. */
+export function chooseSettings(settings: Partial<EngineSettings> = {}): EngineSettings {
+  const gigabytes = Math.max(1, Math.floor(totalmem() / 4 / 2 ** 30));
+  return {
+    memoryLimit: settings.memoryLimit ?? `${gigabytes}GB`,
+    tempDirectory: settings.tempDirectory ?? mkdtempSync(join(tmpdir(), 'usage-duckdb-')),
+    threads: settings.threads ?? availableParallelism(),
+  };
 }
 
 /** Records that share their group columns and quarter hour, summed. */
@@ -66,12 +106,26 @@ export interface Bundle {
   recordedRecords: number;
   calculatedCostUsd: number;
   uncalculatedRecords: number;
+  /** Input and cache tokens of the records that report cache counts (cache health counts only those). */
+  reportedInputTokens: number;
+  reportedCacheReadTokens: number;
+  reportedCacheWriteTokens: number;
+  /** Records with a context snapshot; those with a known window (a ratio); the largest ratio. */
+  contextSnapshots: number;
+  contextRatios: number;
+  peakContextRatio: number | null;
+  contextTruncations: number;
+  contextSegmentsRemoved: number;
 }
 
 export interface LakeResult {
   bundles: Bundle[];
   summary: IngestSummary;
   excluded: Exclusions;
+  /** The middle one or two context ratios of the selected records, in order (asked with `contextMedian`; null without ratios). */
+  contextMiddle: [number, number] | null;
+  /** The selected groups of each `alsoGroupBy`, in its order. */
+  more: Bundle[][];
 }
 
 /** What the engine needs of @duckdb/node-api (kept local: the dependency is optional). */
@@ -123,14 +177,29 @@ async function listLakeFiles(connection: DuckDbConnection, paths: readonly strin
   return files;
 }
 
-function buildFilter(filter: RecordFilterSpec | undefined): { sql: string; values: string[] } {
+function buildFilter(filter: RecordFilterSpec | undefined, engine: SqlEngine): { sql: string; values: string[] } {
   const tests: string[] = [];
   const values: string[] = [];
   for (const field of FILTER_FIELDS) {
     const accepted = filter?.[field];
     if (!accepted || accepted.length === 0) continue;
+    const marks = accepted.map(() => '?').join(', ');
+    if (field === 'project') {
+      // As matchesProject (src/core/filter.ts): the short name, the full path,
+      // or the path's last segments; `(no project)` for a record with neither.
+      // COALESCE: a test on a missing column is NULL, which must not select.
+      const parts = [`NULLIF(project, '') IN (${marks})`, `NULLIF(project_path, '') IN (${marks})`];
+      values.push(...accepted, ...accepted);
+      for (const value of accepted) {
+        parts.push(`${ENDS_WITH[engine]}(project_path, ?)`);
+        values.push(`/${value}`);
+      }
+      if (accepted.includes(describeMissing('project'))) parts.push(`(NULLIF(project, '') IS NULL AND NULLIF(project_path, '') IS NULL)`);
+      tests.push(`COALESCE(${parts.join(' OR ')}, FALSE)`);
+      continue;
+    }
     // As src/core/filter.ts names a missing value; the label is fixed text, quoted.
-    tests.push(`COALESCE(NULLIF(${field}, ''), ${quoteSqlString(describeMissing(field))}) IN (${accepted.map(() => '?').join(', ')})`);
+    tests.push(`COALESCE(NULLIF(${field}, ''), ${quoteSqlString(describeMissing(field))}) IN (${marks})`);
     values.push(...accepted);
   }
   return { sql: tests.length === 0 ? 'TRUE' : tests.join(' AND '), values };
@@ -143,23 +212,46 @@ const OPEN_END = 8.64e15;
 export type SqlEngine = 'duckdb' | 'clickhouse';
 
 const SOURCES: Record<SqlEngine, (files: readonly string[]) => string> = {
+  // Columns are matched by name, and the query reads only columns every export has (schema 1), so a lake
+  // may mix schema versions. Not union_by_name: it opens every file when the query is planned and keeps
+  // its metadata (~65 KB a file, for each of the three scans: 20 GB for a lake of 98,000 files).
   duckdb: (files) =>
-    `(SELECT *, filename AS source_file FROM read_parquet([${files.map(quoteSqlString).join(', ')}], filename = true, hive_partitioning = false, union_by_name = true))`,
+    `(SELECT *, filename AS source_file FROM read_parquet([${files.map(quoteSqlString).join(', ')}], filename = true, hive_partitioning = false))`,
   clickhouse: (files) => `(${files.map((file) => `SELECT *, _path AS source_file FROM file(${quoteSqlString(file)}, Parquet)`).join(' UNION ALL ')})`,
 };
 
 const EPOCH_MS: Record<SqlEngine, string> = { duckdb: 'epoch_ms', clickhouse: 'toUnixTimestamp64Milli' };
+
+/** "Text ends with": the function's name differs. */
+const ENDS_WITH: Record<SqlEngine, string> = { duckdb: 'ends_with', clickhouse: 'endsWith' };
+
+/** One field of the context snapshot (JSON text) as text: `12`, `true`. */
+const JSON_TEXT: Record<SqlEngine, (field: string) => string> = {
+  duckdb: (field) => `json_extract_string(context, ${quoteSqlString(`$.${field}`)})`,
+  clickhouse: (field) => `NULLIF(JSONExtractRaw(context, ${quoteSqlString(field)}), '')`,
+};
+
+/** The query's last part: sums per group (every report), or the median context ratio (usage report). */
+export type LakeQueryPart = 'aggregate' | 'context-median';
 
 /**
  * The aggregate query over `files` and its parameters. DuckDB binds `?`;
  * for ClickHouse the values are written in as literals (numbers, and text
  * quoted as SQL strings).
  */
-export function buildLakeQuery(files: readonly string[], query: LakeQuery, columns: readonly GroupColumn[], engine: SqlEngine): { sql: string; values: unknown[] } {
-  const filter = buildFilter(query.filter);
+export function buildLakeQuery(
+  files: readonly string[],
+  query: LakeQuery,
+  columns: readonly GroupColumn[],
+  engine: SqlEngine,
+  part: LakeQueryPart = 'aggregate',
+  /** A table already holding the files' rows (with source_file), instead of reading the files. */
+  table?: string,
+): { sql: string; values: unknown[] } {
+  const filter = buildFilter(query.filter, engine);
   const bounded = query.range !== undefined && (query.range.start !== null || query.range.end !== null);
   // Comments go first: they may mention `?`, which would shift the literals below.
-  const template = `${readSqlFile('records.sql')}\n${readSqlFile('aggregate.sql')}`.replace(/^\s*--.*$/gm, '');
+  const template = `${readSqlFile('records.sql')}\n${readSqlFile(`${part}.sql`)}`.replace(/^\s*--.*$/gm, '');
   const filled = fillSlots(template, {
     // Filled last, so that a `?` in a file name is never taken for a parameter.
     source: '{{source}}',
@@ -169,12 +261,19 @@ export function buildLakeQuery(files: readonly string[], query: LakeQuery, colum
     cost_usd: readCostExpression(query.costMode),
     group_columns: columns.join(', '),
     time_bucket: query.byTime ? 'CASE WHEN timestamp_ms IS NULL THEN NULL ELSE FLOOR(timestamp_ms / 900000) END' : 'CAST(NULL AS BIGINT)',
+    context_prompt_tokens: JSON_TEXT[engine]('prompt_tokens'),
+    context_max_context_tokens: JSON_TEXT[engine]('max_context_tokens'),
+    context_truncation_occurred: JSON_TEXT[engine]('truncation_occurred'),
+    context_segments_removed: JSON_TEXT[engine]('segments_removed'),
   });
   const values: unknown[] = [query.range?.start ?? -OPEN_END, query.range?.end ?? OPEN_END, ...filter.values];
-  const source = { source: SOURCES[engine](files) };
+  const source = { source: table ?? SOURCES[engine](files) };
   if (engine === 'duckdb') return { sql: fillSlots(filled, source), values };
+  // Standard SQL behaviour, which ClickHouse has behind two settings: the
+  // missing side of a LEFT JOIN is NULL (not 0 or ''), and CAST of a NULL is NULL (not an error).
+  const standardJoins = `${filled.trimEnd()}\nSETTINGS join_use_nulls = 1, cast_keep_nullable = 1`;
   let next = 0;
-  const inlined = filled.replace(/\?/g, () => {
+  const inlined = standardJoins.replace(/\?/g, () => {
     const value = values[next++];
     return typeof value === 'number' ? String(value) : quoteSqlString(String(value));
   });
@@ -185,13 +284,82 @@ const toNumber = (value: unknown): number => (value === null || value === undefi
 
 const NAME_OF_COLUMN = new Map<string, string>(RECORD_FIELDS.map((field) => [field.json, field.name]));
 
+/** The export columns the SQL reads (docs/export.md, schema 1): what the staging table keeps. */
+const STAGED_COLUMNS = [
+  'record_id',
+  'dialect',
+  'timestamp',
+  ...GROUP_COLUMNS,
+  'input_tokens',
+  'output_tokens',
+  'reasoning_tokens',
+  'cache_read_tokens',
+  'cache_write_tokens',
+  'cache_write_5m_tokens',
+  'cache_write_1h_tokens',
+  'unattributed_tokens',
+  'total_tokens',
+  'calls',
+  'cache_reported',
+  'recorded_cost_usd',
+  'context',
+  'calculated_cost_usd',
+  'free_model',
+] as const;
+
+/** Files per INSERT while staging: a scan keeps every file's metadata until it ends (~25 KB a file). */
+const STAGING_BATCH = 2000;
+
+/**
+ * Copies the lake's rows into a DuckDB table, a batch of files at a time.
+ * Why not read the files in the query: DuckDB keeps the metadata of every
+ * file a scan has opened until the scan ends, ~25 KB a file, and the query
+ * scans the lake three times; a lake written hourly by many machines has
+ * small files, and 98,000 of them grew the process past 20 GB. The table
+ * lives in a database file in the temp folder, so DuckDB's memory limit
+ * holds for it as for everything else.
+ */
+async function stageLake(connection: DuckDbConnection, files: readonly string[], table: string): Promise<void> {
+  const columns = STAGED_COLUMNS.join(', ');
+  for (let start = 0; start < files.length; start += STAGING_BATCH) {
+    const batch = files.slice(start, start + STAGING_BATCH).map(quoteSqlString).join(', ');
+    const select = `SELECT ${columns}, filename AS source_file FROM read_parquet([${batch}], filename = true, hive_partitioning = false)`;
+    await connection.runAndReadAll(start === 0 ? `CREATE TABLE ${table} AS ${select}` : `INSERT INTO ${table} ${select}`);
+  }
+}
+
+function sortRows(rows: Array<Record<string, unknown>>, columns: readonly GroupColumn[]): Array<Record<string, unknown>> {
+  const keyOf = (row: Record<string, unknown>): string =>
+    ['selection', 'dialect', ...columns, 'time_bucket'].map((column) => (row[column] === null || row[column] === undefined ? '\u0000' : String(row[column]))).join('\u0001');
+  const keyed = rows.map((row) => [keyOf(row), row] as const);
+  keyed.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return keyed.map(([, row]) => row);
+}
+
+/** The columns the query groups by: always the model; the project's path with its name (projects group by path). */
+export function listQueryColumns(groupColumns: readonly GroupColumn[]): GroupColumn[] {
+  return [...new Set<GroupColumn>(['model', ...groupColumns, ...(groupColumns.includes('project') ? (['project_path'] as const) : [])])];
+}
+
 /** Runs the aggregate query over a lake and returns its bundles and the input summary. */
 export async function queryLake(query: LakeQuery, groupColumns: readonly GroupColumn[]): Promise<LakeResult> {
-  const columns = [...new Set<GroupColumn>(['model', ...groupColumns])];
+  const columns = listQueryColumns(groupColumns);
   const duckdb = await loadDuckDb();
-  const instance = await duckdb.DuckDBInstance.create(':memory:');
+  const settings = chooseSettings(query.settings);
+  // A database file, not :memory:, so that the staged rows can leave memory (stageLake).
+  const database = join(settings.tempDirectory, `lake-${randomUUID()}.duckdb`);
+  const instance = await duckdb.DuckDBInstance.create(database, {
+    memory_limit: settings.memoryLimit,
+    temp_directory: settings.tempDirectory,
+    threads: String(settings.threads),
+    // Rows may come in any order: every result is a sum, sorted afterwards.
+    preserve_insertion_order: 'false',
+  });
   const connection = await instance.connect();
   try {
+    // DuckDB keeps the bytes of the files it reads in a cache of its own; staging reads each file once, so
+    // the cache only costs memory (on 20,000 files of the bench lake, at a 1 GB limit: peak 1.7 GB with it, 0.9 GB without).
+    await connection.runAndReadAll('SET enable_external_file_cache = false');
     const files = await listLakeFiles(connection, query.paths);
     const summary: IngestSummary = {
       files: files.length,
@@ -208,15 +376,24 @@ export async function queryLake(query: LakeQuery, groupColumns: readonly GroupCo
       unreadable: [],
     };
     const excluded: Exclusions = { outOfRange: 0, undated: 0 };
-    if (files.length === 0) return { bundles: [], summary, excluded };
-    const { sql, values } = buildLakeQuery(files, query, columns, 'duckdb');
-    let rows: Array<Record<string, unknown>>;
-    try {
-      rows = (await connection.runAndReadAll(sql, values)).getRowObjects();
-    } catch (error) {
-      // A broken or foreign file in the lake: one sentence, exit 1 (the built-in reader would list it as unreadable).
-      throw new DataError(`DuckDB could not read the exports: ${(error as Error).message.split('\n')[0]}`);
-    }
+    if (files.length === 0) return { bundles: [], summary, excluded, contextMiddle: null, more: (query.alsoGroupBy ?? []).map(() => []) };
+    const table = 'lake_rows';
+    const run = async <T>(work: () => Promise<T>): Promise<T> => {
+      try {
+        return await work();
+      } catch (error) {
+        // A broken or foreign file in the lake: one sentence, exit 1 (the built-in reader would list it as unreadable).
+        throw new DataError(`DuckDB could not read the exports: ${(error as Error).message.split('\n')[0]}`);
+      }
+    };
+    const runPart = (part: LakeQueryPart, partColumns = columns, byTime = query.byTime) =>
+      run(async () => {
+        const { sql, values } = buildLakeQuery(files, { ...query, byTime }, partColumns, 'duckdb', part, table);
+        return (await connection.runAndReadAll(sql, values)).getRowObjects();
+      });
+    await run(() => stageLake(connection, files, table));
+    // In a fixed order (the engine returns groups in any order): the money sums below then come out the same every run.
+    const rows = sortRows(await runPart('aggregate'), columns);
     const bundles: Bundle[] = [];
     // Dialects in the order the built-in reader first meets them: by file, then by name.
     const firstFile = new Map<string, string>();
@@ -242,11 +419,27 @@ export async function queryLake(query: LakeQuery, groupColumns: readonly GroupCo
       else bundles.push(readBundle(row, columns, dialect));
     }
     summary.duplicateLines = summary.lines - summary.records;
-    // As the built-in reader orders its output, so that equal groups sort alike.
-    return { bundles, summary, excluded };
+    let contextMiddle: [number, number] | null = null;
+    if (query.contextMedian && bundles.some((bundle) => bundle.contextRatios > 0)) {
+      const [middle] = await runPart('context-median');
+      if (middle && middle['low_middle'] !== null && middle['low_middle'] !== undefined) {
+        contextMiddle = [Number(middle['low_middle']), Number(middle['high_middle'])];
+      }
+    }
+    const more: Bundle[][] = [];
+    for (const groupColumns of query.alsoGroupBy ?? []) {
+      const moreColumns = listQueryColumns(groupColumns);
+      const moreRows = sortRows(await runPart('aggregate', moreColumns, false), moreColumns);
+      more.push(moreRows.filter((row) => row['selection'] === 'selected').map((row) => readBundle(row, moreColumns, String(row['dialect']))));
+    }
+    return { bundles, summary, excluded, contextMiddle, more };
   } finally {
     connection.closeSync?.();
     instance.closeSync?.();
+    // DuckDB removes its spill files on close; the staging database and the folder made for them go too.
+    rmSync(database, { force: true });
+    rmSync(`${database}.wal`, { force: true });
+    if (query.settings?.tempDirectory === undefined) rmSync(settings.tempDirectory, { recursive: true, force: true });
   }
 }
 
@@ -279,10 +472,18 @@ function readBundle(row: Record<string, unknown>, columns: readonly GroupColumn[
     recordedRecords: toNumber(row['recorded_records']),
     calculatedCostUsd: toNumber(row['sum_calculated_cost_usd']),
     uncalculatedRecords: toNumber(row['uncalculated_records']),
+    reportedInputTokens: toNumber(row['reported_input_tokens']),
+    reportedCacheReadTokens: toNumber(row['reported_cache_read_tokens']),
+    reportedCacheWriteTokens: toNumber(row['reported_cache_write_tokens']),
+    contextSnapshots: toNumber(row['context_snapshots']),
+    contextRatios: toNumber(row['context_ratios']),
+    peakContextRatio: row['peak_context_ratio'] === null || row['peak_context_ratio'] === undefined ? null : Number(row['peak_context_ratio']),
+    contextTruncations: toNumber(row['context_truncations']),
+    contextSegmentsRemoved: toNumber(row['sum_context_segments_removed']),
   };
 }
 
 /** Builds an Analysis from a lake's bundles: the same shape the built-in pipeline returns. */
-export function toAnalysis<State>(result: LakeResult, fold: (bundles: readonly Bundle[]) => State): Analysis<State> {
-  return { state: fold(result.bundles), summary: result.summary, excluded: result.excluded };
+export function toAnalysis<State>(result: LakeResult, fold: (bundles: readonly Bundle[], result: LakeResult) => State): Analysis<State> {
+  return { state: fold(result.bundles, result), summary: result.summary, excluded: result.excluded };
 }

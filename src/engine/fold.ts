@@ -5,14 +5,18 @@
  * reducer with a bundle's sums in place of one record's figures;
  * test/engine.test.ts proves the JSON is identical.
  */
-import { type BudgetLimits, type BudgetState, NO_PROJECT } from '../reports/budget.js';
+import type { BudgetLimits, BudgetState } from '../reports/budget.js';
 import { type CostGroup, type CostKey, type CostState, createKeyReader } from '../reports/cost.js';
 import type { PeriodsOptions } from '../reports/periods.js';
+import { createReportReducer, type ReportState } from '../reports/report.js';
+import { type CacheCounts, createCacheCounts } from '../reducers/cache-health.js';
+import { readProject, readSource } from '../reducers/shares.js';
+import { createDayKeyer } from '../time/zone.js';
 import type { GroupState } from '../reducers/group.js';
 import { ALL_PERIOD_KEY, createPeriodKeyer, joinPeriodKey, type PeriodSpan, type PeriodState, type Weekday } from '../reducers/periods.js';
 import { createTokenTotals, mergeTotals, type TokenTotals } from '../reducers/totals.js';
 import type { PricedRecord } from '../core/record.js';
-import type { Bundle, GroupColumn } from './duckdb.js';
+import type { Bundle, GroupColumn, LakeResult } from './duckdb.js';
 
 function addToGroupState(state: GroupState, key: string, bundle: Bundle): void {
   state.set(key, mergeTotals(state.get(key) ?? createTokenTotals(), bundle as TokenTotals));
@@ -123,11 +127,84 @@ export function foldBudget(bundles: readonly Bundle[], limits: BudgetLimits, zon
         by === 'model'
           ? (record) => record.model
           : by === 'project'
-            ? (record) => record.project ?? NO_PROJECT
+            ? readProject
             : by === 'agent'
               ? (record) => record.agent
               : undefined,
     }),
     models,
   };
+}
+
+/** The record columns usage report needs by quarter hour (days, and each day's models, agents and cache). */
+export const REPORT_COLUMNS: readonly GroupColumn[] = ['model', 'agent'];
+/** …and without time, for its shares by project, provider and call source. */
+export const REPORT_SHARE_COLUMNS: readonly GroupColumn[] = ['provider', 'source', 'project'];
+
+function addToCacheCounts(counts: CacheCounts, bundle: Bundle): void {
+  counts.records += bundle.records;
+  counts.reportedRecords += bundle.cacheReportedRecords;
+  counts.inputTokens += bundle.reportedInputTokens;
+  counts.cacheReadTokens += bundle.reportedCacheReadTokens;
+  counts.cacheWriteTokens += bundle.reportedCacheWriteTokens;
+}
+
+function addToCacheMap(map: Map<string, CacheCounts>, key: string, bundle: Bundle): void {
+  let counts = map.get(key);
+  if (counts === undefined) {
+    counts = createCacheCounts();
+    map.set(key, counts);
+  }
+  addToCacheCounts(counts, bundle);
+}
+
+/**
+ * As createReportReducer (src/reports/report.ts), whose `create` makes the
+ * state: `bundles` by quarter hour, model and agent; `shareBundles` (no
+ * time) by model, provider, call source and project. Context pressure: counts and the peak add up per bundle; the median
+ * comes from its own query (`contextMiddle`: the middle one or two ratios),
+ * so `ratios` holds only values that give the same peak and median as all of
+ * them would ([low, low, high, peak]: sorted, its middle two are low and
+ * high, its largest the peak), not one ratio per snapshot.
+ */
+export function foldReport(
+  bundles: readonly Bundle[],
+  shareBundles: readonly Bundle[],
+  zone: string,
+  contextMiddle: LakeResult['contextMiddle'],
+): ReportState {
+  const state = createReportReducer(zone).create();
+  const dayOf = createDayKeyer(zone);
+  let peak: number | null = null;
+  for (const bundle of bundles) {
+    const totals = bundle as TokenTotals;
+    const record = bundle.record;
+    state.totals = mergeTotals(state.totals, totals);
+    addToGroupState(state.models, record.model, bundle);
+    if (record.timestamp === null) state.days.undatedRecords += bundle.records;
+    else {
+      const day = dayOf(record.timestamp);
+      state.days.days.set(day, mergeTotals(state.days.days.get(day) ?? createTokenTotals(), totals));
+      addToCacheMap(state.dayCache, day, bundle);
+    }
+    addToGroupState(state.agents, record.agent, bundle);
+    addToCacheCounts(state.cache.overall, bundle);
+    addToCacheMap(state.cache.models, record.model, bundle);
+    state.context.snapshots += bundle.contextSnapshots;
+    state.context.truncationEvents += bundle.contextTruncations;
+    state.context.segmentsRemoved += bundle.contextSegmentsRemoved;
+    if (bundle.peakContextRatio !== null) peak = peak === null ? bundle.peakContextRatio : Math.max(peak, bundle.peakContextRatio);
+  }
+  for (const bundle of shareBundles) {
+    addToGroupState(state.projects, readProject(bundle.record), bundle);
+    addToGroupState(state.providers, bundle.record.provider, bundle);
+    addToGroupState(state.sources, readSource(bundle.record), bundle);
+  }
+  if (contextMiddle !== null && peak !== null) {
+    const [low, high] = contextMiddle;
+    state.context.ratios = [low, low, high, peak];
+  }
+  state.dayModels = foldPeriodState(bundles, { span: 'day', zone, splitBy: (record) => record.model });
+  state.dayAgents = foldPeriodState(bundles, { span: 'day', zone, splitBy: (record) => record.agent });
+  return state;
 }

@@ -9,7 +9,7 @@ import { UsageError } from '../core/errors.js';
 import type { RecordFilterSpec } from '../core/filter.js';
 import type { ResolvedInputs } from '../cli/inputs.js';
 import type { CostMode } from '../pricing/types.js';
-import { type Bundle, type GroupColumn, queryLake, toAnalysis } from './duckdb.js';
+import { type Bundle, type GroupColumn, type LakeQuery, type LakeResult, queryLake, toAnalysis } from './duckdb.js';
 
 export interface LakeRequest {
   args: readonly string[];
@@ -20,8 +20,9 @@ export interface LakeRequest {
 export async function analyzeLake<State>(
   request: LakeRequest,
   columns: readonly GroupColumn[],
-  fold: (bundles: readonly Bundle[]) => State,
+  fold: (bundles: readonly Bundle[], result: LakeResult) => State,
   byTime: boolean,
+  more: Pick<LakeQuery, 'contextMedian' | 'alsoGroupBy'> = {},
 ): Promise<Analysis<State>> {
   if (request.args.length === 0) {
     throw new UsageError('--engine duckdb reads the Parquet files of usage export: name their folder (or the files).');
@@ -39,6 +40,7 @@ export async function analyzeLake<State>(
       filter: { agent: options.agent, machine: options.machine, project: options.project, model: options.model },
       costMode: options.costMode ?? 'auto',
       byTime,
+      ...more,
     },
     columns,
   );

@@ -8,6 +8,9 @@
 -- Rows that are not selected are kept, grouped by why, for the input summary.
 -- Sums are named sum_<column>: an alias equal to a column name would shadow
 -- the column in ClickHouse, where aliases are visible in the whole query.
+-- Money is summed as DECIMAL: a sum of doubles depends on the order the
+-- engine's threads add them in, which changes from run to run, and two groups
+-- of equal cost would then swap places between runs.
 SELECT selection,
        dialect,
        {{group_columns}},
@@ -26,12 +29,23 @@ SELECT selection,
        SUM(unattributed_tokens) AS sum_unattributed_tokens,
        SUM(total_tokens) AS sum_total_tokens,
        SUM(CASE WHEN cache_reported THEN 1 ELSE 0 END) AS cache_reported_records,
-       SUM(cost_usd) AS sum_cost_usd,
+       -- Cache health counts only the records whose source reports cache counts.
+       SUM(CASE WHEN cache_reported THEN input_tokens ELSE 0 END) AS reported_input_tokens,
+       SUM(CASE WHEN cache_reported THEN cache_read_tokens ELSE 0 END) AS reported_cache_read_tokens,
+       SUM(CASE WHEN cache_reported THEN cache_write_tokens ELSE 0 END) AS reported_cache_write_tokens,
+       CAST(SUM(CAST(cost_usd AS DECIMAL(38, 12))) AS DOUBLE) AS sum_cost_usd,
        SUM(CASE WHEN cost_usd IS NULL THEN 1 ELSE 0 END) AS unpriced_records,
        SUM(CASE WHEN cost_usd IS NULL THEN total_tokens ELSE 0 END) AS unpriced_tokens,
-       SUM(recorded_cost_usd) AS sum_recorded_cost_usd,
+       CAST(SUM(CAST(recorded_cost_usd AS DECIMAL(38, 12))) AS DOUBLE) AS sum_recorded_cost_usd,
        COUNT(recorded_cost_usd) AS recorded_records,
-       SUM(calculated_cost_usd) AS sum_calculated_cost_usd,
-       SUM(CASE WHEN calculated_cost_usd IS NULL THEN 1 ELSE 0 END) AS uncalculated_records
+       CAST(SUM(CAST(calculated_cost_usd AS DECIMAL(38, 12))) AS DOUBLE) AS sum_calculated_cost_usd,
+       SUM(CASE WHEN calculated_cost_usd IS NULL THEN 1 ELSE 0 END) AS uncalculated_records,
+       -- Context pressure: every figure but the median adds up across groups
+       -- (the median has its own query, context-median.sql).
+       SUM(context_snapshot) AS context_snapshots,
+       COUNT(context_ratio) AS context_ratios,
+       MAX(context_ratio) AS peak_context_ratio,
+       SUM(context_truncation) AS context_truncations,
+       SUM(context_segments_removed) AS sum_context_segments_removed
 FROM classified
 GROUP BY selection, dialect, {{group_columns}}, {{time_bucket}}
