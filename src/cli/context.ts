@@ -3,7 +3,7 @@
  * edge. Commands receive this instead of reaching for `process`, which keeps
  * them testable and keeps the core free of terminal concerns.
  */
-import { fstatSync, writeSync } from 'node:fs';
+import { fstatSync, readlinkSync, writeSync } from 'node:fs';
 import os from 'node:os';
 
 export interface Output {
@@ -145,8 +145,10 @@ export function createProcessContext(version: string): CliContext {
     home: process.env['HOME'] || os.homedir(),
     cwd: process.cwd(),
     now: new Date(),
-    // A getter: asking Intl initialises ICU (~13 ms), needless when --tz or TZ names the zone.
+    // A getter: asking Intl initialises ICU (13 to 50 ms), needless when --tz or TZ names the zone,
+    // and when /etc/localtime, where ICU itself looks, links to UTC (servers, CI, containers).
     get systemTimeZone() {
+      if (readLocaltimeLink() === 'UTC') return 'UTC';
       const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
       return zone && zone !== 'Etc/Unknown' ? zone : 'UTC';
     },
@@ -166,4 +168,15 @@ export function shouldUseColor(output: Output, env: CliContext['env'], flag?: bo
   if (flag === true) return true;
   if (env['FORCE_COLOR'] !== undefined && env['FORCE_COLOR'] !== '0') return true;
   return output.isTTY && env['TERM'] !== 'dumb';
+}
+
+/** The zone /etc/localtime links to, as 'UTC' for every name of UTC; undefined when it is no link (then Intl decides). */
+function readLocaltimeLink(): string | undefined {
+  try {
+    const target = readlinkSync('/etc/localtime');
+    const zone = target.slice(target.lastIndexOf('zoneinfo/') + 'zoneinfo/'.length);
+    return target.includes('zoneinfo/') && /^(?:Etc\/)?(?:UTC|UCT|Universal|Zulu)$/.test(zone) ? 'UTC' : zone;
+  } catch {
+    return undefined;
+  }
 }
