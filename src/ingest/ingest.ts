@@ -31,7 +31,6 @@ import {
   countKeyedRows,
   createKeySecret,
   doubleLength,
-  joinKeyHalves,
   type DeduplicatedRows,
   listDeduplicatedRows,
   type OrderedRecord,
