@@ -178,7 +178,7 @@ const PARALLEL_THRESHOLD_BYTES = 32 * 1024 * 1024;
 
 /**
  * Worker threads pay off only on large inputs (starting one costs ~30 ms).
- * USAGE_WORKERS overrides the choice: 0 or 1 keeps everything on one thread.
+ * USAGE_WORKERS overrides the choice: 0 keeps everything on this thread, N starts N workers.
  */
 export function chooseWorkers(sources: readonly Source[], context: CliContext): number {
   const forced = context.env['USAGE_WORKERS'];
