@@ -249,6 +249,32 @@ function elide(upTo: usize, resume: usize): void {
   elided = true;
 }
 
+// The start of the value of a bulk member being elided, and the depth of its object (-1: none).
+let elideFrom: usize = 0;
+let elideDepth: i32 = -1;
+
+/**
+ * A member's `"key" :` from `start` (its opening quote): notes a usage
+ * marker at the key's end, and starts eliding the value when the key is a
+ * bulk key. Returns where the value starts, or 0 when no member starts here.
+ */
+function readMemberKey(start: usize, end: usize, depth: i32): usize {
+  if (start >= end || load<u8>(start) != QUOTE) return 0;
+  const keyEnd = scanString(start + 1, end);
+  if (keyEnd == 0) return 0;
+  const outsideElided = elideDepth < 0;
+  if (outsideElided) checkMarker(start + 1, keyEnd - 1);
+  const bulk = outsideElided && !stringHasEscape && isBulkKey(start + 1, keyEnd - 1);
+  let position = skipWhitespace(keyEnd, end);
+  if (position >= end || load<u8>(position) != 0x3a) return 0;
+  position = skipWhitespace(position + 1, end);
+  if (bulk) {
+    elideFrom = position;
+    elideDepth = depth;
+  }
+  return position;
+}
+
 const IN_ARRAY: u8 = 1;
 const IN_OBJECT: u8 = 2;
 
@@ -265,9 +291,7 @@ export function compactLine(length: i32): i32 {
   holdsMarker = false;
   let depth: i32 = 0;
   let position = skipWhitespace(inputStart, end);
-  // The start of the value of a bulk member being skipped, and the depth it opened at (-1: none).
-  let elideFrom: usize = 0;
-  let elideDepth: i32 = -1;
+  elideDepth = -1;
   // A value is expected at `position` (after `[`, `,` in an array, `:` or at the start).
   for (;;) {
     if (position >= end) return INVALID;
@@ -288,19 +312,8 @@ export function compactLine(length: i32): i32 {
         if (depth > capacity) return INVALID;
         position = inner;
         if (isObject) {
-          // A member: "key" : value
-          if (position >= end || load<u8>(position) != QUOTE) return INVALID;
-          const keyEnd = scanString(position + 1, end);
-          if (keyEnd == 0) return INVALID;
-          if (elideDepth < 0) checkMarker(position + 1, keyEnd - 1);
-          const bulk = elideDepth < 0 && !stringHasEscape && isBulkKey(position + 1, keyEnd - 1);
-          position = skipWhitespace(keyEnd, end);
-          if (position >= end || load<u8>(position) != 0x3a) return INVALID;
-          position = skipWhitespace(position + 1, end);
-          if (bulk) {
-            elideFrom = position;
-            elideDepth = depth;
-          }
+          position = readMemberKey(position, end, depth);
+          if (position == 0) return INVALID;
         }
         continue;
       }
@@ -337,18 +350,8 @@ export function compactLine(length: i32): i32 {
       if (byte == 0x2c) {
         position = skipWhitespace(position + 1, end);
         if (container == IN_OBJECT) {
-          if (position >= end || load<u8>(position) != QUOTE) return INVALID;
-          const keyEnd = scanString(position + 1, end);
-          if (keyEnd == 0) return INVALID;
-          if (elideDepth < 0) checkMarker(position + 1, keyEnd - 1);
-          const bulk = elideDepth < 0 && !stringHasEscape && isBulkKey(position + 1, keyEnd - 1);
-          position = skipWhitespace(keyEnd, end);
-          if (position >= end || load<u8>(position) != 0x3a) return INVALID;
-          position = skipWhitespace(position + 1, end);
-          if (bulk) {
-            elideFrom = position;
-            elideDepth = depth;
-          }
+          position = readMemberKey(position, end, depth);
+          if (position == 0) return INVALID;
         }
         break;
       }
