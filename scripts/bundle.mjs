@@ -25,9 +25,10 @@
  * the packages imported by a computed name (the price data, DuckDB, zod) all
  * ship CommonJS builds.
  *
- * worker.js (the ingest pool's worker) is its own ES module beside the
- * bundle: the pool starts it by new URL('./worker.js', import.meta.url), and
- * a worker has its own module instances anyway. The price snapshot is copied
+ * worker.js (the ingest pool's worker) is its own CommonJS file beside the
+ * bundle (dist/bundle/package.json marks the folder's .js files CommonJS): the
+ * pool starts it by new URL('./worker.js', import.meta.url), and a worker has
+ * its own module instances anyway. The price snapshot is copied
  * beside the bundle, which reads it through import.meta.url.
  */
 import { execFileSync } from 'node:child_process';
@@ -161,14 +162,19 @@ await build({
 // comments keep theirs. Escaped there too, the file is ASCII, which bin/usage.js reads as latin1.
 writeFileSync(BUNDLE, readFileSync(BUNDLE, 'utf8').replace(/[^\0-\x7f]/gu, (character) => `\\u{${character.codePointAt(0).toString(16)}}`));
 
+// The worker is CommonJS too (dist/bundle/package.json says so for its .js name, which the
+// pool's new URL('./worker.js', …) asks for): an ES module worker started Node's ESM loader
+// in every worker thread, about 30 ms of CPU each.
+writeFileSync(join(OUT, 'package.json'), '{ "type": "commonjs" }\n');
 await build({
   ...shared,
   entryPoints: { worker: 'src/ingest/worker.ts' },
   outdir: OUT,
-  format: 'esm',
+  format: 'cjs',
+  supported: { 'dynamic-import': false },
   external: ['@pydantic/genai-prices', 'zod'],
-  // CommonJS dependencies call require() for Node's own modules.
-  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  define: { 'import.meta.url': '__bundleUrl' },
+  banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
 copyFileSync(join(ROOT, 'dist', 'pricing', 'builtin-prices.json'), join(OUT, 'builtin-prices.json'));
 
