@@ -16,6 +16,7 @@ import { RECORD_FIELDS } from '../core/fields.js';
 import type { PricedRecord } from '../core/record.js';
 import type { IngestSummary } from '../ingest/ingest.js';
 import type { CostMode } from '../pricing/types.js';
+import type { TokenTotals } from '../reducers/totals.js';
 import { discoverFiles } from '../sources/discover.js';
 import { fillSlots, quoteSqlString, readCostExpression, readSqlFile } from './sql.js';
 
@@ -84,24 +85,9 @@ export function chooseSettings(settings: Partial<EngineSettings> = {}): EngineSe
 }
 
 /** Records that share their group columns and quarter hour, summed. */
-export interface Bundle {
+export interface Bundle extends TokenTotals {
   /** The shared fields; `timestamp` is the quarter hour's start (null for undated records). */
   record: PricedRecord;
-  records: number;
-  calls: number;
-  inputTokens: number;
-  outputTokens: number;
-  reasoningTokens: number;
-  cacheReadTokens: number;
-  cacheWriteTokens: number;
-  cacheWrite5mTokens: number;
-  cacheWrite1hTokens: number;
-  unattributedTokens: number;
-  totalTokens: number;
-  cacheReportedRecords: number;
-  costUsd: number;
-  unpricedRecords: number;
-  unpricedTokens: number;
   recordedCostUsd: number;
   recordedRecords: number;
   calculatedCostUsd: number;

@@ -205,6 +205,8 @@ export async function scanSource(
   // SCANNER_TRIAL_LINES of them have gone through the scanner with nothing elided.
   let linesScanned = 0;
   let linesElided = 0;
+  lineCompactor ??= createLineCompactor({ bulkKeys: BULK_KEYS, markers: USAGE_MARKERS });
+  const compactor = lineCompactor;
   const parsers = new Map<Dialect, LineParser>();
   const saveStates = (): Partial<Record<DialectName, unknown>> => {
     // A resumed scan that has not yet met a dialect's line still owes that
@@ -227,9 +229,8 @@ export async function scanSource(
         }
         // The scanner checks the line as JSON.parse would and elides the bulk
         // members no dialect reads; only a line it does not accept is parsed whole.
-        lineCompactor ??= createLineCompactor({ bulkKeys: BULK_KEYS, markers: USAGE_MARKERS });
         const useScanner = !parseWhole && (linesElided > 0 || linesScanned < SCANNER_TRIAL_LINES);
-        const compacted = useScanner ? lineCompactor.compact(buffer, begin, end) : null;
+        const compacted = useScanner ? compactor.compact(buffer, begin, end) : null;
         if (compacted !== null) {
           linesScanned++;
           if (compacted.bytes !== buffer) linesElided++;
@@ -240,7 +241,7 @@ export async function scanSource(
         let markerless = false;
         if (prefilter && terminated && !parseWhole) {
           if (compacted === null) {
-            markerless = !lineCompactor.searchMarkers(buffer, begin, end);
+            markerless = !compactor.searchMarkers(buffer, begin, end);
           } else if (!compacted.holdsMarker && startsObject(buffer, begin, end)) {
             tally.noUsageLines++;
             return;
