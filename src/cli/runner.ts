@@ -22,6 +22,7 @@ import type { CliContext, Output } from './context.js';
 import { type FlagDefinition, type FlagSet, type OptionsOf, readConfigSetting } from './flags.js';
 import type { ResolvedInputs } from './inputs.js';
 import type { CommandRequest, CommandSpec } from './spec.js';
+import type { ResultCacheSlot } from '../store/result-cache.js';
 
 const PATHS_ARGUMENT = {
   syntax: '[paths...]',
@@ -165,6 +166,17 @@ export async function runCommand<Flags extends FlagSet>(
       return analysis;
     },
   };
+  // 2b. The output of an identical earlier run, when the command's output allows it (src/store/result-cache.ts).
+  // Inputs that cannot be resolved fail the run when the command asks for them, after its own checks of its flags.
+  const slot =
+    spec.repeatable && switches.html === undefined ? await openRepeatableSlot(spec, args, options, config, context, readInputs).catch(() => undefined) : undefined;
+  const kept = slot?.lookup();
+  if (kept) {
+    context.stdout.write(kept.stdout);
+    for (const line of kept.stderr) context.stderr.write(`${line}\n`);
+    return kept.exitCode as ExitCode;
+  }
+
   const result = await spec.run(request);
 
   // 4. stdout (and the HTML page, which shows the document --json would print).
@@ -174,10 +186,12 @@ export async function runCommand<Flags extends FlagSet>(
     if (pageToStdout) context.stdout.write(page);
     else await writeOutputFile(switches.html, page, context);
   }
+  let printed = '';
   if (pageToStdout) {
     // The page is the output.
-  } else if (format === 'table' && result.text !== undefined) context.stdout.write(result.text);
-  else if (result.document) context.stdout.write(await renderDocument(result.document, format, context, switches));
+  } else if (format === 'table' && result.text !== undefined) printed = result.text;
+  else if (result.document) printed = await renderDocument(result.document, format, context, switches);
+  if (printed !== '') context.stdout.write(printed);
 
   // 5. stderr, in one order for every command.
   const quiet = switches.quiet === true;
@@ -205,7 +219,56 @@ export async function runCommand<Flags extends FlagSet>(
   for (const line of lines) context.stderr.write(`${line}\n`);
 
   // 6. The exit code: never 0 when some input could not be read.
-  return exitCodeForVerdict(result.verdict ?? 'ok', unreadable.length > 0);
+  const exitCode = exitCodeForVerdict(result.verdict ?? 'ok', unreadable.length > 0);
+  // Kept only when everything was read: a file that could not be read may be readable next time.
+  if (slot && unreadable.length === 0) slot.keep({ stdout: printed, stderr: lines, exitCode });
+  return exitCode;
+}
+
+/**
+ * The result-cache slot of a repeatable command's run: its inputs resolved
+ * (the command needs them anyway), keyed by everything its output depends on.
+ * Undefined without the index (--no-cache asks for the logs to be read).
+ */
+async function openRepeatableSlot(
+  spec: CommandSpec,
+  args: readonly string[],
+  options: unknown,
+  config: UsageConfig,
+  context: CliContext,
+  readInputs: () => Promise<ResolvedInputs>,
+): Promise<ResultCacheSlot | undefined> {
+  const resolved = await readInputs();
+  const index = resolved.analyzeOptions.index;
+  if (!index || resolved.problems.length > 0) return undefined;
+  const [{ openResultCache }, { readerForFileName }, { basename, resolve }, { formatCalendarDate }] = await Promise.all([
+    import('../store/result-cache.js'),
+    import('../dialects/registry.js'),
+    import('node:path'),
+    import('../time/zone.js'),
+  ]);
+  const resolver = resolved.pricer?.resolver;
+  return openResultCache(index.directory, {
+    tool: index.tool,
+    command: spec.parent ? `${spec.parent} ${spec.name}` : spec.name,
+    cwd: context.cwd,
+    args,
+    options,
+    config,
+    env: context.env,
+    terminals: {
+      stdout: { isTTY: context.stdout.isTTY, columns: context.stdout.columns },
+      stderr: { isTTY: context.stderr.isTTY, columns: context.stderr.columns },
+    },
+    zone: resolved.zone,
+    today: formatCalendarDate(resolved.today),
+    prices: { builtIn: resolver?.builtin?.source ?? 'none', overrideFile: resolver?.overrides ? resolve(context.cwd, resolver.overrides.path) : null },
+    inputs: resolved.sources.flatMap((source) =>
+      source.kind === 'file' ? [{ path: source.path, identity: source.identity, singleFile: readerForFileName(basename(source.path)) !== 'sqlite' }] : [],
+    ),
+    streams: resolved.sources.filter((source) => source.kind !== 'file').length,
+    startedAt: context.now.getTime(),
+  });
 }
 
 /** Registers every spec as a commander command (nested ones under their parent). */

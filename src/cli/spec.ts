@@ -71,6 +71,14 @@ export interface CommandSpec<Flags extends FlagSet = FlagSet> {
   /** Shown after the flags in --help. */
   help?: string | undefined;
   examples?: readonly string[] | undefined;
+  /**
+   * The output is a function of the inputs' bytes, the flags, the config
+   * file, the environment and today's date, never of the hour: an identical
+   * run over unchanged files on the same day prints what the last one
+   * printed, without reading the logs (src/store/result-cache.ts). Not for
+   * commands that show the time now (blocks, limits) or write files.
+   */
+  repeatable?: boolean | undefined;
   run(request: CommandRequest<Flags>): Promise<CommandResult>;
 }
 

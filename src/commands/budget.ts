@@ -12,6 +12,7 @@ export const command = defineCommand({
   name: 'budget',
   summary: 'check spend against limits; exit 3 when a limit is breached (for CI)',
   inputs: 'logs',
+  repeatable: true,
   flags: { ...LOG_FLAGS, ...OUTPUT_FLAGS, html, maxCost, maxTokens, period, by: budgetBy, warnAt, engine },
   help: 'Exit codes: 0 within limits, 3 a limit was breached (even with unreadable input), 2 bad flags, 1 unreadable data within limits.',
   examples: ['usage budget logs/ --max-cost 25 --period month --warn-at 0.8', 'usage budget logs/ --max-tokens 5000000 --since this-month --by project'],

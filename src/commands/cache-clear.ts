@@ -1,6 +1,6 @@
 /**
- * `usage cache clear`: deletes the index (and any temporary file a crashed
- * run left). The archive next to it holds records whose logs may be gone, so
+ * `usage cache clear`: deletes the index, the results kept for identical runs
+ * (and any temporary file a crashed run left). The archive next to it holds records whose logs may be gone, so
  * it is deleted only with --archive.
  */
 import { cacheDir, clearArchive, quiet } from '../cli/flags.js';
@@ -17,7 +17,9 @@ export const command = defineCommand({
     const { clearIndex } = await import('../store/index-file.js');
     const directory = resolveIndexDirectory(options, context);
     // clearIndex copes with whatever sits at the index path (a damaged file, a directory).
-    const removed = clearIndex(directory);
+    const { clearKeptResults } = await import('../store/result-cache.js');
+    // Kept results are cleared with the index: they are what the index's records added up to.
+    const removed = clearIndex(directory) + clearKeptResults(directory);
     const notes = [removed > 0 ? `Cleared the index in ${directory}` : `No index to clear in ${directory}`];
     const { archivePath, clearArchive: removeArchive } = await import('../store/archive.js');
     const { existsSync } = await import('node:fs');

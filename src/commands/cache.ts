@@ -6,6 +6,7 @@ export const command = defineCommand({
   name: 'cache',
   summary: 'prompt-cache health: hit and reuse rates, cold rounds and what caused them',
   inputs: 'logs',
+  repeatable: true,
   flags: { ...LOG_FLAGS, ...OUTPUT_FLAGS, coldThreshold },
   help: '`usage cache clear` deletes the index of already-read logs (see --cache-dir).',
   examples: ['usage cache ~/.claude/projects --since 7d', 'usage cache clear'],

@@ -6,6 +6,7 @@ export const command = defineCommand({
   name: 'cost',
   summary: 'tokens and cost grouped by one or more keys, highest cost first',
   inputs: 'logs',
+  repeatable: true,
   flags: { ...LOG_FLAGS, ...OUTPUT_FLAGS, html, by: costBy, engine },
   examples: ['usage cost --by model', 'usage cost logs/ --by project,model --since this-month --json', 'usage cost team-exports/ --by machine,model --engine duckdb'],
   async run(request) {

@@ -6,6 +6,7 @@ export const command = defineCommand({
   name: 'report',
   summary: 'totals per token kind, days and streaks, shares, cache health, and what was skipped',
   inputs: 'logs',
+  repeatable: true,
   flags: { ...LOG_FLAGS, ...OUTPUT_FLAGS, html, trendDays, engine },
   examples: [
     'usage report ~/.claude/projects --since 2026-11-01',

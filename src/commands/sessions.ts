@@ -6,6 +6,7 @@ export const command = defineCommand({
   name: 'sessions',
   summary: 'one row per session: when, how long, models, calls, tokens, cost, cache hit rate',
   inputs: 'logs',
+  repeatable: true,
   flags: { ...LOG_FLAGS, ...OUTPUT_FLAGS, id: sessionId },
   examples: ['usage sessions logs/ --since yesterday', 'usage sessions logs/ --id SESSION_ID'],
   async run({ options, analyze, readInputs }) {

@@ -7,9 +7,16 @@ import { type Dirent, readdirSync, realpathSync, type Stats, statSync } from 'no
 import { join } from 'node:path';
 import type { DefaultLocation, Environment } from '../dialects/module.js';
 import { listDefaultLocations, readerForFileName } from '../dialects/registry.js';
+import type { FileIdentity } from '../store/fingerprint.js';
 
 export type Source =
-  | { kind: 'file'; path: string; size?: number | undefined }
+  | {
+      kind: 'file';
+      path: string;
+      size?: number | undefined;
+      /** What the stat during discovery saw (absent when it failed): identifies the file before any of it is read. */
+      identity?: FileIdentity | undefined;
+    }
   | { kind: 'stream'; name: string; stream: AsyncIterable<Buffer | string> };
 
 export interface DiscoveryProblem {
@@ -43,7 +50,7 @@ function tryStat(path: string): Stats | Error {
  * left the process idle on thread-pool round trips for ~0.2 s per 3,000 files.
  */
 export async function discoverFiles(paths: ReadonlyArray<string | Pick<DefaultLocation, 'path' | 'fileNames'>>): Promise<Discovery> {
-  const files: Array<{ path: string; size: number }> = [];
+  const files: Array<{ kind: 'file'; path: string; size: number; identity: FileIdentity | undefined }> = [];
   const seenFiles = new Set<string>();
   const seenDirectories = new Set<string>();
   const problems: DiscoveryProblem[] = [];
@@ -52,10 +59,11 @@ export async function discoverFiles(paths: ReadonlyArray<string | Pick<DefaultLo
   const addFile = (path: string, known?: Stats): void => {
     const found = known ?? tryStat(path);
     const info = found instanceof Error ? null : found;
-    const identity = info ? `${info.dev}:${info.ino}` : path;
-    if (seenFiles.has(identity)) return;
-    seenFiles.add(identity);
-    files.push({ path, size: info?.size ?? 0 });
+    const inode = info ? `${info.dev}:${info.ino}` : path;
+    if (seenFiles.has(inode)) return;
+    seenFiles.add(inode);
+    const identity = info ? { dev: info.dev, ino: info.ino, size: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs } : undefined;
+    files.push({ kind: 'file', path, size: info?.size ?? 0, identity });
   };
 
   // A location that names its files (Droid keeps transcripts without usage beside its sidecars) reads only those.
@@ -105,7 +113,7 @@ export async function discoverFiles(paths: ReadonlyArray<string | Pick<DefaultLo
       addFile(path, info);
     }
   }
-  return { sources: files.map(({ path, size }) => ({ kind: 'file', path, size })), problems };
+  return { sources: files, problems };
 }
 
 export function describeFsError(error: unknown): string {

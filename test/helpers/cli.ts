@@ -29,6 +29,8 @@ export interface RunOptions {
   env?: Record<string, string | undefined>;
   home?: string;
   cwd?: string;
+  /** The clock of an in-process run (runCli only); the real time when absent. */
+  now?: Date;
 }
 
 /** A fresh, empty home with the XDG folders inside it. */
@@ -115,7 +117,7 @@ export async function runCli(args: string[], options: RunOptions = {}): Promise<
     env,
     home,
     cwd: options.cwd ?? home,
-    now: new Date(),
+    now: options.now ?? new Date(),
     systemTimeZone: 'UTC',
     cores: 2,
     version: VERSION,
