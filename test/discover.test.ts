@@ -2,7 +2,7 @@
  * Finding the files to read (src/sources/discover.ts) and what becomes of a
  * database that no agent's module knows.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,24 @@ describe('discoverFiles', () => {
     expect(restricted.sources.map((source) => (source.kind === 'file' ? source.path : ''))).toEqual([join(folder, 'sessions', 'p', 'a.settings.json')]);
     const open = await discoverFiles([join(folder, 'sessions')]);
     expect(open.sources).toHaveLength(2);
+  });
+});
+
+describe('discoverFiles paths', () => {
+  it('names files as path.join would, however the folder is spelt, and carries the identity it saw', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'usage-discover-spelling-'));
+    mkdirSync(join(folder, 'p', 'q'), { recursive: true });
+    writeFileSync(join(folder, 'p', 'a.jsonl'), '{}\n');
+    writeFileSync(join(folder, 'p', 'q', 'b.jsonl'), '{}\n');
+    const expected = [join(folder, 'p', 'a.jsonl'), join(folder, 'p', 'q', 'b.jsonl')];
+    for (const spelling of [folder, `${folder}/`, `${folder}//`, `${folder}/p/..`, `${folder}/./p/q/../..`]) {
+      const { sources } = await discoverFiles([spelling]);
+      expect(sources.map((source) => (source.kind === 'file' ? source.path : '')), spelling).toEqual(expected);
+    }
+    const { sources } = await discoverFiles([folder]);
+    const first = sources[0];
+    const info = statSync(expected[0] as string);
+    expect(first?.kind === 'file' ? first.identity : undefined).toEqual({ dev: info.dev, ino: info.ino, size: 3, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs });
   });
 });
 

@@ -4,7 +4,7 @@
  * through symlinks is walked once, so a symlink loop cannot hang the walk.
  */
 import { type Dirent, readdirSync, realpathSync, type Stats, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { normalize, sep } from 'node:path';
 import type { DefaultLocation, Environment } from '../dialects/module.js';
 import { listDefaultLocations, readerForFileName } from '../dialects/registry.js';
 import type { FileIdentity } from '../store/fingerprint.js';
@@ -70,7 +70,8 @@ export async function discoverFiles(paths: ReadonlyArray<string | Pick<DefaultLo
   const walk = (directory: string, fileNames?: RegExp): void => {
     let real: string;
     try {
-      real = realpathSync(directory);
+      // The native call: one system call, where the JavaScript one lstat-s every component of the path (404 folders: ~15 ms).
+      real = realpathSync.native(directory);
     } catch (error) {
       problems.push({ path: directory, message: describeFsError(error) });
       return;
@@ -86,8 +87,11 @@ export async function discoverFiles(paths: ReadonlyArray<string | Pick<DefaultLo
     }
     // Sorted so that output and duplicate resolution never depend on readdir order.
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    // `directory` is normalised (joined from a normalised parent, or by the caller), and an entry's name has no separator.
+    // (As join does, '.' adds nothing: `usage report .` names files `a.jsonl`, not `./a.jsonl`.)
+    const prefix = directory === '.' ? '' : directory.endsWith(sep) ? directory : `${directory}${sep}`;
     for (const entry of entries) {
-      const child = join(directory, entry.name);
+      const child = prefix + entry.name;
       const wanted = isLogFileName(entry.name) && (fileNames === undefined || fileNames.test(entry.name));
       if (entry.isDirectory()) {
         walk(child, fileNames);
@@ -108,7 +112,7 @@ export async function discoverFiles(paths: ReadonlyArray<string | Pick<DefaultLo
     if (info instanceof Error) {
       problems.push({ path, message: describeFsError(info) });
     } else if (info.isDirectory()) {
-      walk(path, fileNames);
+      walk(normalize(path), fileNames);
     } else {
       addFile(path, info);
     }
