@@ -7,7 +7,7 @@
  * with a marker; a run that prints the marker was served from the cache, a run
  * that prints a report was computed.
  */
-import { appendFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -108,6 +108,20 @@ describe('results kept for identical runs', () => {
     expect(JSON.parse(again.stdout).totals).toEqual(JSON.parse(fresh.stdout).totals);
   });
 
+  it('computes again when a default log location appears, though no file was added', async () => {
+    const { logs, home, run, markAll } = setUp();
+    cpSync(logs, join(home, '.claude-config'), { recursive: true });
+    const first = await run(['report', '--json']);
+    expect(first.stderr).toMatch(/Reading Claude Code .*logs from/);
+    await run(['report', '--json']);
+    markAll();
+    expect((await run(['report', '--json'])).stdout).toBe(MARKER);
+    mkdirSync(join(home, '.codex-home', 'sessions'), { recursive: true });
+    const after = await run(['report', '--json']);
+    expect(after.stdout).toBe(first.stdout);
+    expect(after.stderr).not.toBe(first.stderr);
+  });
+
   it('keeps nothing when the inputs cannot be trusted or the run is not repeatable', async () => {
     const { logs, run, results, session } = setUp();
     // Written within the margin before the run started: a write in the same timestamp tick would go unseen.
@@ -160,6 +174,7 @@ describe('openResultCache', () => {
     terminals: { stdout: { isTTY: false, columns: Number.POSITIVE_INFINITY }, stderr: { isTTY: false, columns: 80 } },
     zone: 'UTC',
     today: '2026-11-30',
+    notes: [],
     prices: { builtIn: 'test', overrideFile: null },
     inputs: [],
     streams: 0,

@@ -262,6 +262,7 @@ async function openRepeatableSlot(
     },
     zone: resolved.zone,
     today: formatCalendarDate(resolved.today),
+    notes: resolved.notes,
     prices: { builtIn: resolver?.builtin?.source ?? 'none', overrideFile: resolver?.overrides ? resolve(context.cwd, resolver.overrides.path) : null },
     inputs: resolved.sources.flatMap((source) =>
       source.kind === 'file' ? [{ path: source.path, identity: source.identity, singleFile: readerForFileName(basename(source.path)) !== 'sqlite' }] : [],

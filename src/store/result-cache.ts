@@ -7,12 +7,13 @@
  * what it printed (stdout, the runner's stderr lines, the exit code) in the
  * index folder, under a digest of everything the output is a function of:
  *
- * - the program (its version), the command, the working directory, the
+ * - the program (its version and its file's identity), the command, the working directory, the
  *   arguments, every resolved option and the config file;
  * - the whole environment (less the few variables a shell changes on every
  *   command), and whether stdout and stderr are terminals and how wide;
  * - the zone and today's date in it (relative dates, trends and streaks
- *   depend on the day, never on the hour: repeatable commands are those);
+ *   depend on the day, never on the hour: repeatable commands are those),
+ *   and the notes on which default locations exist;
  * - the price data: the built-in snapshot's name and the override file's
  *   identity;
  * - every input file's identity: path, device, inode, size, mtime, ctime;
@@ -31,6 +32,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ARCHIVE_FILE_NAME } from './archive.js';
 import type { FileIdentity } from './fingerprint.js';
 import { INDEX_FILE_NAME } from './index-file.js';
@@ -79,6 +81,8 @@ export interface ResultKeyParts {
   terminals: { stdout: { isTTY: boolean; columns: number }; stderr: { isTTY: boolean; columns: number } };
   zone: string;
   today: string;
+  /** What resolving the inputs has to say (which default locations exist): part of the output, and not a function of the files read. */
+  notes: readonly string[];
   /** The built-in snapshot's name, and the override file's absolute path. */
   prices: { builtIn: string; overrideFile: string | null };
   inputs: readonly InputFile[];
@@ -149,6 +153,8 @@ export function openResultCache(directory: string, parts: ResultKeyParts): Resul
   const base = writeCanonical({
     version: RESULT_CACHE_VERSION,
     tool: parts.tool,
+    // The file this code runs from (the bundle, once built): a rebuilt program with the same version number may print differently.
+    program: describeFile(fileURLToPath(import.meta.url), parts.startedAt).text,
     command: parts.command,
     cwd: parts.cwd,
     args: parts.args,
@@ -158,6 +164,7 @@ export function openResultCache(directory: string, parts: ResultKeyParts): Resul
     terminals: parts.terminals,
     zone: parts.zone,
     today: parts.today,
+    notes: parts.notes,
     prices,
   });
   const folder = join(directory, RESULTS_DIRECTORY);
