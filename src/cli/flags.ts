@@ -183,13 +183,13 @@ export const config = defineFlag<string | undefined>({
 
 export const cacheDir = defineFlag<string | undefined>({
   syntax: '--cache-dir <dir>',
-  description: 'where the index of already-read logs lives (default: $XDG_CACHE_HOME/usage or ~/.cache/usage)',
+  description: 'where the index of already-read logs and the results of identical runs live (default: $XDG_CACHE_HOME/usage or ~/.cache/usage)',
   parse: parseText('--cache-dir', 'a folder'),
 });
 
 export const cache = defineFlag<boolean>({
   syntax: '--no-cache',
-  description: 'read every log in full and leave the index alone (also: USAGE_NO_CACHE=1)',
+  description: 'read every log in full, leaving the index and kept results alone (also: USAGE_NO_CACHE=1)',
   defaultValue: true,
 });
 
