@@ -33,7 +33,6 @@ import {
   closeSync,
   copyFileSync,
   existsSync,
-  linkSync,
   mkdirSync,
   mkdtempSync,
   openSync,
@@ -42,6 +41,7 @@ import {
   rmSync,
   statSync,
   statfsSync,
+  symlinkSync,
   truncateSync,
   utimesSync,
   writeFileSync,
@@ -400,9 +400,11 @@ function pinFileTimes(path) {
 }
 
 /**
- * A view of a set's folder in `into`: every file a hard link to the original
- * (a copy where links cannot be made, across file systems), `copied` (a path
- * relative to the set) a copy of its own, safe to append to.
+ * A view of a set's folder in `into`: every file a symbolic link to the
+ * original, `copied` (a path relative to the set) a copy of its own, safe to
+ * append to. Symbolic, not hard links: making or removing a hard link sets
+ * the original's ctime, which would make every index over the set read it
+ * again.
  */
 function linkSetFiles(from, into, copied) {
   rmSync(into, { recursive: true, force: true });
@@ -419,11 +421,7 @@ function linkSetFiles(from, into, copied) {
       copyFileSync(source, destination);
       continue;
     }
-    try {
-      linkSync(source, destination);
-    } catch {
-      copyFileSync(source, destination);
-    }
+    symlinkSync(resolve(source), destination);
   }
 }
 
@@ -716,7 +714,7 @@ function describeIndexTools(set, directory, manifest, options, environment, prob
   });
 
   const target = manifest.files.at(-1);
-  // The appended runs read their own view of the set (hard links, the appended file a copy), so that
+  // The appended runs read their own view of the set (symbolic links, the appended file a copy), so that
   // appending and cutting off, which set the file's ctime however its mtime is put back, leave the
   // files of the warm runs untouched: warm means nothing changed.
   const appendData = join(base, 'append-data');
@@ -1319,7 +1317,7 @@ function renderIndex(entry) {
   const lines = [
     '#### Persistent index',
     '',
-    `\`usage report --json -q --cache-dir <dir>\`, in the same alternating rounds: cold builds the index in an empty folder each run (writing it included); warm finds nothing changed (from the second run on, its result is kept for identical runs, docs/index.md); appended reads ${index.append.lines.toLocaleString('en-US')} new lines (${(index.append.bytes / MB).toFixed(2)} MB) appended to \`${index.append.file}\` after the index was up to date (in a view of the set made of hard links, that file a copy, so the warm runs' files stay untouched). The index takes ${megabytes(index.bytes)} MB, ${percent(index.ratio)} of the log bytes.`,
+    `\`usage report --json -q --cache-dir <dir>\`, in the same alternating rounds: cold builds the index in an empty folder each run (writing it included); warm finds nothing changed (from the second run on, its result is kept for identical runs, docs/index.md); appended reads ${index.append.lines.toLocaleString('en-US')} new lines (${(index.append.bytes / MB).toFixed(2)} MB) appended to \`${index.append.file}\` after the index was up to date (in a view of the set made of symbolic links, that file a copy, so the warm runs' files stay untouched). The index takes ${megabytes(index.bytes)} MB, ${percent(index.ratio)} of the log bytes.`,
     '',
     table(['run', 'median s', 'range s', 'CPU s', 'peak RSS MiB', '÷ --no-cache'], rows),
     '',

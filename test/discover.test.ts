@@ -2,7 +2,8 @@
  * Finding the files to read (src/sources/discover.ts) and what becomes of a
  * database that no agent's module knows.
  */
-import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +35,26 @@ describe('discoverFiles paths', () => {
       const { sources } = await discoverFiles([spelling]);
       expect(sources.map((source) => (source.kind === 'file' ? source.path : '')), spelling).toEqual(expected);
     }
+    // Relative spellings, from inside the folder, against a walk that names every file with path.join.
+    const listWithJoin = (directory: string): string[] =>
+      readdirSync(directory, { withFileTypes: true })
+        .sort((a, b) => (a.name < b.name ? -1 : 1))
+        .flatMap((entry) => (entry.isDirectory() ? listWithJoin(join(directory, entry.name)) : [join(directory, entry.name)]));
+    const cwd = process.cwd();
+    try {
+      process.chdir(folder);
+      for (const spelling of ['.', './', './/', 'p/..', 'p/../', './p/q/../..', 'p', 'p/', './p//q']) {
+        const { sources } = await discoverFiles([spelling]);
+        expect(sources.map((source) => (source.kind === 'file' ? source.path : '')), spelling).toEqual(listWithJoin(spelling));
+      }
+      expect(listWithJoin('./')).toEqual(['p/a.jsonl', 'p/q/b.jsonl']);
+    } finally {
+      process.chdir(cwd);
+    }
+    // A named pipe has no identity: its bytes are read once, as a stream.
+    execFileSync('mkfifo', [join(folder, 'pipe.jsonl')]);
+    const piped = (await discoverFiles([join(folder, 'pipe.jsonl')])).sources[0];
+    expect(piped?.kind === 'file' && piped.identity).toBe(undefined);
     const { sources } = await discoverFiles([folder]);
     const first = sources[0];
     const info = statSync(expected[0] as string);

@@ -7,11 +7,14 @@
  * with a marker; a run that prints the marker was served from the cache, a run
  * that prints a report was computed.
  */
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, cpSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { findDialect } from '../src/dialects/registry.js';
+import { chooseReader } from '../src/ingest/scan.js';
 import { openResultCache, RACY_MARGIN_MS, RESULTS_DIRECTORY, type ResultKeyParts } from '../src/store/result-cache.js';
+import { noteWrittenFile } from '../src/store/written-files.js';
 import { createHome, fixture, runCli } from './helpers/cli.js';
 
 const MARKER = 'KEPT RESULT\n';
@@ -41,26 +44,39 @@ function setUp() {
       writeFileSync(path, JSON.stringify({ ...kept, stdout: MARKER }));
     }
   };
+  /**
+   * Runs until the run keeps its result: a run that wrote the index keeps nothing, and the index is
+   * written by the first run and again by the next (it trusts files written just before a run only once
+   * they are old). Returns the last run's output.
+   */
+  const runUntilKept = async (args: string[]) => {
+    const before = results().length;
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const result = await run(args);
+      if (results().length > before) return result;
+    }
+    throw new Error(`no result kept for ${args.join(' ')}`);
+  };
   const session = join(logs, 'projects', '-home-dev-api', '9b8c7d6e-5f4a-4b3c-8d2e-1f0a9b8c7d6e.jsonl');
-  return { root, logs, cache, home, now, run, results, markAll, session };
+  return { root, logs, cache, home, now, run, runUntilKept, results, markAll, session };
 }
 
 describe('results kept for identical runs', () => {
   it('prints the kept stdout, stderr and exit code of an identical run, byte for byte', async () => {
-    const { logs, run, results, markAll } = setUp();
+    const { logs, run, runUntilKept, results, markAll } = setUp();
     const first = await run(['report', '--json', logs]);
     expect(first.code).toBe(0);
     expect(JSON.parse(first.stdout).totals.total_tokens).toBeGreaterThan(0);
+    // Kept under the index the run wrote, which the next run reads.
     expect(results()).toHaveLength(1);
-    const second = await run(['report', '--json', logs]);
-    expect(second).toEqual(first);
+    expect(await run(['report', '--json', logs])).toEqual(first);
     markAll();
     expect((await run(['report', '--json', logs])).stdout).toBe(MARKER);
   });
 
   it('replays a failing budget with its exit code and its stderr lines', async () => {
-    const { logs, run, markAll } = setUp();
-    const first = await run(['budget', '--max-tokens', '1', logs]);
+    const { logs, runUntilKept, run, markAll } = setUp();
+    const first = await runUntilKept(['budget', '--max-tokens', '1', logs]);
     expect(first.code).not.toBe(0);
     expect(first.stderr).not.toBe('');
     markAll();
@@ -109,11 +125,10 @@ describe('results kept for identical runs', () => {
   });
 
   it('computes again when a default log location appears, though no file was added', async () => {
-    const { logs, home, run, markAll } = setUp();
+    const { logs, home, run, runUntilKept, markAll } = setUp();
     cpSync(logs, join(home, '.claude-config'), { recursive: true });
-    const first = await run(['report', '--json']);
+    const first = await runUntilKept(['report', '--json']);
     expect(first.stderr).toMatch(/Reading Claude Code .*logs from/);
-    await run(['report', '--json']);
     markAll();
     expect((await run(['report', '--json'])).stdout).toBe(MARKER);
     mkdirSync(join(home, '.codex-home', 'sessions'), { recursive: true });
@@ -139,18 +154,37 @@ describe('results kept for identical runs', () => {
   });
 
   it('`usage cache clear` deletes the kept results with the index', async () => {
-    const { logs, run, results, markAll } = setUp();
-    await run(['report', '--json', logs]);
+    const { logs, run, runUntilKept, results, markAll } = setUp();
+    await runUntilKept(['report', '--json', logs]);
     expect(results()).toHaveLength(1);
     markAll();
-    expect((await run(['cache', 'clear'])).stderr).toMatch(/^Cleared the index in /);
+    expect((await run(['cache', 'clear'])).stderr).toMatch(/^Cleared the index in .*\nDeleted 1 kept result of identical runs in /);
     expect(results()).toEqual([]);
     expect((await run(['report', '--json', logs])).stdout).not.toBe(MARKER);
   });
 
-  it('recomputes a damaged result and writes it again', async () => {
+  it('never keeps a run the index or archive warned about, and never fails because of the folder', async () => {
     const { logs, cache, run, results } = setUp();
-    const first = await run(['report', '--json', logs]);
+    const computed = await run(['report', '--json', '--no-cache', logs]);
+    // A damaged archive is set aside with a warning, and every later run says its records are not counted.
+    mkdirSync(cache, { recursive: true });
+    writeFileSync(join(cache, 'archive-v1.bin'), 'not an archive');
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const result = await run(['report', '--json', logs]);
+      expect(result.stdout).toBe(computed.stdout);
+      expect(result.stderr).toMatch(/warning: .*archive/);
+    }
+    expect(results()).toEqual([]);
+    // A folder whose files cannot even be looked at (a symbolic link loop where the archive should be).
+    rmSync(cache, { recursive: true, force: true });
+    mkdirSync(cache);
+    symlinkSync('archive-v1.bin', join(cache, 'archive-v1.bin'));
+    for (let attempt = 0; attempt < 2; attempt++) expect((await run(['report', '--json', logs])).stdout).toBe(computed.stdout);
+  });
+
+  it('recomputes a damaged result and writes it again', async () => {
+    const { logs, cache, run, runUntilKept, results } = setUp();
+    const first = await runUntilKept(['report', '--json', logs]);
     // The second run may rewrite the index (it trusts files written just before the first run only once
     // they are old), so the results are damaged until one is served intact.
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -189,6 +223,34 @@ describe('openResultCache', () => {
     expect(readdirSync(join(directory, RESULTS_DIRECTORY))).toHaveLength(32);
     expect(openResultCache(directory, parts(directory, '2026-01-40'))?.lookup()).toEqual({ stdout: 'day 40\n', stderr: [], exitCode: 0 });
     expect(openResultCache(directory, parts(directory, '2026-01-41'))?.lookup()).toBeUndefined();
+  });
+
+  it('keeps a result under the index the run leaves only when the run read it or wrote it', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'usage-result-store-'));
+    const slot = (since: string) => openResultCache(directory, parts(directory, since));
+    // Another process renames an index into place while this run reads: the run may have read the old one.
+    const replaced = slot('a');
+    writeFileSync(join(directory, 'index-v1.bin'), 'another run');
+    replaced?.keep({ stdout: 'a\n', stderr: [], exitCode: 0 });
+    expect(slot('a')?.lookup()).toBeUndefined();
+    // This run writes the index (a writer notes the file before renaming it into place).
+    const own = slot('b');
+    const temporary = join(directory, 'index.tmp');
+    const descriptor = openSync(temporary, 'w');
+    noteWrittenFile(descriptor);
+    closeSync(descriptor);
+    renameSync(temporary, join(directory, 'index-v1.bin'));
+    own?.keep({ stdout: 'b\n', stderr: [], exitCode: 0 });
+    expect(slot('b')?.lookup()).toEqual({ stdout: 'b\n', stderr: [], exitCode: 0 });
+    // Nothing written meanwhile: kept under the index it read.
+    const unchanged = slot('c');
+    unchanged?.keep({ stdout: 'c\n', stderr: [], exitCode: 0 });
+    expect(slot('c')?.lookup()).toEqual({ stdout: 'c\n', stderr: [], exitCode: 0 });
+  });
+
+  it('knows a database read as such by --format, whatever its name', () => {
+    expect(chooseReader({ kind: 'file', path: '/backups/opencode-copy' }, findDialect('opencode'))).toBe('sqlite');
+    expect(chooseReader({ kind: 'file', path: '/backups/opencode-copy' }, undefined)).toBe('jsonl');
   });
 
   it('refuses inputs with a write-ahead log beside them, streams, and files without an identity', () => {

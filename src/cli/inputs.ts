@@ -59,6 +59,8 @@ export interface ResolvedInputs {
    * listUnpricedModels in ./pricing.js); null for commands that read lines only.
    */
   pricer: RecordPricer | null;
+  /** Warnings the index and the archive have written so far (a damaged file discarded, an archive not read): events of this run, not of its inputs. */
+  storeWarnings: { count: number };
 }
 
 /** Settles a date flag to a day in the zone: a start keeps the first day of a relative period, an end its last. */
@@ -148,7 +150,7 @@ export function resolveIndexDirectory(flags: Pick<InputOptions, 'cacheDir'>, con
  * A folder that cannot be created is a warning, not a failure: the run just
  * reads everything.
  */
-async function resolveIndex(flags: InputOptions, context: CliContext): Promise<IndexOptions | undefined> {
+async function resolveIndex(flags: InputOptions, context: CliContext, warn: (message: string) => void): Promise<IndexOptions | undefined> {
   if (flags.cache === false || context.env['USAGE_NO_CACHE']) return undefined;
   const directory = resolveIndexDirectory(flags, context);
   try {
@@ -160,7 +162,7 @@ async function resolveIndex(flags: InputOptions, context: CliContext): Promise<I
   return {
     directory,
     tool: `usage@${context.version}`,
-    onWarning: (message) => context.stderr.write(`warning: ${message}\n`),
+    onWarning: warn,
   };
 }
 
@@ -169,9 +171,9 @@ async function resolveIndex(flags: InputOptions, context: CliContext): Promise<I
  * even with --no-cache, which is about re-reading the logs, not about
  * forgetting what the logs no longer hold; --no-archive ignores it.
  */
-function resolveArchive(flags: InputOptions, roots: readonly string[], context: CliContext): ArchiveOptions | false {
+function resolveArchive(flags: InputOptions, roots: readonly string[], context: CliContext, warn: (message: string) => void): ArchiveOptions | false {
   if (flags.archive === false) return false;
-  return { directory: resolveIndexDirectory(flags, context), roots, onWarning: (message) => context.stderr.write(`warning: ${message}\n`) };
+  return { directory: resolveIndexDirectory(flags, context), roots, onWarning: warn };
 }
 
 const PARALLEL_THRESHOLD_BYTES = 32 * 1024 * 1024;
@@ -214,6 +216,11 @@ export async function resolveInputs(
   // Reading lines needs no prices: validate never loads the price data.
   const pricer = family === 'logs' ? await resolvePricer({ pricing: options.pricing, costMode: options.costMode }, context) : null;
   const { sources, problems, notes, roots } = await resolveSources(args.length > 0 ? args : (config.paths ?? []), context);
+  const storeWarnings = { count: 0 };
+  const warn = (message: string): void => {
+    storeWarnings.count++;
+    context.stderr.write(`warning: ${message}\n`);
+  };
   return {
     sources,
     problems,
@@ -233,11 +240,12 @@ export async function resolveInputs(
       // --strict reads on one thread, so the line it stops at is always the
       // first malformed line in input order, not whichever a worker met first.
       workers: options.strict ? 0 : chooseWorkers(sources, context),
-      index: family === 'logs' ? await resolveIndex(options, context) : undefined,
-      archive: family === 'logs' ? resolveArchive(options, roots, context) : undefined,
+      index: family === 'logs' ? await resolveIndex(options, context, warn) : undefined,
+      archive: family === 'logs' ? resolveArchive(options, roots, context, warn) : undefined,
       onProgress: createProgressReporter(context, options.quiet),
     },
     pricer,
+    storeWarnings,
   };
 }
 

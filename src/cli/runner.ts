@@ -220,8 +220,9 @@ export async function runCommand<Flags extends FlagSet>(
 
   // 6. The exit code: never 0 when some input could not be read.
   const exitCode = exitCodeForVerdict(result.verdict ?? 'ok', unreadable.length > 0);
-  // Kept only when everything was read: a file that could not be read may be readable next time.
-  if (slot && unreadable.length === 0) slot.keep({ stdout: printed, stderr: lines, exitCode });
+  // Kept only when everything was read (a file that could not be read may be readable next time) and the index
+  // and archive had nothing to say: their warnings are about this run, and a replay would leave them out.
+  if (slot && unreadable.length === 0 && resolved?.storeWarnings.count === 0) slot.keep({ stdout: printed, stderr: lines, exitCode });
   return exitCode;
 }
 
@@ -241,12 +242,15 @@ async function openRepeatableSlot(
   const resolved = await readInputs();
   const index = resolved.analyzeOptions.index;
   if (!index || resolved.problems.length > 0) return undefined;
-  const [{ openResultCache }, { readerForFileName }, { basename, resolve }, { formatCalendarDate }] = await Promise.all([
+  const [{ openResultCache }, { findDialect }, { chooseReader }, { resolve }, { formatCalendarDate }] = await Promise.all([
     import('../store/result-cache.js'),
     import('../dialects/registry.js'),
+    import('../ingest/scan.js'),
     import('node:path'),
     import('../time/zone.js'),
   ]);
+  const format = resolved.analyzeOptions.format;
+  const forced = format ? findDialect(format) : undefined;
   const resolver = resolved.pricer?.resolver;
   return openResultCache(index.directory, {
     tool: index.tool,
@@ -265,7 +269,7 @@ async function openRepeatableSlot(
     notes: resolved.notes,
     prices: { builtIn: resolver?.builtin?.source ?? 'none', overrideFile: resolver?.overrides ? resolve(context.cwd, resolver.overrides.path) : null },
     inputs: resolved.sources.flatMap((source) =>
-      source.kind === 'file' ? [{ path: source.path, identity: source.identity, singleFile: readerForFileName(basename(source.path)) !== 'sqlite' }] : [],
+      source.kind === 'file' ? [{ path: source.path, identity: source.identity, singleFile: chooseReader(source, forced) !== 'sqlite' }] : [],
     ),
     streams: resolved.sources.filter((source) => source.kind !== 'file').length,
     startedAt: context.now.getTime(),

@@ -18,9 +18,11 @@ export const command = defineCommand({
     const directory = resolveIndexDirectory(options, context);
     // clearIndex copes with whatever sits at the index path (a damaged file, a directory).
     const { clearKeptResults } = await import('../store/result-cache.js');
-    // Kept results are cleared with the index: they are what the index's records added up to.
-    const removed = clearIndex(directory) + clearKeptResults(directory);
+    const removed = clearIndex(directory);
     const notes = [removed > 0 ? `Cleared the index in ${directory}` : `No index to clear in ${directory}`];
+    // Kept results go with the index: they are what its records added up to.
+    const results = clearKeptResults(directory);
+    if (results > 0) notes.push(`Deleted ${results} kept result${results === 1 ? '' : 's'} of identical runs in ${directory}`);
     const { archivePath, clearArchive: removeArchive } = await import('../store/archive.js');
     const { existsSync } = await import('node:fs');
     if (options.clearArchive) {

@@ -154,7 +154,8 @@ function createOutcomeHandler(tally: ScanTally, options: ScanOptions, file: stri
 }
 
 /** How a source is read: as the forced dialect reads, else by its file name (JSON lines when nothing claims it). */
-function chooseReader(source: Source, forced: Dialect | undefined): ReaderKind {
+/** How a source is read: by its file name, or as the dialect --format forces (the result cache asks too, src/cli/runner.ts). */
+export function chooseReader(source: Source, forced: Dialect | undefined): ReaderKind {
   const byName = source.kind === 'file' ? (readerForFileName(basename(source.path)) ?? 'jsonl') : 'jsonl';
   // A forced dialect that reads two forms (Gemini CLI's .json and .jsonl) reads each by its name.
   if (forced) return canRead(forced, byName) ? byName : forced.reader;

@@ -4,7 +4,7 @@
  * through symlinks is walked once, so a symlink loop cannot hang the walk.
  */
 import { type Dirent, readdirSync, realpathSync, type Stats, statSync } from 'node:fs';
-import { normalize, sep } from 'node:path';
+import { join } from 'node:path';
 import type { DefaultLocation, Environment } from '../dialects/module.js';
 import { listDefaultLocations, readerForFileName } from '../dialects/registry.js';
 import type { FileIdentity } from '../store/fingerprint.js';
@@ -62,7 +62,8 @@ export async function discoverFiles(paths: ReadonlyArray<string | Pick<DefaultLo
     const inode = info ? `${info.dev}:${info.ino}` : path;
     if (seenFiles.has(inode)) return;
     seenFiles.add(inode);
-    const identity = info ? { dev: info.dev, ino: info.ino, size: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs } : undefined;
+    // Only a regular file has an identity that names its bytes (a named pipe is read once, as a stream).
+    const identity = info?.isFile() ? { dev: info.dev, ino: info.ino, size: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs } : undefined;
     files.push({ kind: 'file', path, size: info?.size ?? 0, identity });
   };
 
@@ -87,9 +88,9 @@ export async function discoverFiles(paths: ReadonlyArray<string | Pick<DefaultLo
     }
     // Sorted so that output and duplicate resolution never depend on readdir order.
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    // `directory` is normalised (joined from a normalised parent, or by the caller), and an entry's name has no separator.
-    // (As join does, '.' adds nothing: `usage report .` names files `a.jsonl`, not `./a.jsonl`.)
-    const prefix = directory === '.' ? '' : directory.endsWith(sep) ? directory : `${directory}${sep}`;
+    // What path.join(directory, name) starts with, worked out once per folder (an entry's name has no separator):
+    // join normalises the folder's spelling ('./' adds nothing, 'x/../' is ''), and paths are index keys.
+    const prefix = join(directory, '_').slice(0, -1);
     for (const entry of entries) {
       const child = prefix + entry.name;
       const wanted = isLogFileName(entry.name) && (fileNames === undefined || fileNames.test(entry.name));
@@ -112,7 +113,7 @@ export async function discoverFiles(paths: ReadonlyArray<string | Pick<DefaultLo
     if (info instanceof Error) {
       problems.push({ path, message: describeFsError(info) });
     } else if (info.isDirectory()) {
-      walk(normalize(path), fileNames);
+      walk(path, fileNames);
     } else {
       addFile(path, info);
     }

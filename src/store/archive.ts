@@ -37,6 +37,7 @@ import {
   unpackRecords,
 } from '../ingest/pack.js';
 import { describeError, extendChecksum, isWellFormedSection, removeStaleTemporaryFiles, type SectionRef, viewSection } from './index-file.js';
+import { noteWrittenFile } from './written-files.js';
 
 const MAGIC = Buffer.from('USAGEAR1');
 export const ARCHIVE_VERSION = 1;
@@ -247,6 +248,7 @@ export function writeArchive(directory: string, archive: Archive, hooks: { befor
     write(tail, false);
     write(MAGIC, false);
     fsyncSync(descriptor);
+    noteWrittenFile(descriptor);
     closeSync(descriptor);
     descriptor = -1;
     hooks.beforeRename?.();

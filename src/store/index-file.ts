@@ -25,6 +25,7 @@ import { crc32 } from 'node:zlib';
 import type { DialectName } from '../core/record.js';
 import { checkPackedRows, countKeyedRows, PACKED_BYTES, type PackedRecords } from '../ingest/pack.js';
 import type { ScanTally } from '../ingest/scan.js';
+import { noteWrittenFile } from './written-files.js';
 
 const MAGIC = Buffer.from('USAGEIX2');
 const OLD_MAGIC = Buffer.from('USAGEIX1');
@@ -591,6 +592,7 @@ export class IndexWriter {
       this.write(tail, false);
       this.write(MAGIC, false);
       fsyncSync(this.descriptor);
+      noteWrittenFile(this.descriptor);
       closeSync(this.descriptor);
       this.closed = true;
       // rename is atomic: a concurrent reader sees the old index or the new one.

@@ -31,11 +31,12 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ARCHIVE_FILE_NAME } from './archive.js';
+import { ARCHIVE_FILE_NAME, DAMAGED_SUFFIX } from './archive.js';
 import type { FileIdentity } from './fingerprint.js';
 import { INDEX_FILE_NAME } from './index-file.js';
+import { wasWrittenHere } from './written-files.js';
 
 /** Bumped whenever the key's parts or the file's shape change. */
 const RESULT_CACHE_VERSION = 1;
@@ -130,9 +131,18 @@ function writeCanonical(value: unknown): string {
 /**
  * The cache slot of a run whose inputs are known, in `directory` (the index
  * folder); undefined when the run must not be kept or served (see the top
- * of this file for when).
+ * of this file for when), or when the folder cannot be looked at: the run
+ * is then computed as if there were no cache, never failed by it.
  */
 export function openResultCache(directory: string, parts: ResultKeyParts): ResultCacheSlot | undefined {
+  try {
+    return openSlot(directory, parts);
+  } catch {
+    return undefined;
+  }
+}
+
+function openSlot(directory: string, parts: ResultKeyParts): ResultCacheSlot | undefined {
   if (parts.streams > 0) return undefined;
   const inputLines: string[] = [];
   for (const input of parts.inputs) {
@@ -147,6 +157,8 @@ export function openResultCache(directory: string, parts: ResultKeyParts): Resul
     if (file.racy) return undefined;
     prices += ` ${parts.prices.overrideFile} ${file.text}`;
   }
+  // An archive set aside as damaged is warned about on every run (its records are not counted): never replayed silently.
+  if (readdirSync(directory).some((name) => name.startsWith(`${ARCHIVE_FILE_NAME}${DAMAGED_SUFFIX}`))) return undefined;
   const environment = Object.entries(parts.env)
     .filter(([name, value]) => value !== undefined && !VOLATILE_VARIABLES.has(name))
     .sort(([a], [b]) => (a < b ? -1 : 1));
@@ -155,6 +167,8 @@ export function openResultCache(directory: string, parts: ResultKeyParts): Resul
     tool: parts.tool,
     // The file this code runs from (the bundle, once built): a rebuilt program with the same version number may print differently.
     program: describeFile(fileURLToPath(import.meta.url), parts.startedAt).text,
+    // Node, and with it ICU and its time-zone rules, which decide what day an instant falls on.
+    runtime: process.versions,
     command: parts.command,
     cwd: parts.cwd,
     args: parts.args,
@@ -167,24 +181,52 @@ export function openResultCache(directory: string, parts: ResultKeyParts): Resul
     notes: parts.notes,
     prices,
   });
-  const folder = join(directory, RESULTS_DIRECTORY);
-  // The index and archive as they are now: before the run for lookup, after it for keeping (the run may rewrite them).
-  const digest = (): string => {
+  const resultPath = (store: readonly StoreFile[]): string => {
     const hash = createHash('sha256');
     hash.update(base);
     hash.update('\n');
     for (const line of inputLines) hash.update(`${line}\n`);
-    // Not checked for races: only runs of usage write them, and each rewrite renames a new file (a new inode) into place.
-    for (const name of STORE_FILE_NAMES) hash.update(`${name} ${describeFile(join(directory, name), parts.startedAt).text}\n`);
-    return hash.digest('hex');
+    for (const file of store) hash.update(`${file.text}\n`);
+    return join(directory, RESULTS_DIRECTORY, `${hash.digest('hex')}.json`);
   };
+  const before = readStore(directory);
   return {
-    lookup: () => readKeptResult(join(folder, `${digest()}.json`)),
+    lookup: () => readKeptResult(resultPath(before)),
     keep: (result) => {
       if (result.stdout.length > LARGEST_KEPT_OUTPUT) return;
-      writeKeptResult(folder, digest(), result);
+      let after: StoreFile[];
+      try {
+        after = readStore(directory);
+      } catch {
+        return;
+      }
+      // Kept under the index and archive this run leaves, which a later run will read, but only when each is the
+      // one it read or the one it wrote: another run may have replaced one meanwhile, after this run read it.
+      const explained = after.every(
+        (file, at) => file.text === before[at]?.text || (file.dev !== undefined && file.ino !== undefined && wasWrittenHere(file.dev, file.ino)),
+      );
+      if (explained) writeKeptResult(resultPath(after), result);
     },
   };
+}
+
+interface StoreFile {
+  text: string;
+  dev?: number | undefined;
+  ino?: number | undefined;
+}
+
+/**
+ * The identity of the index and the archive: they are inputs of a run (the
+ * archive adds records of logs that are gone; the index turns files into
+ * records). Each rewrite renames a new file (a new inode) into place.
+ */
+function readStore(directory: string): StoreFile[] {
+  return STORE_FILE_NAMES.map((name) => {
+    const info = statSync(join(directory, name), { throwIfNoEntry: false });
+    if (!info) return { text: `${name} none` };
+    return { text: `${name} ${info.dev}:${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}:${info.isFile() ? 'f' : 'o'}`, dev: info.dev, ino: info.ino };
+  });
 }
 
 function isKeptResult(value: unknown): value is KeptResult & { version: number } {
@@ -205,6 +247,7 @@ function readKeptResult(path: string): KeptResult | undefined {
   try {
     text = readFileSync(path, 'utf8');
   } catch {
+    // None yet, or a directory or something unreadable in its place.
     return undefined;
   }
   try {
@@ -222,8 +265,8 @@ function readKeptResult(path: string): KeptResult | undefined {
  * Never throws: a folder that cannot be written only means the next run
  * recomputes.
  */
-function writeKeptResult(folder: string, digest: string, result: KeptResult): void {
-  const path = join(folder, `${digest}.json`);
+function writeKeptResult(path: string, result: KeptResult): void {
+  const folder = dirname(path);
   const temporary = `${path}.${process.pid}.tmp`;
   try {
     // Private like the index folder: results hold the same figures.
@@ -255,7 +298,11 @@ function pruneKeptResults(folder: string, written: string): void {
     const info = statSync(path, { throwIfNoEntry: false });
     if (!info) continue;
     if (name.endsWith('.tmp')) {
-      if (Date.now() - info.mtimeMs > 60 * 60 * 1000) unlinkSync(path);
+      try {
+        if (Date.now() - info.mtimeMs > 60 * 60 * 1000) unlinkSync(path);
+      } catch {
+        // Renamed or removed by its run meanwhile.
+      }
       continue;
     }
     if (name.endsWith('.json') && path !== written) entries.push({ path, time: info.mtimeMs });
