@@ -63,7 +63,7 @@ function setUp() {
 
 describe('results kept for identical runs', () => {
   it('prints the kept stdout, stderr and exit code of an identical run, byte for byte', async () => {
-    const { logs, run, runUntilKept, results, markAll } = setUp();
+    const { logs, run, results, markAll } = setUp();
     const first = await run(['report', '--json', logs]);
     expect(first.code).toBe(0);
     expect(JSON.parse(first.stdout).totals.total_tokens).toBeGreaterThan(0);
