@@ -68,6 +68,12 @@ async function run(edge) {
  * beside it at build time (one for the statusline, one for every other
  * command), so the functions a common run calls need no parsing or compiling. Without the cache, or when this Node's V8 refuses it,
  * the source compiles as usual.
+ *
+ * scripts/code-cache.mjs makes the caches by running this file with
+ * USAGE_CODE_CACHE_OUT set: then the cache is written there when the run
+ * ends. A cache is tied to the V8 flags in force (a flag set in this file
+ * makes V8 refuse a cache made without it), so training through this file is
+ * what keeps the two in step; a cache refused during training is an error.
  */
 function loadBundle(cacheName) {
   const { Script } = require('node:vm');
@@ -81,8 +87,18 @@ function loadBundle(cacheName) {
   }
   // The bundle is ASCII (esbuild escapes the rest): read as latin1, 1 MB becomes a string without UTF-8 decoding.
   const script = new Script(readFileSync(file, 'latin1'), { filename: file, cachedData });
+  if (process.env.USAGE_CODE_CACHE_OUT) writeCodeCacheOnExit(script, cachedData !== undefined, process.env.USAGE_CODE_CACHE_OUT);
   const module = { exports: {} };
   // This file's require serves the bundle: Node's modules, and the packages it loads by name from node_modules above both.
   script.runInThisContext()(module.exports, require, module, file, folder);
   return module.exports;
+}
+
+/** For scripts/code-cache.mjs: the cache, with every function this run compiled, written to `target` as the process ends. */
+function writeCodeCacheOnExit(script, given, target) {
+  if (given && script.cachedDataRejected) {
+    process.stderr.write('usage: V8 refused the code cache\n');
+    return;
+  }
+  process.on('exit', () => require('node:fs').writeFileSync(target, script.createCachedData()));
 }

@@ -4,7 +4,7 @@
  * them testable and keeps the core free of terminal concerns.
  */
 import { fstatSync, readlinkSync, writeSync } from 'node:fs';
-import os from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 
 export interface Output {
   write(text: string): void;
@@ -142,7 +142,7 @@ export function createProcessContext(version: string): CliContext {
       return process.stdin;
     },
     env: process.env,
-    home: process.env['HOME'] || os.homedir(),
+    home: process.env['HOME'] || homedir(),
     cwd: process.cwd(),
     now: new Date(),
     // A getter: asking Intl initialises ICU (13 to 50 ms), needless when --tz or TZ names the zone,
@@ -152,7 +152,10 @@ export function createProcessContext(version: string): CliContext {
       const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
       return zone && zone !== 'Etc/Unknown' ? zone : 'UTC';
     },
-    cores: os.availableParallelism(),
+    // A getter: only a large input asks (how many worker threads to start), and node:os loads on first call in the bundle.
+    get cores() {
+      return availableParallelism();
+    },
     version,
     platform: process.platform,
   };

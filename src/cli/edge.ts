@@ -9,5 +9,3 @@
 export const loadMain = () => import('./main.js');
 export const loadStatuslineProcess = () => import('./statusline-process.js');
 export const loadIndexFile = () => import('../store/index-file.js');
-/** For scripts/code-cache.mjs, which runs the statusline with a quiet context. */
-export const loadStatusline = () => import('../statusline/run.js');

@@ -11,7 +11,11 @@ import { loadCommandSpecs } from './commands.js';
 import { type CliContext, createProcessContext } from './context.js';
 import { createSafeOutput, registerCommands, runCommand } from './runner.js';
 
+/** The version written into the bundle at build time (scripts/bundle.mjs); absent when running from dist/ (tests). */
+declare const USAGE_BUILD_VERSION: string | undefined;
+
 export function readVersion(): string {
+  if (typeof USAGE_BUILD_VERSION === 'string') return USAGE_BUILD_VERSION;
   const raw = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
   return (JSON.parse(raw) as { version: string }).version;
 }
