@@ -60,9 +60,14 @@ const LAZY_BUILTINS = ['child_process', 'crypto', 'zlib', 'fs/promises', 'module
 
 /**
  * Functions served without loading the module at all, for calls every run
- * makes. fs/promises' readFile, writeFile and mkdir are the callback API of
- * node:fs (loaded anyway) in a promise: same arguments (paths), results and
- * errors. crypto's randomBytes, for the small synchronous requests made here
+ * makes. fs/promises' writeFile and mkdir are the callback API of node:fs
+ * (loaded anyway) in a promise: same arguments (paths), results and errors.
+ * readFile is readFileSync in a promise (same results and errors), since it
+ * reads small files only (the config files, a price override file, a diff's
+ * baseline report): the callback API's first call starts libuv's four
+ * threads, and each of its steps (open, stat, read, close) waits for one of
+ * them to be scheduled, several milliseconds on a loaded machine for a run
+ * that only finds no config file. crypto's randomBytes, for the small synchronous requests made here
  * (the per-run de-duplication key secret, 8 bytes; export file names), reads
  * /dev/urandom, the kernel generator OpenSSL seeds from; where that is not
  * available it is crypto's own.
@@ -71,7 +76,7 @@ const LIGHT_FUNCTIONS = {
   'fs/promises': [
     "import * as callbackFs from 'node:fs';",
     'const promised = (name) => (...parts) => new Promise((resolve, reject) => callbackFs[name](...parts, (error, value) => (error ? reject(error) : resolve(value))));',
-    "export const readFile = promised('readFile');",
+    'export const readFile = (...parts) => new Promise((resolve) => resolve(callbackFs.readFileSync(...parts)));',
     "export const writeFile = promised('writeFile');",
     "export const mkdir = promised('mkdir');",
   ],

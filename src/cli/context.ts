@@ -3,7 +3,7 @@
  * edge. Commands receive this instead of reaching for `process`, which keeps
  * them testable and keeps the core free of terminal concerns.
  */
-import { fstatSync, readlinkSync, writeSync } from 'node:fs';
+import { fstatSync, readFileSync, readlinkSync, writeSync } from 'node:fs';
 import { availableParallelism, homedir } from 'node:os';
 
 export interface Output {
@@ -131,6 +131,16 @@ function openOutput(descriptor: 1 | 2, openStream: () => NodeJS.WriteStream): Ou
     isTTY: false,
     columns: Number.isInteger(fromEnvironment) && fromEnvironment > 0 ? fromEnvironment : Number.POSITIVE_INFINITY,
   };
+}
+
+/** The version written into the bundle at build time (scripts/bundle.mjs); absent when running from dist/ (tests). */
+declare const USAGE_BUILD_VERSION: string | undefined;
+
+/** This program's version: from the bundle, or else from package.json (a run from dist/). */
+export function readVersion(): string {
+  if (typeof USAGE_BUILD_VERSION === 'string') return USAGE_BUILD_VERSION;
+  const raw = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(raw) as { version: string }).version;
 }
 
 export function createProcessContext(version: string): CliContext {
