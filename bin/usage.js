@@ -8,6 +8,8 @@
 const { readFileSync } = require('node:fs');
 
 const argv = process.argv.slice(2);
+/** The loaded bundle's entry points (src/cli/edge.ts, statusline-edge.ts); the full CLI's once the statusline hands over. */
+let edge;
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   const { version } = JSON.parse(readFileSync(`${__dirname}/../package.json`, 'utf8'));
   // A reader that went away (EPIPE) changes nothing; a failed write (a full disk) is exit 1, in one line.
@@ -24,9 +26,11 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
     process.stdout.write(`${version}\n`);
   }
 } else {
-  const edge = loadBundle(argv[0] === 'statusline' ? 'statusline.cache' : 'usage.cache');
+  // The statusline runs every few seconds: it has a bundle of its own, half the CLI's functions.
+  edge = loadBundle(argv[0] === 'statusline' ? 'statusline' : 'usage');
   // Interrupted while the index is being written: remove the temporary file
   // now rather than leave tens of megabytes behind, then end as the signal would.
+  // (The bundle loaded last is the one writing: each bundle has its own index writer.)
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     process.once(signal, async () => {
       const { abandonActiveIndexWrites } = await edge.loadIndexFile();
@@ -34,7 +38,18 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
       process.exit(128 + (require('node:os').constants.signals[signal] ?? 0));
     });
   }
-  run(edge);
+  run();
+}
+
+async function run() {
+  // The statusline skips commander, and ends the process itself so a scan cut short by its time limit never lingers.
+  // It returns only when the arguments need the full CLI (--help, an unknown flag).
+  if (argv[0] === 'statusline') {
+    await edge.loadStatuslineProcess().then((statusline) => statusline.runStatuslineProcess(argv.slice(1)));
+    edge = loadBundle('usage');
+  }
+  const { main } = await edge.loadMain();
+  process.exitCode = await main(argv);
 }
 
 /** True when the text went to descriptor 1 (or failed there, as `fail` was told); false: use the stream. */
@@ -55,18 +70,12 @@ function writeToDescriptor(text, fail) {
   return true;
 }
 
-async function run(edge) {
-  // The statusline runs every few seconds: it skips commander, and ends the process itself so a scan cut short by its time limit never lingers.
-  if (argv[0] === 'statusline') await edge.loadStatuslineProcess().then((statusline) => statusline.runStatuslineProcess(argv.slice(1)));
-  const { main } = await edge.loadMain();
-  process.exitCode = await main(argv);
-}
-
 /**
  * dist/bundle/usage.cjs is the whole CLI in one file (scripts/bundle.mjs), a
  * CommonJS wrapper function compiled here with a V8 code cache written
- * beside it at build time (one for the statusline, one for every other
- * command), so the functions a common run calls need no parsing or compiling. Without the cache, or when this Node's V8 refuses it,
+ * beside it at build time (usage.cache), so the functions a common run calls
+ * need no parsing or compiling; statusline.cjs, the statusline's part alone,
+ * has statusline.cache. Without the cache, or when this Node's V8 refuses it,
  * the source compiles as usual.
  *
  * scripts/code-cache.mjs makes the caches by running this file with
@@ -75,19 +84,20 @@ async function run(edge) {
  * makes V8 refuse a cache made without it), so training through this file is
  * what keeps the two in step; a cache refused during training is an error.
  */
-function loadBundle(cacheName) {
+function loadBundle(name) {
   const { Script } = require('node:vm');
   const folder = require('node:path').resolve(__dirname, '..', 'dist', 'bundle');
-  const file = `${folder}/usage.cjs`;
+  const file = `${folder}/${name}.cjs`;
   let cachedData;
   try {
-    cachedData = readFileSync(`${folder}/${cacheName}`);
+    cachedData = readFileSync(`${folder}/${name}.cache`);
   } catch {
     // No cache: compile from source.
   }
   // The bundle is ASCII (esbuild escapes the rest): read as latin1, 1 MB becomes a string without UTF-8 decoding.
   const script = new Script(readFileSync(file, 'latin1'), { filename: file, cachedData });
-  if (process.env.USAGE_CODE_CACHE_OUT) writeCodeCacheOnExit(script, cachedData !== undefined, process.env.USAGE_CODE_CACHE_OUT);
+  // Training concerns the first bundle loaded (the statusline's, when a statusline run hands over to the full CLI).
+  if (process.env.USAGE_CODE_CACHE_OUT && edge === undefined) writeCodeCacheOnExit(script, cachedData !== undefined, process.env.USAGE_CODE_CACHE_OUT);
   const module = { exports: {} };
   // This file's require serves the bundle: Node's modules, and the packages it loads by name from node_modules above both.
   script.runInThisContext()(module.exports, require, module, file, folder);

@@ -51,11 +51,12 @@ describe('the bundle', () => {
     expect(existsSync(target), result.stderr).toBe(true);
   });
 
-  it('is ASCII, as bin/usage.js reads it (latin1)', () => {
-    const result = spawnSync(process.execPath, ['-e', `process.stdout.write(String(/[^\\0-\\x7f]/.test(require('node:fs').readFileSync(${JSON.stringify(join(BUNDLE, 'usage.cjs'))}, 'utf8'))))`], {
-      encoding: 'utf8',
-    });
-    expect(result.stdout).toBe('false');
+  it('is ASCII, as bin/usage.js and worker.js read it (latin1)', () => {
+    for (const name of ['usage.cjs', 'statusline.cjs', 'worker-body.cjs']) {
+      const text = readFileSync(join(BUNDLE, name), 'utf8');
+      expect(text.length, name).toBeGreaterThan(0);
+      expect(/[^\0-\x7f]/.test(text), name).toBe(false);
+    }
   });
 });
 
@@ -82,6 +83,15 @@ describe('the binary and its standard streams', () => {
       closeSync(descriptor);
     }
     expect(readFileSync(file, 'utf8')).toBe(piped.stdout);
+  });
+
+  it('hands the statusline over to the full CLI (its own bundle has no commander) for --help and a flag it does not take', () => {
+    const help = run(['statusline', '--help'], 'ignore');
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: usage statusline \[options\] \[paths\.\.\.\]/);
+    const unknown = run(['statusline', '--bogus', logs], 'ignore');
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain('error: usage statusline does not take --bogus');
   });
 
   it('prints the same statusline whether stdin is a pipe, a file or /dev/null', () => {
