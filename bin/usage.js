@@ -10,6 +10,8 @@ const { readFileSync } = require('node:fs');
 const argv = process.argv.slice(2);
 /** The loaded bundle's entry points (src/cli/edge.ts, statusline-edge.ts); the full CLI's once the statusline hands over. */
 let edge;
+/** The commands dist/bundle/report.cjs serves (scripts/bundle.mjs reads this list from here): the CLI without the others. */
+const REPORT_COMMANDS = ['report', 'daily', 'weekly', 'monthly', 'cost'];
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   const { version } = JSON.parse(readFileSync(`${__dirname}/../package.json`, 'utf8'));
   // A reader that went away (EPIPE) changes nothing; a failed write (a full disk) is exit 1, in one line.
@@ -26,8 +28,9 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
     process.stdout.write(`${version}\n`);
   }
 } else {
-  // The statusline runs every few seconds: it has a bundle of its own, half the CLI's functions.
-  edge = loadBundle(argv[0] === 'statusline' ? 'statusline' : 'usage');
+  // The statusline runs every few seconds: it has a bundle of its own, half the CLI's functions; the
+  // commands most runs use have one without the other commands, two thirds of them.
+  edge = loadBundle(argv[0] === 'statusline' ? 'statusline' : REPORT_COMMANDS.includes(argv[0]) ? 'report' : 'usage');
   // Interrupted while the index is being written: remove the temporary file
   // now rather than leave tens of megabytes behind, then end as the signal would.
   // (The bundle loaded last is the one writing: each bundle has its own index writer.)
@@ -74,9 +77,12 @@ function writeToDescriptor(text, fail) {
  * dist/bundle/usage.cjs is the whole CLI in one file (scripts/bundle.mjs), a
  * CommonJS wrapper function compiled here with a V8 code cache written
  * beside it at build time (usage.cache), so the functions a common run calls
- * need no parsing or compiling; statusline.cjs, the statusline's part alone,
- * has statusline.cache. Without the cache, or when this Node's V8 refuses it,
- * the source compiles as usual.
+ * need no parsing or compiling; report.cjs (the CLI for REPORT_COMMANDS only)
+ * and statusline.cjs (the statusline's part alone) have report.cache and
+ * statusline.cache. Every run loads its whole cache, which holds every
+ * top-level function of the bundle: the smaller bundles start faster.
+ * Without the cache, or when this Node's V8 refuses it, the source compiles
+ * as usual.
  *
  * scripts/code-cache.mjs makes the caches by running this file with
  * USAGE_CODE_CACHE_OUT set: then the cache is written there when the run

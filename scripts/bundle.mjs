@@ -25,10 +25,16 @@
  * the packages imported by a computed name (the price data, DuckDB, zod) all
  * ship CommonJS builds.
  *
- * The statusline, which runs every few seconds, has a bundle of its own built
- * the same way (statusline.cjs from src/cli/statusline-edge.ts, with
- * statusline.cache): every run loads its whole code cache, and one made from
- * the CLI bundle carried the top-level functions of every module.
+ * Every run loads its whole code cache, and one made from the CLI bundle
+ * carries the top-level functions of every module (a third of usage.cache).
+ * So the statusline, which runs every few seconds, has a bundle of its own
+ * built the same way (statusline.cjs from src/cli/statusline-edge.ts, with
+ * statusline.cache), and so do the commands most runs use (report.cjs, the
+ * CLI bundle without the commands bin/usage.js does not list in
+ * REPORT_COMMANDS, with report.cache; a one-line report: 177 M instructions
+ * with usage.cjs, 169 M with report.cjs, `node -e 0` 78 M). A bundle is
+ * chosen by the first word, so a command's modules are in one bundle only
+ * when the run uses it.
  *
  * The ingest pool's worker is built the same way, from src/ingest/worker.ts:
  * worker-body.cjs, one function expression, with its own code cache
@@ -145,11 +151,39 @@ const { version: VERSION } = JSON.parse(readFileSync(join(ROOT, 'package.json'),
 // Nothing stale may survive a failed build: V8 checks a code cache only against the source's length.
 rmSync(OUT, { recursive: true, force: true });
 
+/** The commands report.cjs serves: bin/usage.js, which picks the bundle by the first word, lists them. */
+const REPORT_COMMANDS = readReportCommands();
+
+function readReportCommands() {
+  const match = /^const REPORT_COMMANDS = (\[[^\]]*\]);$/m.exec(readFileSync(join(ROOT, 'bin', 'usage.js'), 'utf8'));
+  if (!match) throw new Error('bundle: bin/usage.js lists no REPORT_COMMANDS');
+  return JSON.parse(match[1].replaceAll("'", '"'));
+}
+
+/**
+ * For report.cjs: src/cli/commands.ts's import() of every other command's module resolves to a
+ * module that fails if it is ever loaded, which bin/usage.js's choice of bundle rules out.
+ */
+const reportCommandsOnly = {
+  name: 'report-commands-only',
+  setup(builder) {
+    builder.onResolve({ filter: /^\.\.\/commands\/[\w-]+\.js$/ }, (resolved) => {
+      if (resolved.importer !== join(ROOT, 'src', 'cli', 'commands.ts')) return undefined;
+      const name = /([\w-]+)\.js$/.exec(resolved.path)[1];
+      return REPORT_COMMANDS.includes(name) ? undefined : { path: name, namespace: 'other-command' };
+    });
+    builder.onLoad({ filter: /.*/, namespace: 'other-command' }, ({ path }) => ({
+      loader: 'js',
+      contents: `throw new Error('usage ${path} is not in the report bundle (bin/usage.js REPORT_COMMANDS)');`,
+    }));
+  },
+};
+
 /**
  * One CommonJS script as one function expression (the wrapper is written into the file), which
  * bin/usage.js or worker.js compiles with node:vm and its code cache.
  */
-async function buildScript(entry, outfile) {
+async function buildScript(entry, outfile, plugins = []) {
   await build({
     absWorkingDir: ROOT,
     entryPoints: [entry],
@@ -176,7 +210,7 @@ async function buildScript(entry, outfile) {
       js: "(function (exports, require, module, __filename, __dirname) {\nconst __bundleUrl = require('node:url').pathToFileURL(__filename).href;",
     },
     footer: { js: '})' },
-    plugins: [lazyBuiltins],
+    plugins: [...plugins, lazyBuiltins],
   });
   // esbuild escapes every non-ASCII character in strings, regexes and names (charset ascii); only
   // comments keep theirs. Escaped there too, the file is ASCII, which is read as latin1.
@@ -184,6 +218,7 @@ async function buildScript(entry, outfile) {
 }
 
 await buildScript(join(ROOT, 'src', 'cli', 'edge.ts'), BUNDLE);
+await buildScript(join(ROOT, 'src', 'cli', 'edge.ts'), join(OUT, 'report.cjs'), [reportCommandsOnly]);
 await buildScript(join(ROOT, 'src', 'cli', 'statusline-edge.ts'), join(OUT, 'statusline.cjs'));
 // The worker is CommonJS too (dist/bundle/package.json says so for its .js name, which the
 // pool's new URL('./worker.js', …) asks for): an ES module worker started Node's ESM loader
@@ -201,5 +236,5 @@ try {
   process.stderr.write(`${error.stdout ?? ''}${error.stderr ?? ''}`);
   throw error;
 }
-const files = ['usage.cjs', 'usage.cache', 'statusline.cjs', 'statusline.cache', 'worker-body.cjs', 'worker.cache'];
+const files = ['usage.cjs', 'usage.cache', 'report.cjs', 'report.cache', 'statusline.cjs', 'statusline.cache', 'worker-body.cjs', 'worker.cache'];
 process.stdout.write(`bundle (bytes): ${files.map((name) => `${name} ${readFileSync(join(OUT, name)).length}`).join(', ')}\n`);

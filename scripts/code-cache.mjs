@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
  * Writes the V8 code caches beside the bundle (run by scripts/bundle.mjs, no
- * arguments): dist/bundle/usage.cache (every command but the statusline),
- * statusline.cache and worker.cache (the ingest pool's worker). Each is made
+ * arguments): dist/bundle/report.cache (report, daily, cost…), usage.cache
+ * (every other command), statusline.cache and worker.cache (the ingest
+ * pool's worker). Each is made
  * by running common commands over the fixtures through bin/usage.js, in a
  * throw-away home, with USAGE_CODE_CACHE_OUT (or, for the worker,
  * USAGE_WORKER_CODE_CACHE_OUT) naming where the cache goes when the run ends:
@@ -65,12 +66,15 @@ function train(name, argv, variable = 'USAGE_CODE_CACHE_OUT', extraEnv = {}) {
 }
 
 // Each cache starts from none: a run given a cache made under other V8 flags would fail the build.
-for (const name of ['usage.cache', 'statusline.cache', 'worker.cache']) rmSync(join(OUT, name), { force: true });
+for (const name of ['usage.cache', 'report.cache', 'statusline.cache', 'worker.cache']) rmSync(join(OUT, name), { force: true });
 try {
-  // Every command but the statusline: a one-file report as JSON (the benchmark's), then the default
-  // table over a folder, which starts from the first run's cache and adds what it compiled.
-  train('usage.cache', ['report', '--json', '-q', '--no-cache', CLAUDE_FILE]);
-  train('usage.cache', ['report', '--no-cache', CLAUDE_LOGS]);
+  // The report bundle (report, daily, cost…): a one-file report as JSON (the benchmark's), then the
+  // default table over a folder, which starts from the first run's cache and adds what it compiled.
+  train('report.cache', ['report', '--json', '-q', '--no-cache', CLAUDE_FILE]);
+  train('report.cache', ['report', '--no-cache', CLAUDE_LOGS]);
+  // The full CLI (every other command): the same reading and rendering, through sessions.
+  train('usage.cache', ['sessions', '--json', '-q', '--no-cache', CLAUDE_FILE]);
+  train('usage.cache', ['sessions', '--no-cache', CLAUDE_LOGS]);
   // The statusline's warm path only: the first run scans and caches the answer, the trained run
   // answers from that cache (a scan there would put the whole reading pipeline in the cache that
   // every statusline run loads).

@@ -31,12 +31,13 @@ describe('the bundle', () => {
 
   // Through bin/usage.js and worker.js themselves: a V8 flag set there makes V8 refuse a cache made without it.
   it('has code caches that V8 accepts as bin/usage.js and the worker load them', () => {
-    for (const args of [
-      ['report', '--json', '-q', '--no-cache', logs],
-      ['statusline', logs],
-    ]) {
-      expect(existsSync(join(BUNDLE, args[0] === 'statusline' ? 'statusline.cache' : 'usage.cache'))).toBe(true);
-      const { target, result } = runKeepingCache(args, 'USAGE_CODE_CACHE_OUT', { USAGE_WORKERS: '0' });
+    for (const [cache, args] of [
+      ['report.cache', ['report', '--json', '-q', '--no-cache', logs]],
+      ['usage.cache', ['sessions', '--json', '-q', '--no-cache', logs]],
+      ['statusline.cache', ['statusline', logs]],
+    ] as const) {
+      expect(existsSync(join(BUNDLE, cache)), cache).toBe(true);
+      const { target, result } = runKeepingCache([...args], 'USAGE_CODE_CACHE_OUT', { USAGE_WORKERS: '0' });
       expect(result.stderr).not.toMatch(/refused/);
       expect(result.status).toBe(0);
       // Written only when the cache given was accepted.
@@ -52,7 +53,7 @@ describe('the bundle', () => {
   });
 
   it('is ASCII, as bin/usage.js and worker.js read it (latin1)', () => {
-    for (const name of ['usage.cjs', 'statusline.cjs', 'worker-body.cjs']) {
+    for (const name of ['usage.cjs', 'report.cjs', 'statusline.cjs', 'worker-body.cjs']) {
       const text = readFileSync(join(BUNDLE, name), 'utf8');
       expect(text.length, name).toBeGreaterThan(0);
       expect(/[^\0-\x7f]/.test(text), name).toBe(false);
@@ -83,6 +84,16 @@ describe('the binary and its standard streams', () => {
       closeSync(descriptor);
     }
     expect(readFileSync(file, 'utf8')).toBe(piped.stdout);
+  });
+
+  it('serves report, daily, weekly, monthly and cost from report.cjs, which holds no other command', () => {
+    const source = readFileSync(join(BUNDLE, 'report.cjs'), 'utf8');
+    expect(source).toContain('usage sessions is not in the report bundle');
+    expect(source).not.toContain('usage report is not in the report bundle');
+    // Help for a command of the report bundle comes from it, as from the full CLI.
+    const help = run(['daily', '--help'], 'ignore');
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: usage daily \[options\]/);
   });
 
   it('hands the statusline over to the full CLI (its own bundle has no commander) for --help and a flag it does not take', () => {
