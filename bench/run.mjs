@@ -93,6 +93,7 @@ const HELP = `usage: npm run bench -- [flags]
   --set <name>         claude, flat or all (default all)
   --runs <n>           timed rounds per tool (default 5; the median is reported)
   --startup-runs <n>   rounds for the start-up figures (default 20; 0 skips them)
+  --startup-only       measure only the start-up figures (no data set is generated or read)
   --usage <bin>        the usage entry point to measure (default bin/usage.js of this checkout)
   --label <text>       a note stored with the figures (e.g. which commit or experiment)
   --no-naive           skip the naive Node loop (it is the slowest tool)
@@ -121,6 +122,7 @@ function parseArguments(argv) {
     renderOnly: false,
     strict: false,
     clean: false,
+    startupOnly: false,
   };
   const number = (flag, text, minimum) => {
     const value = Number(text);
@@ -171,6 +173,9 @@ function parseArguments(argv) {
         break;
       case '--render-only':
         options.renderOnly = true;
+        break;
+      case '--startup-only':
+        options.startupOnly = true;
         break;
       case '--no-save':
         options.save = false;
@@ -516,7 +521,7 @@ function prepareDuckdb() {
 /** ccusage only reads Claude transcripts, so it is installed only when that set is measured. */
 function preparePeers(options, sets) {
   const skipped = (reason) => ({ available: false, version: null, reason });
-  if (!options.peers) return { ccusage: { ...skipped('skipped (--no-peers)'), version: CCUSAGE_VERSION }, duckdb: skipped('skipped (--no-peers)') };
+  if (!options.peers || sets.length === 0) return { ccusage: { ...skipped('skipped (--no-peers)'), version: CCUSAGE_VERSION }, duckdb: skipped('skipped (--no-peers)') };
   const peers = {
     ccusage: sets.includes('claude') ? prepareCcusage() : { ...skipped('the Claude set is not measured'), version: CCUSAGE_VERSION },
     duckdb: prepareDuckdb(),
@@ -1456,7 +1461,8 @@ async function main() {
   }
   if (!existsSync(options.usage)) fail(`no usage entry point at ${options.usage}.`);
   checkBuild(options.usage);
-  const sets = options.set === 'all' ? SETS : [options.set];
+  if (options.startupOnly && options.startupRuns === 0) fail('--startup-only with --startup-runs 0 measures nothing.');
+  const sets = options.startupOnly ? [] : options.set === 'all' ? SETS : [options.set];
   mkdirSync(options.dataDirectory, { recursive: true });
   const free = statfsSync(options.dataDirectory);
   const needed = sets.length * options.sizeMB * MB;

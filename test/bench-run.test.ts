@@ -4,7 +4,7 @@
  * registry is an address nothing listens on) the bench still measures and
  * checks `usage`, names the reason in one line, and leaves the ccusage targets
  * unjudged instead of failing. --no-peers skips the peers without trying to
- * install anything. Everything lands in temporary folders (--data-dir,
+ * install anything; --startup-only measures the start-up rows alone. Everything lands in temporary folders (--data-dir,
  * USAGE_BENCH_PEERS_DIR, --no-save), never in the checkout.
  */
 import { spawnSync } from 'node:child_process';
@@ -63,5 +63,22 @@ describe('bench/run.mjs and its peers', () => {
     expect(result.stdout).toContain('exact totals: PASS');
     expect(result.stdout).toContain('Peer ccusage 20.0.24: not measured: skipped (--no-peers).');
     expect(result.stdout).toContain('Peer DuckDB (information; the DuckDB target is on the flat set): not measured: skipped (--no-peers).');
+  }, 120_000);
+
+  it('measures only the start-up rows with --startup-only: no data set, no peers', () => {
+    // The flags of runBench generate nothing here: --startup-only drops the set, --startup-runs 1 puts the start-up rows back.
+    const result = runBench(['--startup-only', '--startup-runs', '1']);
+    expect(result.status).toBe(0);
+    expect(result.stderr).not.toContain('installing ccusage');
+    expect(result.stdout).not.toContain('exact totals');
+    expect(result.stdout).toMatch(/^start-up$/m);
+    expect(result.stdout).toMatch(/^ {2}usage report --json --no-cache \(\d+ B file\) +[\d.]+ ms [\d.]+×$/m);
+    expect(result.stdout).toContain('usage statusline (warm)');
+  }, 120_000);
+
+  it('refuses --startup-only with no start-up rounds', () => {
+    const result = runBench(['--startup-only']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('--startup-only with --startup-runs 0 measures nothing.');
   }, 120_000);
 });

@@ -3,8 +3,8 @@
  * edge. Commands receive this instead of reaching for `process`, which keeps
  * them testable and keeps the core free of terminal concerns.
  */
-import { fstatSync, readlinkSync, writeSync } from 'node:fs';
-import os from 'node:os';
+import { fstatSync, readFileSync, readlinkSync, writeSync } from 'node:fs';
+import { availableParallelism, homedir } from 'node:os';
 
 export interface Output {
   write(text: string): void;
@@ -133,6 +133,16 @@ function openOutput(descriptor: 1 | 2, openStream: () => NodeJS.WriteStream): Ou
   };
 }
 
+/** The version written into the bundle at build time (scripts/bundle.mjs); absent when running from dist/ (tests). */
+declare const USAGE_BUILD_VERSION: string | undefined;
+
+/** This program's version: from the bundle, or else from package.json (a run from dist/). */
+export function readVersion(): string {
+  if (typeof USAGE_BUILD_VERSION === 'string') return USAGE_BUILD_VERSION;
+  const raw = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(raw) as { version: string }).version;
+}
+
 export function createProcessContext(version: string): CliContext {
   return {
     stdout: openOutput(1, () => process.stdout),
@@ -142,7 +152,7 @@ export function createProcessContext(version: string): CliContext {
       return process.stdin;
     },
     env: process.env,
-    home: process.env['HOME'] || os.homedir(),
+    home: process.env['HOME'] || homedir(),
     cwd: process.cwd(),
     now: new Date(),
     // A getter: asking Intl initialises ICU (13 to 50 ms), needless when --tz or TZ names the zone,
@@ -152,7 +162,10 @@ export function createProcessContext(version: string): CliContext {
       const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
       return zone && zone !== 'Etc/Unknown' ? zone : 'UTC';
     },
-    cores: os.availableParallelism(),
+    // A getter: only a large input asks (how many worker threads to start), and node:os loads on first call in the bundle.
+    get cores() {
+      return availableParallelism();
+    },
     version,
     platform: process.platform,
   };

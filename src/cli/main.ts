@@ -4,17 +4,12 @@
  * (src/commands/*.ts, listed in ./commands.ts) and run by ./runner.ts; what
  * they need beyond the spec is imported lazily, so `usage --help` stays fast.
  */
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { describeError, EXIT_CODES, exitCodeFor } from '../core/errors.js';
 import { loadCommandSpecs } from './commands.js';
-import { type CliContext, createProcessContext } from './context.js';
+import { type CliContext, createProcessContext, readVersion } from './context.js';
 import { createSafeOutput, registerCommands, runCommand } from './runner.js';
 
-export function readVersion(): string {
-  const raw = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
-  return (JSON.parse(raw) as { version: string }).version;
-}
 
 export async function createProgram(
   context: CliContext,

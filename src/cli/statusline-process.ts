@@ -4,15 +4,14 @@
  * the time limit (or its worker threads) never outlives the answer. Returns
  * only when the arguments need the full CLI (--help, an unknown flag).
  */
-import { fstatSync, readFileSync, readSync, statSync } from 'node:fs';
-import { createProcessContext } from './context.js';
+import { fstatSync, readSync, statSync } from 'node:fs';
+import { createProcessContext, readVersion } from './context.js';
 import { parseStatuslineArguments, runStatusline } from '../statusline/run.js';
 
 export async function runStatuslineProcess(argv: readonly string[]): Promise<void> {
   const parsed = parseStatuslineArguments(argv);
   if (parsed === null) return;
-  const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  const context = createProcessContext(version);
+  const context = createProcessContext(readVersion());
   const input = readSettledInput();
   if (input) Object.defineProperty(context, 'stdin', { value: input, enumerable: true });
   const code = await runStatusline(parsed.paths, parsed.flags, context);
