@@ -24,6 +24,7 @@ import {
   type LoadedIndex,
   loadIndex,
   readSection,
+  readSectionInts,
   type Resolution,
   type SectionRef,
 } from '../store/index-file.js';
@@ -32,6 +33,9 @@ import {
   createKeySecret,
   doubleLength,
   type DeduplicatedRows,
+  findLiveKeyedRows,
+  keyHighHalf,
+  readTotalTokens,
   listDeduplicatedRows,
   type OrderedRecord,
   orderOf,
@@ -407,6 +411,130 @@ function resolveShadowedRows(
   return archiveWinners;
 }
 
+/** The new lines of a grown file, read before anything is handed on (see extendResolution). */
+interface Prescan {
+  entries: Array<{ entry: ScannedRecord; settled: boolean }>;
+  scan: FileScan;
+}
+
+/**
+ * Grown files are read ahead, to extend the index's resolution, only up to
+ * this many new bytes in all: their records are held until the run decides
+ * how to go on, and past this a full de-duplication costs little in comparison.
+ */
+const PRESCAN_LIMIT = 32 << 20;
+
+/** The index's resolved de-duplication carried over to the new lines of grown files (see extendResolution). */
+interface Extension {
+  /** Per grown file (plan index), its new records in batches, as they are written to the index. */
+  batches: Map<number, PackedRecords[]>;
+  /** Rows of new batches that lost, ascending. */
+  shadowedNew: Map<PackedRecords, number[]>;
+  /** Old sections whose copies lost to new ones: their whole new list, ascending. */
+  shadowedOld: Map<SectionRef, number[]>;
+  /** Duplicate lines among the new lines (against the old ones or each other). */
+  duplicates: number;
+}
+
+/**
+ * Extends the resolved de-duplication of an index written for exactly these
+ * files to the new lines of the files that grew, without hashing or holding
+ * every key: the old copies that won are one per key (the index says which),
+ * so only the new keys are looked for among them, and of each key's copies
+ * the one with the largest total wins, then the earliest (as in
+ * Deduplicator). Undefined (de-duplicate in full) when a new record is of an
+ * unfinished last line (not written to the index), a file could not be read,
+ * or the index is not as a resolution leaves it.
+ */
+function extendResolution(loaded: LoadedIndex, plans: readonly FilePlan[], prescanned: ReadonlyMap<number, Prescan>): Extension | undefined {
+  const batches = new Map<number, PackedRecords[]>();
+  for (const plan of plans) {
+    const prior = prescanned.get(plan.index);
+    if (!prior) continue;
+    if (!prior.scan.readable || prior.entries.some((item) => !item.settled)) return undefined;
+    const list: PackedRecords[] = [];
+    for (let at = 0; at < prior.entries.length; at += SECTION_BATCH) {
+      list.push(packRecords(prior.entries.slice(at, at + SECTION_BATCH).map((item) => item.entry)));
+    }
+    batches.set(plan.index, list);
+  }
+  interface Kept {
+    order: number;
+    total: number;
+    packed: PackedRecords;
+    row: number;
+    /** An old copy of the key was found. */
+    old: boolean;
+  }
+  const best = new Map<string, Kept>();
+  const shadowedNew = new Map<PackedRecords, number[]>();
+  const shadow = (packed: PackedRecords, row: number): void => {
+    const list = shadowedNew.get(packed);
+    if (list) list.push(row);
+    else shadowedNew.set(packed, [row]);
+  };
+  let duplicates = 0;
+  for (const plan of plans) {
+    for (const packed of batches.get(plan.index) ?? []) {
+      findLiveKeyedRows(packed.ints, [], undefined, (row, dedupKey, line) => {
+        const order = orderOf(plan.index, line);
+        const total = readTotalTokens(packed, row);
+        const kept = best.get(dedupKey);
+        if (kept === undefined) {
+          best.set(dedupKey, { order, total, packed, row, old: false });
+          return;
+        }
+        duplicates++;
+        if (total > kept.total || (total === kept.total && order < kept.order)) {
+          shadow(kept.packed, kept.row);
+          kept.order = order;
+          kept.total = total;
+          kept.packed = packed;
+          kept.row = row;
+        } else {
+          shadow(packed, row);
+        }
+      });
+    }
+  }
+  const shadowedOld = new Map<SectionRef, number[]>();
+  if (best.size > 0) {
+    const highs = new Set<number>();
+    for (const key of best.keys()) highs.add(keyHighHalf(key));
+    let wellFormed = true;
+    for (const plan of plans) {
+      for (const section of (plan.reuse as IndexEntry).sections) {
+        if (section.keyed === 0) continue;
+        if (section.keyed === undefined || (section.deferred?.length ?? 0) > 0) return undefined;
+        let packed: PackedRecords | undefined;
+        findLiveKeyedRows(readSectionInts(loaded, section), section.shadowed ?? [], highs, (row, dedupKey, line) => {
+          const kept = best.get(dedupKey);
+          if (kept === undefined) return;
+          // One old copy per key won; a second means the index is not as its resolution says.
+          if (kept.old) wellFormed = false;
+          kept.old = true;
+          duplicates++;
+          packed ??= readSection(loaded, section);
+          const order = orderOf(plan.index, line);
+          const total = readTotalTokens(packed, row);
+          if (total > kept.total || (total === kept.total && order < kept.order)) {
+            shadow(kept.packed, kept.row);
+          } else {
+            const list = shadowedOld.get(section);
+            if (list) list.push(row);
+            else shadowedOld.set(section, [row]);
+          }
+        });
+      }
+    }
+    if (!wellFormed) return undefined;
+  }
+  const ascending = (a: number, b: number): number => a - b;
+  for (const list of shadowedNew.values()) list.sort(ascending);
+  for (const [section, list] of shadowedOld) shadowedOld.set(section, [...(section.shadowed ?? []), ...list].sort(ascending));
+  return { batches, shadowedNew, shadowedOld, duplicates };
+}
+
 /** Index entries, not part of this run, whose files no longer exist. */
 function findGoneEntries(loaded: LoadedIndex | undefined, plans: readonly FilePlan[]): Set<string> {
   const gone = new Set<string>();
@@ -546,6 +674,39 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
   // Otherwise archived rows go to the de-duplication first, as they always did (ties and duplicate counts depend on the order).
   if (!servedResolved) for (const row of archivedRows) acceptPacked(row);
 
+  // The index resolved the de-duplication for these very files, and some have
+  // only grown (or need only their timestamps renewed): their new lines are
+  // read first, and the resolution extended to them, so the old records are
+  // handed on as resolved and the index is extended rather than rewritten.
+  const extendable =
+    !servedResolved &&
+    resolvedHere &&
+    needsWrite &&
+    !options.strict &&
+    archivedRows.length === 0 &&
+    archiveSignature === 'none' &&
+    gone.size === 0 &&
+    plans.every((plan) => plan.reuse !== undefined && (plan.scan === undefined || plan.scan.start !== undefined)) &&
+    plans.reduce((bytes, plan) => bytes + (plan.scan ? (plan.identity?.size ?? Number.POSITIVE_INFINITY) - (plan.reuse as IndexEntry).consumed : 0), 0) <=
+      PRESCAN_LIMIT;
+  let prescanned: Map<number, Prescan> | undefined;
+  if (extendable) {
+    prescanned = new Map();
+    const grown = plans.filter((plan) => plan.scan !== undefined);
+    const { scanSource } = grown.length > 0 ? await import('./scan.js') : { scanSource: undefined };
+    for (const plan of grown) {
+      const entries: Prescan['entries'] = [];
+      const scan = await (scanSource as NonNullable<typeof scanSource>)(
+        { kind: 'file', path: plan.path },
+        scanOptions,
+        (entry, settled) => entries.push({ entry, settled }),
+        plan.scan?.start,
+      );
+      prescanned.set(plan.index, { entries, scan });
+    }
+  }
+  const extension = prescanned && loaded ? extendResolution(loaded, plans, prescanned) : undefined;
+
   // Rows of the sections written for this run's files that go through the de-duplication, to resolve it into the index.
   const writtenKeyed: Array<{ ref: SectionRef; fileIndex: number; rows: DeduplicatedRows }> = [];
   const appendFileSection = (fileIndex: number, packed: PackedRecords, knownKeyed?: number): SectionRef => {
@@ -561,7 +722,7 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
   let duplicatesResolved = 0;
 
   try {
-    if (needsWrite && indexOptions) writer = new IndexWriter(indexOptions.directory, scanOptions.keySecret as string);
+    if (needsWrite && indexOptions) writer = new IndexWriter(indexOptions.directory, scanOptions.keySecret as string, extension ? loaded : undefined);
 
     if (servedResolved && loaded?.resolved) {
       // Nothing changed since the index was written for these very files: hand
@@ -591,9 +752,10 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
       duplicatesResolved = loaded.resolved.duplicates;
     }
 
+
     // Records the index already holds.
     const reusePlan = (plan: FilePlan): void => {
-      if (!plan.reuse || !loaded || servedResolved) return;
+      if (!plan.reuse || !loaded || servedResolved || extension) return;
       const sections: SectionRef[] = [];
       for (const section of plan.reuse.sections) {
         const packed = readSection(loaded, section);
@@ -614,7 +776,7 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
     };
 
     // Everything that must be read.
-    const pending = plans.filter((plan) => plan.scan !== undefined);
+    const pending = extension ? [] : plans.filter((plan) => plan.scan !== undefined);
     if (indexStats) indexStats.scanned = pending.filter((plan) => !(plan.reuse && loaded)).length;
     const addSection = (index: number, packed: PackedRecords): void => {
       if (!writer || packed.count === 0) return;
@@ -647,7 +809,54 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
       });
     };
 
-    const workers = Math.min(options.workers ?? 0, pending.length);
+    if (extension && loaded?.resolved) {
+      // Old sections keep their place in the extended index; only shadowed lists that grew change, in the header.
+      const current = (section: SectionRef): SectionRef => {
+        const shadowed = extension.shadowedOld.get(section);
+        return shadowed ? { ...section, shadowed } : section;
+      };
+      const newRefs = new Map<PackedRecords, SectionRef>();
+      for (const plan of plans) {
+        const entry = plan.reuse as IndexEntry;
+        mergeScanTally(tally, entry.tally);
+        const sections = entry.sections.map(current);
+        const prior = prescanned?.get(plan.index);
+        if (!prior) {
+          if (indexStats) indexStats.reused++;
+          newEntries.set(plan.index, { ...entry, sections });
+          continue;
+        }
+        if (indexStats) indexStats.resumed++;
+        for (const packed of extension.batches.get(plan.index) ?? []) {
+          if (packed.count === 0) continue;
+          const ref = writer ? writer.appendSection(packed) : ({ keyed: countKeyedRows(packed) } as SectionRef);
+          const shadowed = extension.shadowedNew.get(packed);
+          if (shadowed) ref.shadowed = shadowed;
+          newRefs.set(packed, ref);
+          sections.push(ref);
+        }
+        sectionsByFile.set(plan.index, sections);
+        finishFile(plan, prior.scan);
+      }
+      // Handed on as a full run would: records without a key as read, then the keyed ones that won in input order.
+      for (const deduplicated of [false, true]) {
+        for (const plan of plans) {
+          for (const section of (plan.reuse as IndexEntry).sections) {
+            if (deduplicated ? section.keyed === 0 : section.keyed === section.count) continue;
+            unpackResolvedRows(readSection(loaded, section), deduplicated, [], extension.shadowedOld.get(section) ?? section.shadowed ?? [], emit);
+          }
+          for (const [packed, ref] of newRefs) {
+            if (!extension.batches.get(plan.index)?.includes(packed)) continue;
+            if (deduplicated ? ref.keyed === 0 : ref.keyed === packed.count) continue;
+            unpackResolvedRows(packed, deduplicated, [], extension.shadowedNew.get(packed) ?? [], emit);
+          }
+        }
+      }
+      duplicatesResolved = loaded.resolved.duplicates + extension.duplicates;
+    }
+
+    // Files read ahead are handed on here, on this thread, in input order.
+    const workers = prescanned ? 0 : Math.min(options.workers ?? 0, pending.length);
     if (workers > 1) {
       for (const plan of plans) reusePlan(plan);
       const { runWorkerPool } = await import('./pool.js');
@@ -672,22 +881,27 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
       const { scanSource } = pending.length > 0 ? await import('./scan.js') : { scanSource: undefined };
       for (const plan of plans) {
         reusePlan(plan);
-        if (!plan.scan || !scanSource) continue;
+        if (!plan.scan || extension) continue;
         let batch: ScannedRecord[] = [];
-        const scan = await scanSource(
-          { kind: 'file', path: plan.path },
-          scanOptions,
-          (entry, settled) => {
-            accept({ record: entry.record, order: orderOf(plan.index, entry.line), dedupKey: entry.dedupKey });
-            if (!writer || !settled) return;
-            batch.push(entry);
-            if (batch.length >= SECTION_BATCH) {
-              addSection(plan.index, packRecords(batch));
-              batch = [];
-            }
-          },
-          plan.scan?.start,
-        );
+        const onScanned = (entry: ScannedRecord, settled: boolean): void => {
+          accept({ record: entry.record, order: orderOf(plan.index, entry.line), dedupKey: entry.dedupKey });
+          if (!writer || !settled) return;
+          batch.push(entry);
+          if (batch.length >= SECTION_BATCH) {
+            addSection(plan.index, packRecords(batch));
+            batch = [];
+          }
+        };
+        const prior = prescanned?.get(plan.index);
+        let scan: FileScan;
+        if (prior) {
+          for (const { entry, settled } of prior.entries) onScanned(entry, settled);
+          scan = prior.scan;
+        } else if (scanSource) {
+          scan = await scanSource({ kind: 'file', path: plan.path }, scanOptions, onScanned, plan.scan?.start);
+        } else {
+          continue;
+        }
         if (batch.length > 0) addSection(plan.index, packRecords(batch));
         finishFile(plan, scan);
       }
@@ -716,17 +930,23 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
           continue;
         }
         if (!loaded) continue;
+        // An extended index holds them where they were.
+        if (extension) {
+          entries.push(entry);
+          continue;
+        }
         const sections = entry.sections.map((section) => (writer as IndexWriter).appendSection(readSection(loaded as LoadedIndex, section)));
         entries.push({ ...entry, sections });
       }
       // Resolved only when this run's files are the index's first entries, in order.
-      const archiveWinners =
-        resolvable && archiveSignature !== undefined && plans.every((plan) => newEntries.has(plan.index))
+      const archiveWinners = extension
+        ? []
+        : resolvable && archiveSignature !== undefined && plans.every((plan) => newEntries.has(plan.index))
           ? resolveShadowedRows(deduplicator, writtenKeyed, archivedRows)
           : undefined;
       const resolved: Resolution | undefined =
         archiveWinners && archiveSignature !== undefined
-          ? { files: plans.length, duplicates: deduplicator.duplicates, archive: archiveSignature, archiveWinners }
+          ? { files: plans.length, duplicates: extension ? duplicatesResolved : deduplicator.duplicates, archive: archiveSignature, archiveWinners }
           : undefined;
       writer.finish(indexOptions.tool, entries, resolved);
     }

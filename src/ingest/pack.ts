@@ -405,6 +405,42 @@ export function unpackResolvedRows(
   }
 }
 
+/**
+ * Calls `onRow` for each keyed row of a batch (its integer part, `ints`)
+ * that is not in `shadowed` (ascending) and, with `highs`, whose key's high
+ * half is in it: a run that extends the index's resolved de-duplication
+ * looks for the few new keys among the old winners without building a key
+ * for every row, or reading more than the rows' integers.
+ */
+export function findLiveKeyedRows(
+  ints: Uint32Array,
+  shadowed: readonly number[],
+  highs: ReadonlySet<number> | undefined,
+  onRow: (row: number, dedupKey: string, line: number) => void,
+): void {
+  const count = ints.length / INT_STRIDE;
+  let nextShadowed = 0;
+  for (let row = 0; row < count; row++) {
+    const i = row * INT_STRIDE;
+    if (((ints[i] as number) & FLAG_HAS_KEY) === 0) continue;
+    const high = ints[i + 2] as number;
+    if (highs !== undefined && !highs.has(high)) continue;
+    while (nextShadowed < shadowed.length && (shadowed[nextShadowed] as number) < row) nextShadowed++;
+    if (shadowed[nextShadowed] === row) continue;
+    onRow(row, joinKeyHalves(high, ints[i + 3] as number), ints[i + 1] as number);
+  }
+}
+
+/** The high half of a hashed key, as findLiveKeyedRows compares it. */
+export function keyHighHalf(dedupKey: string): number {
+  return readKeyHalf(dedupKey, 0);
+}
+
+/** Row `row`'s total tokens (what the de-duplication compares). */
+export function readTotalTokens(packed: PackedRecords, row: number): number {
+  return packed.floats[row * FLOAT_STRIDE + TOTAL_TOKENS_AT] as number;
+}
+
 /** A keyed row left packed: the de-duplication keeps a reference and reads the row only if it wins. */
 export interface PackedKeyedRow {
   packed: PackedRecords;

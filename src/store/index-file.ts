@@ -134,6 +134,10 @@ export interface LoadedIndex {
   resident?: Buffer | undefined;
   /** Sections of a larger index kept when they were checked, up to RESIDENT_LIMIT bytes. */
   kept: Map<SectionRef, PackedRecords>;
+  /** File offset where the record bytes end (the header starts). */
+  headerStart: number;
+  /** CRC-32 of the record bytes (verified): a writer that extends this index carries it on. */
+  dataChecksum: number;
 }
 
 export class IndexCorruptError extends Error {
@@ -354,6 +358,8 @@ function readHeader(descriptor: number, tool: string, residentLimit: number): Lo
     keySecret: header.keySecret,
     resident,
     kept,
+    headerStart,
+    dataChecksum,
     ...(resolved ? { resolved, resolvedPaths: header.entries.slice(0, resolved.files).map((entry) => entry.path) } : {}),
   };
 }
@@ -416,6 +422,15 @@ export function readSection(index: LoadedIndex, section: SectionRef): PackedReco
   if (index.resident) return viewSection(index.resident.buffer, section, MAGIC.length);
   const { buffer } = readExactly(index.descriptor, section.offset, section.floats + section.ints + section.contexts);
   return viewSection(buffer, section);
+}
+
+/** The integer part of one section (its rows' headers, lines, key hashes and texts): a search for keys reads no more. */
+export function readSectionInts(index: LoadedIndex, section: SectionRef): Uint32Array {
+  const kept = index.kept.get(section);
+  if (kept) return kept.ints;
+  if (index.resident) return viewSection(index.resident.buffer, section, MAGIC.length).ints;
+  const { buffer } = readExactly(index.descriptor, section.offset + section.floats, section.ints);
+  return new Uint32Array(buffer, 0, section.ints / 4);
 }
 
 export function closeIndex(index: LoadedIndex): void {
@@ -516,10 +531,17 @@ export class IndexWriter {
   /** Why writing stopped, if it did (a short phrase: 'permission denied', 'no space left on device'). */
   failure: string | undefined;
 
+  /**
+   * With `base`, the new index starts as a copy of that one's record bytes,
+   * at the same offsets, so its sections are kept by their refs as they are
+   * and only new sections are written (see `extends`): a run that read 1 MB
+   * appended to one log used to copy, checksum and write every section again.
+   */
   constructor(
     private readonly directory: string,
     /** Secret key of the hashed keys in the sections written (see pack.ts hashKey). */
     private readonly keySecret: string,
+    base?: LoadedIndex,
   ) {
     // The process id in the name lets a later run see that the writer is gone.
     this.temporary = join(directory, `${INDEX_FILE_NAME}.${process.pid}.${randomUUID()}${TEMPORARY_SUFFIX}`);
@@ -527,9 +549,32 @@ export class IndexWriter {
       this.descriptor = openSync(this.temporary, 'w', 0o600);
       activeWriters.add(this);
       this.write(MAGIC, false);
+      if (base) this.copyRecordBytes(base);
     } catch (error) {
       this.fail(error);
     }
+  }
+
+  /**
+   * The base index's record bytes, verified when it was loaded and read from
+   * the descriptor it was loaded from (a newer index renamed into place
+   * meanwhile is not mixed in); the checksum carries on from the stored one.
+   */
+  private copyRecordBytes(base: LoadedIndex): void {
+    const length = base.headerStart - MAGIC.length;
+    if (base.resident) {
+      this.write(base.resident, false);
+    } else {
+      const buffer = Buffer.allocUnsafe(Math.min(VERIFY_CHUNK * 4, Math.max(length, 1)));
+      let done = 0;
+      while (done < length) {
+        const count = readSync(base.descriptor, buffer, 0, Math.min(buffer.length, length - done), MAGIC.length + done);
+        if (count === 0) throw new IndexCorruptError('the index is truncated');
+        this.write(buffer.subarray(0, count), false);
+        done += count;
+      }
+    }
+    this.checksum = base.dataChecksum;
   }
 
   private fail(error: unknown): void {
