@@ -267,6 +267,50 @@ describe('the persistent index', () => {
     expect(warm.records).toEqual(appended.records);
   });
 
+  it('extends its resolved de-duplication over a file rewritten in place, whose old copies no longer count', async () => {
+    const logs = makeFolder('usage-logs-');
+    const index = makeFolder('usage-index-');
+    const names = ['a.jsonl', 'b.jsonl', 'c.jsonl', 'd.jsonl', 'e.jsonl'];
+    // a.jsonl's message 1 (output 50) beats b.jsonl's copy (output 5).
+    const texts = [claudeLine(1, 50), claudeLine(1, 5) + claudeLine(2, 6), claudeLine(3, 7), claudeLine(4, 8), claudeLine(5, 9)];
+    names.forEach((name, at) => writeFileSync(join(logs, name), texts[at] as string));
+    for (const name of names) setOld(join(logs, name));
+    const cold = await expectSameAsWithoutIndex(logs, index);
+    expect(cold.summary.duplicateLines).toBe(1);
+    const before = readFileSync(join(index, INDEX_FILE_NAME));
+    const recordBytes = before.length - 20 - before.readUInt32LE(before.length - 12);
+    // Rewritten with as many bytes: message 3 with output 70 instead of message 1. b.jsonl's message 1 wins again,
+    // c.jsonl's message 3 now loses; one duplicate (message 3), none for message 1.
+    const rewritten = claudeLine(3, 70);
+    expect(rewritten.length).toBe((texts[0] as string).length);
+    writeFileSync(join(logs, 'a.jsonl'), rewritten);
+    const after = await expectSameAsWithoutIndex(logs, index);
+    expect(after.summary.index).toEqual({ reused: 4, resumed: 0, scanned: 1, pruned: 0 });
+    expect(after.summary.duplicateLines).toBe(1);
+    expect(after.records.map((record) => record.outputTokens)).toEqual([70, 5, 6, 8, 9]);
+    const extended = readFileSync(join(index, INDEX_FILE_NAME));
+    expect(extended.subarray(0, recordBytes).equals(before.subarray(0, recordBytes))).toBe(true);
+    expect(readIndexHeader(index).entries[2]?.sections[0]?.['shadowed']).toEqual([0]);
+    expect(readIndexHeader(index).entries[1]?.sections[0]?.['shadowed']).toBeUndefined();
+    setOld(join(logs, 'a.jsonl'));
+    const warm = await expectSameAsWithoutIndex(logs, index);
+    expect(warm.records).toEqual(after.records);
+  });
+
+  it('writes no resolution while a keyed record of an unfinished last line is counted', async () => {
+    const logs = makeFolder('usage-logs-');
+    const index = makeFolder('usage-index-');
+    writeFileSync(join(logs, 'a.jsonl'), claudeLine(1, 5));
+    // Valid JSON without its newline: counted now, read again once complete.
+    writeFileSync(join(logs, 'b.jsonl'), claudeLine(1, 3).trimEnd());
+    await expectSameAsWithoutIndex(logs, index);
+    expect(readIndexHeader(index).resolved).toBeUndefined();
+    appendFileSync(join(logs, 'b.jsonl'), '\n');
+    const complete = await expectSameAsWithoutIndex(logs, index);
+    expect(complete.summary.duplicateLines).toBe(1);
+    expect(readIndexHeader(index).resolved?.duplicates).toBe(1);
+  });
+
   it('samples a file written just before it was indexed until its times are old enough, then trusts its stat', async () => {
     const logs = makeFolder('usage-logs-');
     const index = makeFolder('usage-index-');

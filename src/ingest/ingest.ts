@@ -424,29 +424,33 @@ interface Prescan {
  */
 const PRESCAN_LIMIT = 32 << 20;
 
-/** The index's resolved de-duplication carried over to the new lines of grown files (see extendResolution). */
+/** The index's resolved de-duplication carried over to the files read again (see extendResolution). */
 interface Extension {
-  /** Per grown file (plan index), its new records in batches, as they are written to the index. */
+  /** Per file read (plan index), its new records in batches, as they are written to the index. */
   batches: Map<number, PackedRecords[]>;
   /** Rows of new batches that lost, ascending. */
   shadowedNew: Map<PackedRecords, number[]>;
-  /** Old sections whose copies lost to new ones: their whole new list, ascending. */
+  /** Old sections kept whose list of rows that lost changed: the whole new list, ascending. */
   shadowedOld: Map<SectionRef, number[]>;
-  /** Duplicate lines among the new lines (against the old ones or each other). */
+  /** The duplicate lines the de-duplication counts now. */
   duplicates: number;
 }
 
 /**
  * Extends the resolved de-duplication of an index written for exactly these
- * files to the new lines of the files that grew, without hashing or holding
- * every key: the old copies that won are one per key (the index says which),
- * so only the new keys are looked for among them, and of each key's copies
- * the one with the largest total wins, then the earliest (as in
- * Deduplicator). Undefined (de-duplicate in full) when a new record is of an
- * unfinished last line (not written to the index), a file could not be read,
- * or the index is not as a resolution leaves it.
+ * files to the files read again (the new lines of grown files, the whole of
+ * files rewritten), without hashing or holding every key. Only the keys of
+ * the records read and of the records dropped can change hands: their copies
+ * are found among the old sections' integers by their keys' high halves, and
+ * of each key's copies the one with the largest total wins, then the
+ * earliest (as in Deduplicator); each key counts its copies less one as
+ * duplicate lines. Undefined (de-duplicate in full) when a new record is of
+ * an unfinished last line (not written to the index), a file could not be
+ * read, or the index is not as a resolution leaves it.
  */
 function extendResolution(loaded: LoadedIndex, plans: readonly FilePlan[], prescanned: ReadonlyMap<number, Prescan>): Extension | undefined {
+  const resolved = loaded.resolved;
+  if (resolved === undefined) return undefined;
   const batches = new Map<number, PackedRecords[]>();
   for (const plan of plans) {
     const prior = prescanned.get(plan.index);
@@ -458,81 +462,123 @@ function extendResolution(loaded: LoadedIndex, plans: readonly FilePlan[], presc
     }
     batches.set(plan.index, list);
   }
-  interface Kept {
+  interface Copy {
     order: number;
     total: number;
-    packed: PackedRecords;
+    /** Where the copy is: a new batch, or an old section kept. */
+    packed?: PackedRecords | undefined;
+    section?: SectionRef | undefined;
     row: number;
-    /** An old copy of the key was found. */
-    old: boolean;
   }
-  const best = new Map<string, Kept>();
-  const shadowedNew = new Map<PackedRecords, number[]>();
-  const shadow = (packed: PackedRecords, row: number): void => {
-    const list = shadowedNew.get(packed);
-    if (list) list.push(row);
-    else shadowedNew.set(packed, [row]);
+  interface KeyCopies {
+    best: Copy | undefined;
+    /** Copies in the index's resolution (kept or dropped). */
+    before: number;
+    /** Copies now (kept or new). */
+    after: number;
+  }
+  const keys = new Map<string, KeyCopies>();
+  const keyCopies = (dedupKey: string): KeyCopies => {
+    let copies = keys.get(dedupKey);
+    if (copies === undefined) {
+      copies = { best: undefined, before: 0, after: 0 };
+      keys.set(dedupKey, copies);
+    }
+    return copies;
   };
-  let duplicates = 0;
+  const offer = (copies: KeyCopies, copy: Copy): void => {
+    copies.after++;
+    const best = copies.best;
+    if (best === undefined || copy.total > best.total || (copy.total === best.total && copy.order < best.order)) copies.best = copy;
+  };
   for (const plan of plans) {
     for (const packed of batches.get(plan.index) ?? []) {
       findLiveKeyedRows(packed.ints, [], undefined, (row, dedupKey, line) => {
-        const order = orderOf(plan.index, line);
-        const total = readTotalTokens(packed, row);
-        const kept = best.get(dedupKey);
-        if (kept === undefined) {
-          best.set(dedupKey, { order, total, packed, row, old: false });
-          return;
-        }
-        duplicates++;
-        if (total > kept.total || (total === kept.total && order < kept.order)) {
-          shadow(kept.packed, kept.row);
-          kept.order = order;
-          kept.total = total;
-          kept.packed = packed;
-          kept.row = row;
-        } else {
-          shadow(packed, row);
-        }
+        offer(keyCopies(dedupKey), { order: orderOf(plan.index, line), total: readTotalTokens(packed, row), packed, row });
       });
     }
   }
-  const shadowedOld = new Map<SectionRef, number[]>();
-  if (best.size > 0) {
+  const usable = (section: SectionRef): boolean => section.keyed !== undefined && (section.deferred?.length ?? 0) === 0;
+  // The records of files read again from the start are dropped: their keys may change hands too.
+  for (const plan of plans) {
+    if (plan.reuse !== undefined) continue;
+    for (const section of (loaded.entries.get(plan.path) as IndexEntry).sections) {
+      if (!usable(section)) return undefined;
+      if (section.keyed === 0) continue;
+      findLiveKeyedRows(readSectionInts(loaded, section), [], undefined, (_row, dedupKey) => {
+        keyCopies(dedupKey).before++;
+      });
+    }
+  }
+  // Every copy of those keys in the old sections kept, the ones that lost before included.
+  const affectedRows = new Map<SectionRef, number[]>();
+  if (keys.size > 0) {
     const highs = new Set<number>();
-    for (const key of best.keys()) highs.add(keyHighHalf(key));
-    let wellFormed = true;
+    for (const key of keys.keys()) highs.add(keyHighHalf(key));
     for (const plan of plans) {
-      for (const section of (plan.reuse as IndexEntry).sections) {
+      for (const section of plan.reuse?.sections ?? []) {
+        if (!usable(section)) return undefined;
         if (section.keyed === 0) continue;
-        if (section.keyed === undefined || (section.deferred?.length ?? 0) > 0) return undefined;
         let packed: PackedRecords | undefined;
-        findLiveKeyedRows(readSectionInts(loaded, section), section.shadowed ?? [], highs, (row, dedupKey, line) => {
-          const kept = best.get(dedupKey);
-          if (kept === undefined) return;
-          // One old copy per key won; a second means the index is not as its resolution says.
-          if (kept.old) wellFormed = false;
-          kept.old = true;
-          duplicates++;
+        findLiveKeyedRows(readSectionInts(loaded, section), [], highs, (row, dedupKey, line) => {
+          const copies = keys.get(dedupKey);
+          if (copies === undefined) return;
+          copies.before++;
           packed ??= readSection(loaded, section);
-          const order = orderOf(plan.index, line);
-          const total = readTotalTokens(packed, row);
-          if (total > kept.total || (total === kept.total && order < kept.order)) {
-            shadow(kept.packed, kept.row);
-          } else {
-            const list = shadowedOld.get(section);
-            if (list) list.push(row);
-            else shadowedOld.set(section, [row]);
-          }
+          offer(copies, { order: orderOf(plan.index, line), total: readTotalTokens(packed, row), section, row });
+          const rows = affectedRows.get(section);
+          if (rows) rows.push(row);
+          else affectedRows.set(section, [row]);
         });
       }
     }
-    if (!wellFormed) return undefined;
   }
+  let duplicates = resolved.duplicates;
+  for (const copies of keys.values()) duplicates += Math.max(0, copies.after - 1) - Math.max(0, copies.before - 1);
+  if (duplicates < 0) return undefined;
+  const isWinner = (dedupKey: string, where: PackedRecords | SectionRef, row: number): boolean => {
+    const best = (keys.get(dedupKey) as KeyCopies).best as Copy;
+    return best.row === row && (best.packed === where || best.section === where);
+  };
   const ascending = (a: number, b: number): number => a - b;
-  for (const list of shadowedNew.values()) list.sort(ascending);
-  for (const [section, list] of shadowedOld) shadowedOld.set(section, [...(section.shadowed ?? []), ...list].sort(ascending));
+  const shadowedNew = new Map<PackedRecords, number[]>();
+  for (const list of batches.values()) {
+    for (const packed of list) {
+      const shadowed: number[] = [];
+      findLiveKeyedRows(packed.ints, [], undefined, (row, dedupKey) => {
+        if (!isWinner(dedupKey, packed, row)) shadowed.push(row);
+      });
+      if (shadowed.length > 0) shadowedNew.set(packed, shadowed);
+    }
+  }
+  const shadowedOld = new Map<SectionRef, number[]>();
+  for (const [section, rows] of affectedRows) {
+    const shadowed = new Set(section.shadowed ?? []);
+    const affected = new Set(rows);
+    const ints = readSectionInts(loaded, section);
+    findLiveKeyedRows(ints, [], undefined, (row, dedupKey) => {
+      if (!affected.has(row)) return;
+      if (isWinner(dedupKey, section, row)) shadowed.delete(row);
+      else shadowed.add(row);
+    });
+    shadowedOld.set(section, [...shadowed].sort(ascending));
+  }
   return { batches, shadowedNew, shadowedOld, duplicates };
+}
+
+/**
+ * True when extending the index leaves at most a quarter of its record bytes
+ * unused: an extended index keeps the sections of files read again from the
+ * start where they were, unused, until a run writes it whole.
+ */
+function hasRoomToExtend(loaded: LoadedIndex, plans: readonly FilePlan[]): boolean {
+  const bytesOf = (sections: readonly SectionRef[]): number => sections.reduce((sum, section) => sum + section.floats + section.ints + section.contexts, 0);
+  let used = 0;
+  for (const entry of loaded.entries.values()) used += bytesOf(entry.sections);
+  let dropped = 0;
+  for (const plan of plans) if (plan.reuse === undefined) dropped += bytesOf(loaded.entries.get(plan.path)?.sections ?? []);
+  const recordBytes = loaded.headerStart - 8;
+  return recordBytes - used + dropped <= recordBytes / 4;
 }
 
 /** Index entries, not part of this run, whose files no longer exist. */
@@ -686,9 +732,9 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
     archivedRows.length === 0 &&
     archiveSignature === 'none' &&
     gone.size === 0 &&
-    plans.every((plan) => plan.reuse !== undefined && (plan.scan === undefined || plan.scan.start !== undefined)) &&
-    plans.reduce((bytes, plan) => bytes + (plan.scan ? (plan.identity?.size ?? Number.POSITIVE_INFINITY) - (plan.reuse as IndexEntry).consumed : 0), 0) <=
-      PRESCAN_LIMIT;
+    loaded !== undefined &&
+    plans.reduce((bytes, plan) => bytes + (plan.scan ? (plan.identity?.size ?? Number.POSITIVE_INFINITY) - (plan.reuse?.consumed ?? 0) : 0), 0) <= PRESCAN_LIMIT &&
+    hasRoomToExtend(loaded, plans);
   let prescanned: Map<number, Prescan> | undefined;
   if (extendable) {
     prescanned = new Map();
@@ -720,6 +766,9 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
     return ref;
   };
   let duplicatesResolved = 0;
+  // A keyed record of an unfinished last line was counted: its copy is read again once the line is complete, so a
+  // resolution written now would count it twice when extended (see extendResolution); none is written.
+  let unsettledKeyed = false;
 
   try {
     if (needsWrite && indexOptions) writer = new IndexWriter(indexOptions.directory, scanOptions.keySecret as string, extension ? loaded : undefined);
@@ -813,20 +862,24 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
       // Old sections keep their place in the extended index; only shadowed lists that grew change, in the header.
       const current = (section: SectionRef): SectionRef => {
         const shadowed = extension.shadowedOld.get(section);
-        return shadowed ? { ...section, shadowed } : section;
+        if (shadowed === undefined) return section;
+        return shadowed.length > 0 ? { ...section, shadowed } : { ...section, shadowed: undefined };
       };
       const newRefs = new Map<PackedRecords, SectionRef>();
       for (const plan of plans) {
-        const entry = plan.reuse as IndexEntry;
-        mergeScanTally(tally, entry.tally);
-        const sections = entry.sections.map(current);
+        const entry = plan.reuse;
+        if (entry) mergeScanTally(tally, entry.tally);
+        const sections = entry?.sections.map(current) ?? [];
         const prior = prescanned?.get(plan.index);
         if (!prior) {
           if (indexStats) indexStats.reused++;
-          newEntries.set(plan.index, { ...entry, sections });
+          newEntries.set(plan.index, { ...(entry as IndexEntry), sections });
           continue;
         }
-        if (indexStats) indexStats.resumed++;
+        if (indexStats) {
+          if (entry) indexStats.resumed++;
+          else indexStats.scanned++;
+        }
         for (const packed of extension.batches.get(plan.index) ?? []) {
           if (packed.count === 0) continue;
           const ref = writer ? writer.appendSection(packed) : ({ keyed: countKeyedRows(packed) } as SectionRef);
@@ -841,7 +894,7 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
       // Handed on as a full run would: records without a key as read, then the keyed ones that won in input order.
       for (const deduplicated of [false, true]) {
         for (const plan of plans) {
-          for (const section of (plan.reuse as IndexEntry).sections) {
+          for (const section of plan.reuse?.sections ?? []) {
             if (deduplicated ? section.keyed === 0 : section.keyed === section.count) continue;
             unpackResolvedRows(readSection(loaded, section), deduplicated, [], extension.shadowedOld.get(section) ?? section.shadowed ?? [], emit);
           }
@@ -852,7 +905,7 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
           }
         }
       }
-      duplicatesResolved = loaded.resolved.duplicates + extension.duplicates;
+      duplicatesResolved = extension.duplicates;
     }
 
     // Files read ahead are handed on here, on this thread, in input order.
@@ -864,6 +917,7 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
       const jobs: PoolJob[] = pending.map((plan) => ({ path: plan.path, index: plan.index, start: plan.scan?.start }));
       await runWorkerPool(jobs, workers, scanOptions, {
         onRecords(index, packed, settled) {
+          if (!settled && countKeyedRows(packed) > 0) unsettledKeyed = true;
           unpackRecords(packed, index, accept, acceptPacked);
           if (settled) addSection(index, packed);
         },
@@ -885,6 +939,7 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
         let batch: ScannedRecord[] = [];
         const onScanned = (entry: ScannedRecord, settled: boolean): void => {
           accept({ record: entry.record, order: orderOf(plan.index, entry.line), dedupKey: entry.dedupKey });
+          if (!settled && entry.dedupKey !== undefined) unsettledKeyed = true;
           if (!writer || !settled) return;
           batch.push(entry);
           if (batch.length >= SECTION_BATCH) {
@@ -941,7 +996,7 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
       // Resolved only when this run's files are the index's first entries, in order.
       const archiveWinners = extension
         ? []
-        : resolvable && archiveSignature !== undefined && plans.every((plan) => newEntries.has(plan.index))
+        : resolvable && !unsettledKeyed && archiveSignature !== undefined && plans.every((plan) => newEntries.has(plan.index))
           ? resolveShadowedRows(deduplicator, writtenKeyed, archivedRows)
           : undefined;
       const resolved: Resolution | undefined =

@@ -30,7 +30,8 @@ const MAGIC = Buffer.from('USAGEIX2');
 const OLD_MAGIC = Buffer.from('USAGEIX1');
 // 3: checksums over sections and header; entries carry ctime; keys are keyed hashes.
 // 4: sections carry their keyed-row count and shadowed rows; the header the resolved input.
-export const INDEX_VERSION = 4;
+// 5: no resolution counts a keyed record of an unfinished line (a run that extends one counts its duplicates on top).
+export const INDEX_VERSION = 5;
 export const INDEX_FILE_NAME = 'index-v1.bin';
 const TEMPORARY_SUFFIX = '.tmp';
 // Bytes after the header: two checksums, the header length, the magic.
