@@ -273,8 +273,10 @@ describe('the persistent index', () => {
     const names = ['a.jsonl', 'b.jsonl', 'c.jsonl', 'd.jsonl', 'e.jsonl'];
     // a.jsonl's message 1 (output 50) beats b.jsonl's copy (output 5).
     const texts = [claudeLine(1, 50), claudeLine(1, 5) + claudeLine(2, 6), claudeLine(3, 7), claudeLine(4, 8), claudeLine(5, 9)];
-    names.forEach((name, at) => writeFileSync(join(logs, name), texts[at] as string));
-    for (const name of names) setOld(join(logs, name));
+    for (const [at, name] of names.entries()) {
+      writeFileSync(join(logs, name), texts[at] as string);
+      setOld(join(logs, name));
+    }
     const cold = await expectSameAsWithoutIndex(logs, index);
     expect(cold.summary.duplicateLines).toBe(1);
     const before = readFileSync(join(index, INDEX_FILE_NAME));
