@@ -825,7 +825,7 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
     };
 
     // Everything that must be read.
-    const pending = extension ? [] : plans.filter((plan) => plan.scan !== undefined);
+    const pending = plans.filter((plan) => plan.scan !== undefined);
     if (indexStats) indexStats.scanned = pending.filter((plan) => !(plan.reuse && loaded)).length;
     const addSection = (index: number, packed: PackedRecords): void => {
       if (!writer || packed.count === 0) return;
@@ -876,10 +876,7 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
           newEntries.set(plan.index, { ...(entry as IndexEntry), sections });
           continue;
         }
-        if (indexStats) {
-          if (entry) indexStats.resumed++;
-          else indexStats.scanned++;
-        }
+        if (indexStats && entry) indexStats.resumed++;
         for (const packed of extension.batches.get(plan.index) ?? []) {
           if (packed.count === 0) continue;
           const ref = writer ? writer.appendSection(packed) : ({ keyed: countKeyedRows(packed) } as SectionRef);

@@ -380,7 +380,8 @@ function isWellFormedEntry(entry: unknown): entry is IndexEntry {
   if (!isObject(entry)) return false;
   const { path, fingerprint, sample, compressed, dev, ino, size, consumed, completeLines, mtimeMs, scannedAt, tally, states, sections } = entry;
   if (typeof path !== 'string' || typeof fingerprint !== 'string' || typeof sample !== 'string' || typeof compressed !== 'boolean') return false;
-  if (![dev, ino, size, consumed, completeLines].every(isCount)) return false;
+  // Checked one by one, not through a list: a header holds thousands of entries.
+  if (!(isCount(dev) && isCount(ino) && isCount(size) && isCount(consumed) && isCount(completeLines))) return false;
   if (!Number.isFinite(entry['ctimeMs']) || !Number.isFinite(mtimeMs) || !Number.isFinite(scannedAt) || !isObject(states)) return false;
   if (!isWellFormedTally(tally) || !Array.isArray(sections)) return false;
   return sections.every(isWellFormedSection);
@@ -388,8 +389,15 @@ function isWellFormedEntry(entry: unknown): entry is IndexEntry {
 
 function isWellFormedTally(tally: unknown): boolean {
   if (!isObject(tally)) return false;
-  const counts = [tally['files'], tally['bytes'], tally['lines'], tally['skippedLines'], tally['noUsageLines'], tally['duplicateLines'], tally['partialLines']];
-  if (!counts.every(isCount)) return false;
+  const counted =
+    isCount(tally['files']) &&
+    isCount(tally['bytes']) &&
+    isCount(tally['lines']) &&
+    isCount(tally['skippedLines']) &&
+    isCount(tally['noUsageLines']) &&
+    isCount(tally['duplicateLines']) &&
+    isCount(tally['partialLines']);
+  if (!counted) return false;
   const reasons = tally['skippedReasons'];
   const byDialect = tally['skippedByDialect'];
   if (!isObject(reasons) || !Object.values(reasons).every(isCount)) return false;
@@ -405,7 +413,7 @@ function isWellFormedTally(tally: unknown): boolean {
 export function isWellFormedSection(section: unknown): boolean {
   if (!isObject(section)) return false;
   const { offset, count, floats, ints, contexts, texts } = section;
-  if (![offset, count, floats, ints, contexts].every(isCount)) return false;
+  if (!(isCount(offset) && isCount(count) && isCount(floats) && isCount(ints) && isCount(contexts))) return false;
   const records = count as number;
   if (floats !== records * PACKED_BYTES.floats || ints !== records * PACKED_BYTES.ints) return false;
   if ((contexts as number) % PACKED_BYTES.context !== 0 || (contexts as number) > records * PACKED_BYTES.context) return false;
@@ -413,7 +421,9 @@ export function isWellFormedSection(section: unknown): boolean {
   if (keyed !== undefined && !(isCount(keyed) && keyed <= records)) return false;
   if (shadowed !== undefined && !isAscendingCounts(shadowed, records)) return false;
   if (deferred !== undefined && !isAscendingCounts(deferred, records)) return false;
-  return Array.isArray(texts) && texts.every((text) => typeof text === 'string');
+  if (!Array.isArray(texts)) return false;
+  for (const text of texts) if (typeof text !== 'string') return false;
+  return true;
 }
 
 /** One section (verified when the index was loaded): a view of the bytes kept, or read into fresh, aligned memory. */
