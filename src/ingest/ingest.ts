@@ -617,7 +617,14 @@ function findForgottenFiles(loaded: LoadedIndex, plans: readonly FilePlan[], gon
 export async function ingest(sources: readonly Source[], onRecord: RecordSink, options: IngestOptions = {}): Promise<IngestSummary> {
   const tally = createScanTally();
   const deduplicator = new Deduplicator(orderOf(sources.length, 0));
+  // Counted per run of one dialect, and added up when the dialect changes: an
+  // object keyed by dialect updated on every record cost more than the check.
   const recordsByDialect: IngestSummary['recordsByDialect'] = {};
+  let runDialect: DialectName | undefined;
+  let runRecords = 0;
+  const countRun = (): void => {
+    if (runDialect !== undefined) recordsByDialect[runDialect] = (recordsByDialect[runDialect] ?? 0) + runRecords;
+  };
 
   let records = 0;
   // Every token sum a report makes is at most this one (a record's total
@@ -632,7 +639,13 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
         `the token counts read add up to more than ${MAX_EXACT_TOKENS} (2^53 - 1), past which sums are no longer exact; no totals are reported (the last record added came from a ${record.dialect} log)`,
       );
     }
-    recordsByDialect[record.dialect] = (recordsByDialect[record.dialect] ?? 0) + 1;
+    if (record.dialect === runDialect) {
+      runRecords++;
+    } else {
+      countRun();
+      runDialect = record.dialect;
+      runRecords = 1;
+    }
     onRecord(record);
   };
   // Archive hook: a record the archive also holds goes through the de-duplication under its identity.
@@ -1024,5 +1037,6 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
   tally.unreadable.sort((a, b) => (position.get(a.path) ?? 0) - (position.get(b.path) ?? 0));
   const limit = options.problemLimit ?? 100;
   if (tally.problems.length > limit) tally.problems.length = limit;
+  countRun();
   return summarize(tally, records, recordsByDialect, indexStats);
 }
