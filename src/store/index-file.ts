@@ -19,7 +19,22 @@
  * file should be) costs one warning and the run answers without it.
  */
 import { randomUUID } from 'node:crypto';
-import { closeSync, fstatSync, fsyncSync, lstatSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { DialectName } from '../core/record.js';
@@ -557,6 +572,7 @@ export class IndexWriter {
     // The process id in the name lets a later run see that the writer is gone.
     this.temporary = join(directory, `${INDEX_FILE_NAME}.${process.pid}.${randomUUID()}${TEMPORARY_SUFFIX}`);
     try {
+      if (base && !base.resident && this.cloneRecordBytes(base)) return;
       this.descriptor = openSync(this.temporary, 'w', 0o600);
       activeWriters.add(this);
       this.write(MAGIC, false);
@@ -564,6 +580,37 @@ export class IndexWriter {
     } catch (error) {
       this.fail(error);
     }
+  }
+
+  /**
+   * The base index copied by the kernel (copy_file_range), from the very
+   * file it was loaded from (its descriptor's /proc link: a newer index
+   * renamed into place meanwhile is not copied), then written over from
+   * where its header starts. False (nothing left behind) where that link
+   * does not exist or the copy fails: the bytes are then copied through
+   * this process. Half the copying for a large index (500 MB for 1 GB of
+   * flat records).
+   */
+  private cloneRecordBytes(base: LoadedIndex): boolean {
+    try {
+      copyFileSync(`/proc/self/fd/${base.descriptor}`, this.temporary);
+      this.descriptor = openSync(this.temporary, 'r+');
+      activeWriters.add(this);
+      if (fstatSync(this.descriptor).size < base.headerStart) throw new Error('short copy');
+    } catch {
+      activeWriters.delete(this);
+      if (this.descriptor !== -1) closeSync(this.descriptor);
+      this.descriptor = -1;
+      try {
+        unlinkSync(this.temporary);
+      } catch {
+        // Not created.
+      }
+      return false;
+    }
+    this.position = base.headerStart;
+    this.checksum = base.dataChecksum;
+    return true;
   }
 
   /**
@@ -646,6 +693,8 @@ export class IndexWriter {
       this.write(json, false);
       this.write(tail, false);
       this.write(MAGIC, false);
+      // A copied base index may run on past the new end.
+      ftruncateSync(this.descriptor, this.position);
       fsyncSync(this.descriptor);
       closeSync(this.descriptor);
       this.closed = true;
