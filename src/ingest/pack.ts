@@ -291,8 +291,6 @@ export function hasValidTextReferences(packed: PackedRecords): boolean {
   return checkPackedRows(packed) >= 0;
 }
 
-const REQUIRED_TEXT_MASK = REQUIRED_TEXTS.reduce((mask, field) => mask | (1 << field), 0);
-if (TEXT_COUNT > 31) throw new Error('the packed text fields no longer fit the required-text mask');
 
 /**
  * Checks a stored batch in one pass: every text index names a text the batch
@@ -310,15 +308,12 @@ export function checkPackedRows(packed: PackedRecords): number {
     const header = ints[i] as number;
     if (header & FLAG_HAS_KEY) keyed++;
     if (header & FLAG_HAS_CONTEXT) contexts++;
-    for (let field = 0; field < TEXT_COUNT; field++) {
-      const text = ints[i + 4 + field] as number;
-      if (text === NO_TEXT) {
-        // Required texts (model, provider, …) are never null in a record.
-        if (REQUIRED_TEXT_MASK & (1 << field)) return -1;
-      } else if (text >= textCount) {
-        return -1;
-      }
-    }
+    // One comparison per text: NO_TEXT + 1 wraps to 0, every other index past the table stays past it.
+    // (A loop that told the two apart per field was a twentieth of a warm run over flat records.)
+    const end = i + INT_STRIDE;
+    for (let at = i + 4; at < end; at++) if (((ints[at] as number) + 1) >>> 0 > textCount) return -1;
+    // Required texts (model, provider, …) are never null in a record.
+    for (const field of REQUIRED_TEXTS) if (ints[i + 4 + field] === NO_TEXT) return -1;
   }
   return contexts * CONTEXT_STRIDE === packed.contexts.length ? keyed : -1;
 }
