@@ -905,8 +905,9 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
       for (const deduplicated of [false, true]) {
         for (const plan of plans) {
           for (const section of plan.reuse?.sections ?? []) {
-            if (deduplicated ? section.keyed === 0 : section.keyed === section.count) continue;
-            unpackResolvedRows(readSection(loaded, section), deduplicated, [], extension.shadowedOld.get(section) ?? section.shadowed ?? [], emit);
+            const deferred = section.deferred ?? [];
+            if (deduplicated ? section.keyed === 0 && deferred.length === 0 : section.keyed === section.count) continue;
+            unpackResolvedRows(readSection(loaded, section), deduplicated, deferred, extension.shadowedOld.get(section) ?? section.shadowed ?? [], emit);
           }
           for (const [packed, ref] of newRefs) {
             if (!extension.batches.get(plan.index)?.includes(packed)) continue;
