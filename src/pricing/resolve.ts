@@ -189,16 +189,18 @@ function matchOf(modelId: string, providerId: string, candidate: Candidate): Pri
 }
 
 export function createResolver(builtin: BuiltinDatabase | null, overrides: OverrideDatabase | null): Resolver {
-  // By model, then provider, then upstream model: looked up with the record's
+  // By provider, then upstream model, then model: looked up with the record's
   // own strings (their hashes are kept with them) instead of a key built and
-  // hashed per record; records of several models in turn (a flat log) missed
-  // the last-identity check below on most records.
+  // hashed per record. Records of several models in turn (a flat log) missed
+  // the last-identity check below on most records; their provider and
+  // upstream model stay, so one lookup by model finds them.
   const memo = new Map<string, Map<string, Map<string, Resolution>>>();
   let size = 0;
   let lastModel: string | undefined;
   let lastProvider: string | null | undefined;
   let lastUpstream: string | null | undefined;
   let lastResolution: Resolution | undefined;
+  let lastByModel: Map<string, Resolution> | undefined;
 
   const compute = (identity: ModelIdentity): Resolution => {
     const candidates = listCandidates(identity);
@@ -252,22 +254,24 @@ export function createResolver(builtin: BuiltinDatabase | null, overrides: Overr
       if (lastResolution !== undefined && identity.model === lastModel && identity.provider === lastProvider && identity.upstreamModel === lastUpstream) {
         return lastResolution;
       }
-      let byProvider = memo.get(identity.model);
-      if (byProvider === undefined) {
-        byProvider = new Map();
-        memo.set(identity.model, byProvider);
+      if (lastByModel === undefined || identity.provider !== lastProvider || identity.upstreamModel !== lastUpstream) {
+        const provider = identity.provider ?? '';
+        let byUpstream = memo.get(provider);
+        if (byUpstream === undefined) {
+          byUpstream = new Map();
+          memo.set(provider, byUpstream);
+        }
+        const upstream = identity.upstreamModel ?? '';
+        lastByModel = byUpstream.get(upstream);
+        if (lastByModel === undefined) {
+          lastByModel = new Map();
+          byUpstream.set(upstream, lastByModel);
+        }
       }
-      const provider = identity.provider ?? '';
-      let byUpstream = byProvider.get(provider);
-      if (byUpstream === undefined) {
-        byUpstream = new Map();
-        byProvider.set(provider, byUpstream);
-      }
-      const upstream = identity.upstreamModel ?? '';
-      let resolution = byUpstream.get(upstream);
+      let resolution = lastByModel.get(identity.model);
       if (resolution === undefined) {
         resolution = compute(identity);
-        byUpstream.set(upstream, resolution);
+        lastByModel.set(identity.model, resolution);
         size++;
       }
       lastModel = identity.model;
