@@ -122,6 +122,40 @@ describe('index damage (case 4)', () => {
       expect(large.read).toEqual(small.read);
     }
   });
+
+  it('extends an index, large (copied by the kernel) or small, into one that checks out with its old sections in place', async () => {
+    const logs = makeFolder();
+    const index = makeFolder();
+    const files = ['a', 'b'].map((name, position) => {
+      const file = join(logs, `${name}.jsonl`);
+      writeFileSync(file, claudeLine(`msg_${name}1`, position + 1));
+      setOld(file);
+      return file;
+    });
+    await run(files, index);
+    const tool = toolOf(readFileSync(join(index, INDEX_FILE_NAME)));
+    for (const limit of [0, Number.POSITIVE_INFINITY]) {
+      const before = readFileSync(join(index, INDEX_FILE_NAME));
+      const loaded = loadIndex(index, tool, limit);
+      if (!loaded) throw new Error('no index');
+      const entries = [...loaded.entries.values()];
+      const first = entries[0] as (typeof entries)[number];
+      const added = readSection(loaded, first.sections[0] as (typeof first.sections)[number]);
+      const writer = new IndexWriter(index, loaded.keySecret, loaded);
+      const ref = writer.appendSection(added);
+      expect(ref.offset).toBeGreaterThanOrEqual(loaded.headerStart);
+      expect(writer.finish(tool, [{ ...first, sections: [...first.sections, ref] }, ...entries.slice(1)])).toBe(true);
+      closeIndex(loaded);
+      const after = readFileSync(join(index, INDEX_FILE_NAME));
+      expect(after.subarray(0, loaded.headerStart).equals(before.subarray(0, loaded.headerStart))).toBe(true);
+      const reloaded = loadIndex(index, tool, 0);
+      if (!reloaded) throw new Error('no index');
+      const sections = [...reloaded.entries.values()].flatMap((entry) => entry.sections);
+      expect(sections).toHaveLength(entries.length + 1 + (limit === 0 ? 0 : 1));
+      expect(readSection(reloaded, sections.at(-1 - (entries.length - 1)) as (typeof sections)[number])).toEqual(added);
+      closeIndex(reloaded);
+    }
+  });
 });
 
 /** The tool string an index was written under (the run adds its record layout to the version). */

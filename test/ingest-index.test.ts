@@ -233,6 +233,86 @@ describe('the persistent index', () => {
     expect(cold.records).toEqual(warm.records);
   });
 
+  it('extends its resolved de-duplication to appended lines, and extends the index file instead of rewriting it', async () => {
+    const logs = makeFolder('usage-logs-');
+    const index = makeFolder('usage-index-');
+    writeFileSync(join(logs, 'a.jsonl'), claudeLine(1, 5) + claudeLine(2, 6));
+    writeFileSync(join(logs, 'b.jsonl'), claudeLine(3, 7));
+    writeFileSync(join(logs, 'c.jsonl'), claudeLine(4, 9));
+    for (const name of ['a.jsonl', 'b.jsonl', 'c.jsonl']) setOld(join(logs, name));
+    await expectSameAsWithoutIndex(logs, index);
+    const before = readFileSync(join(index, INDEX_FILE_NAME));
+    const recordBytes = before.length - 20 - before.readUInt32LE(before.length - 12);
+    // Appended to a.jsonl: message 4 as large as c.jsonl's indexed copy (a.jsonl comes first, so the new copy wins
+    // the tie and c.jsonl's is shadowed), message 3 smaller than b.jsonl's (the new copy loses), and two new copies
+    // of message 5 (the larger, output 3, wins).
+    appendFileSync(join(logs, 'a.jsonl'), claudeLine(4, 9) + claudeLine(3, 2) + claudeLine(5, 1) + claudeLine(5, 3));
+    setOld(join(logs, 'a.jsonl'));
+    const appended = await expectSameAsWithoutIndex(logs, index);
+    expect(appended.summary.index).toEqual({ reused: 2, resumed: 1, scanned: 0, pruned: 0 });
+    // Duplicates: message 3 (b + a), message 4 (c + a), message 5 (a + a) = 3.
+    expect(appended.summary.duplicateLines).toBe(3);
+    // In input order: a.jsonl's messages 1 (5), 2 (6), 4 (9) and 5 (3), then b.jsonl's 3 (7).
+    expect(appended.records.map((record) => record.outputTokens)).toEqual([5, 6, 9, 3, 7]);
+    const after = readFileSync(join(index, INDEX_FILE_NAME));
+    expect(after.subarray(0, recordBytes).equals(before.subarray(0, recordBytes))).toBe(true);
+    const header = readIndexHeader(index);
+    expect(header.resolved).toEqual({ files: 3, duplicates: 3, archive: 'none', archiveWinners: [] });
+    // a.jsonl's new section: rows 1 (message 3, output 2) and 2 (message 5, output 1) lost; c.jsonl's only row lost.
+    expect(header.entries[0]?.sections.map((section) => section['shadowed'])).toEqual([undefined, [1, 2]]);
+    expect(header.entries[2]?.sections[0]?.['shadowed']).toEqual([0]);
+    // Served from the extended index as it stands.
+    const warm = await expectSameAsWithoutIndex(logs, index);
+    expect(warm.summary.index).toEqual({ reused: 3, resumed: 0, scanned: 0, pruned: 0 });
+    expect(warm.records).toEqual(appended.records);
+  });
+
+  it('extends its resolved de-duplication over a file rewritten in place, whose old copies no longer count', async () => {
+    const logs = makeFolder('usage-logs-');
+    const index = makeFolder('usage-index-');
+    const names = ['a.jsonl', 'b.jsonl', 'c.jsonl', 'd.jsonl', 'e.jsonl'];
+    // a.jsonl's message 1 (output 50) beats b.jsonl's copy (output 5).
+    const texts = [claudeLine(1, 50), claudeLine(1, 5) + claudeLine(2, 6), claudeLine(3, 7), claudeLine(4, 8), claudeLine(5, 9)];
+    for (const [at, name] of names.entries()) {
+      writeFileSync(join(logs, name), texts[at] as string);
+      setOld(join(logs, name));
+    }
+    const cold = await expectSameAsWithoutIndex(logs, index);
+    expect(cold.summary.duplicateLines).toBe(1);
+    const before = readFileSync(join(index, INDEX_FILE_NAME));
+    const recordBytes = before.length - 20 - before.readUInt32LE(before.length - 12);
+    // Rewritten with as many bytes: message 3 with output 70 instead of message 1. b.jsonl's message 1 wins again,
+    // c.jsonl's message 3 now loses; one duplicate (message 3), none for message 1.
+    const rewritten = claudeLine(3, 70);
+    expect(rewritten.length).toBe((texts[0] as string).length);
+    writeFileSync(join(logs, 'a.jsonl'), rewritten);
+    const after = await expectSameAsWithoutIndex(logs, index);
+    expect(after.summary.index).toEqual({ reused: 4, resumed: 0, scanned: 1, pruned: 0 });
+    expect(after.summary.duplicateLines).toBe(1);
+    expect(after.records.map((record) => record.outputTokens)).toEqual([70, 5, 6, 8, 9]);
+    const extended = readFileSync(join(index, INDEX_FILE_NAME));
+    expect(extended.subarray(0, recordBytes).equals(before.subarray(0, recordBytes))).toBe(true);
+    expect(readIndexHeader(index).entries[2]?.sections[0]?.['shadowed']).toEqual([0]);
+    expect(readIndexHeader(index).entries[1]?.sections[0]?.['shadowed']).toBeUndefined();
+    setOld(join(logs, 'a.jsonl'));
+    const warm = await expectSameAsWithoutIndex(logs, index);
+    expect(warm.records).toEqual(after.records);
+  });
+
+  it('writes no resolution while a keyed record of an unfinished last line is counted', async () => {
+    const logs = makeFolder('usage-logs-');
+    const index = makeFolder('usage-index-');
+    writeFileSync(join(logs, 'a.jsonl'), claudeLine(1, 5));
+    // Valid JSON without its newline: counted now, read again once complete.
+    writeFileSync(join(logs, 'b.jsonl'), claudeLine(1, 3).trimEnd());
+    await expectSameAsWithoutIndex(logs, index);
+    expect(readIndexHeader(index).resolved).toBeUndefined();
+    appendFileSync(join(logs, 'b.jsonl'), '\n');
+    const complete = await expectSameAsWithoutIndex(logs, index);
+    expect(complete.summary.duplicateLines).toBe(1);
+    expect(readIndexHeader(index).resolved?.duplicates).toBe(1);
+  });
+
   it('samples a file written just before it was indexed until its times are old enough, then trusts its stat', async () => {
     const logs = makeFolder('usage-logs-');
     const index = makeFolder('usage-index-');

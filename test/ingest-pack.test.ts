@@ -9,7 +9,7 @@ import { CONTEXT_FIELDS, type FieldDeclaration, RECORD_FIELDS } from '../src/cor
 import { type ContextSnapshot, createRecord, type UsageRecord } from '../src/core/record.js';
 import { DIALECT_NAMES } from '../src/dialects/registry.js';
 import { Deduplicator } from '../src/ingest/ingest.js';
-import { hashKey, packRecords, parseKeySecret, RecordStore, readPackedRow, unpackRecords } from '../src/ingest/pack.js';
+import { checkPackedRows, hashKey, packRecords, parseKeySecret, RecordStore, readPackedRow, unpackRecords } from '../src/ingest/pack.js';
 
 const count = fc.integer({ min: 0, max: 2 ** 40 });
 
@@ -138,5 +138,26 @@ describe('Deduplicator', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('checking a stored batch', () => {
+  it('counts its keyed rows, and fails a row whose text points past the table or leaves a required text out', () => {
+    const record = createRecord({ dialect: 'claude', timestamp: 0, model: 'm', cacheReported: true }, { inputTokens: 1, outputTokens: 2 });
+    const packed = packRecords([{ record, line: 1, dedupKey: hashKey('k', parseKeySecret('0123456789abcdef')) }, { record, line: 2 }]);
+    expect(checkPackedRows(packed)).toBe(1);
+    const stride = packed.ints.length / packed.count;
+    // Text fields in declaration order: agent, model, provider, upstreamModel, …; row 2's start at stride + 4.
+    const withText = (field: number, text: number) => {
+      const ints = packed.ints.slice();
+      ints[stride + 4 + field] = text;
+      return checkPackedRows({ ...packed, ints });
+    };
+    expect(withText(0, packed.texts.length)).toBe(-1);
+    expect(withText(3, packed.texts.length + 1000)).toBe(-1);
+    expect(withText(1, 0xffffffff)).toBe(-1);
+    // An optional text (the upstream model) may be absent; any text in the table may stand anywhere.
+    expect(withText(3, 0xffffffff)).toBe(1);
+    expect(withText(3, packed.texts.length - 1)).toBe(1);
   });
 });

@@ -24,6 +24,7 @@ import {
   type LoadedIndex,
   loadIndex,
   readSection,
+  readSectionInts,
   type Resolution,
   type SectionRef,
 } from '../store/index-file.js';
@@ -32,6 +33,9 @@ import {
   createKeySecret,
   doubleLength,
   type DeduplicatedRows,
+  findLiveKeyedRows,
+  keyHighHalf,
+  readTotalTokens,
   listDeduplicatedRows,
   type OrderedRecord,
   orderOf,
@@ -407,6 +411,176 @@ function resolveShadowedRows(
   return archiveWinners;
 }
 
+/** The new lines of a grown file, read before anything is handed on (see extendResolution). */
+interface Prescan {
+  entries: Array<{ entry: ScannedRecord; settled: boolean }>;
+  scan: FileScan;
+}
+
+/**
+ * Grown files are read ahead, to extend the index's resolution, only up to
+ * this many new bytes in all: their records are held until the run decides
+ * how to go on, and past this a full de-duplication costs little in comparison.
+ */
+const PRESCAN_LIMIT = 32 << 20;
+
+/** The index's resolved de-duplication carried over to the files read again (see extendResolution). */
+interface Extension {
+  /** Per file read (plan index), its new records in batches, as they are written to the index. */
+  batches: Map<number, PackedRecords[]>;
+  /** Rows of new batches that lost, ascending. */
+  shadowedNew: Map<PackedRecords, number[]>;
+  /** Old sections kept whose list of rows that lost changed: the whole new list, ascending. */
+  shadowedOld: Map<SectionRef, number[]>;
+  /** The duplicate lines the de-duplication counts now. */
+  duplicates: number;
+}
+
+/**
+ * Extends the resolved de-duplication of an index written for exactly these
+ * files to the files read again (the new lines of grown files, the whole of
+ * files rewritten), without hashing or holding every key. Only the keys of
+ * the records read and of the records dropped can change hands: their copies
+ * are found among the old sections' integers by their keys' high halves, and
+ * of each key's copies the one with the largest total wins, then the
+ * earliest (as in Deduplicator); each key counts its copies less one as
+ * duplicate lines. Undefined (de-duplicate in full) when a new record is of
+ * an unfinished last line (not written to the index), a file could not be
+ * read, or the index is not as a resolution leaves it.
+ */
+function extendResolution(loaded: LoadedIndex, plans: readonly FilePlan[], prescanned: ReadonlyMap<number, Prescan>): Extension | undefined {
+  const resolved = loaded.resolved;
+  if (resolved === undefined) return undefined;
+  const batches = new Map<number, PackedRecords[]>();
+  for (const plan of plans) {
+    const prior = prescanned.get(plan.index);
+    if (!prior) continue;
+    if (!prior.scan.readable || prior.entries.some((item) => !item.settled)) return undefined;
+    const list: PackedRecords[] = [];
+    for (let at = 0; at < prior.entries.length; at += SECTION_BATCH) {
+      list.push(packRecords(prior.entries.slice(at, at + SECTION_BATCH).map((item) => item.entry)));
+    }
+    batches.set(plan.index, list);
+  }
+  interface Copy {
+    order: number;
+    total: number;
+    /** Where the copy is: a new batch, or an old section kept. */
+    packed?: PackedRecords | undefined;
+    section?: SectionRef | undefined;
+    row: number;
+  }
+  interface KeyCopies {
+    best: Copy | undefined;
+    /** Copies in the index's resolution (kept or dropped). */
+    before: number;
+    /** Copies now (kept or new). */
+    after: number;
+  }
+  const keys = new Map<string, KeyCopies>();
+  const keyCopies = (dedupKey: string): KeyCopies => {
+    let copies = keys.get(dedupKey);
+    if (copies === undefined) {
+      copies = { best: undefined, before: 0, after: 0 };
+      keys.set(dedupKey, copies);
+    }
+    return copies;
+  };
+  const offer = (copies: KeyCopies, copy: Copy): void => {
+    copies.after++;
+    const best = copies.best;
+    if (best === undefined || copy.total > best.total || (copy.total === best.total && copy.order < best.order)) copies.best = copy;
+  };
+  for (const plan of plans) {
+    for (const packed of batches.get(plan.index) ?? []) {
+      findLiveKeyedRows(packed.ints, [], undefined, (row, dedupKey, line) => {
+        offer(keyCopies(dedupKey), { order: orderOf(plan.index, line), total: readTotalTokens(packed, row), packed, row });
+      });
+    }
+  }
+  const usable = (section: SectionRef): boolean => section.keyed !== undefined && (section.deferred?.length ?? 0) === 0;
+  // The records of files read again from the start are dropped: their keys may change hands too.
+  for (const plan of plans) {
+    if (plan.reuse !== undefined) continue;
+    for (const section of (loaded.entries.get(plan.path) as IndexEntry).sections) {
+      if (!usable(section)) return undefined;
+      if (section.keyed === 0) continue;
+      findLiveKeyedRows(readSectionInts(loaded, section), [], undefined, (_row, dedupKey) => {
+        keyCopies(dedupKey).before++;
+      });
+    }
+  }
+  // Every copy of those keys in the old sections kept, the ones that lost before included.
+  const affectedRows = new Map<SectionRef, number[]>();
+  if (keys.size > 0) {
+    const highs = new Set<number>();
+    for (const key of keys.keys()) highs.add(keyHighHalf(key));
+    for (const plan of plans) {
+      for (const section of plan.reuse?.sections ?? []) {
+        if (!usable(section)) return undefined;
+        if (section.keyed === 0) continue;
+        let packed: PackedRecords | undefined;
+        findLiveKeyedRows(readSectionInts(loaded, section), [], highs, (row, dedupKey, line) => {
+          const copies = keys.get(dedupKey);
+          if (copies === undefined) return;
+          copies.before++;
+          packed ??= readSection(loaded, section);
+          offer(copies, { order: orderOf(plan.index, line), total: readTotalTokens(packed, row), section, row });
+          const rows = affectedRows.get(section);
+          if (rows) rows.push(row);
+          else affectedRows.set(section, [row]);
+        });
+      }
+    }
+  }
+  let duplicates = resolved.duplicates;
+  for (const copies of keys.values()) duplicates += Math.max(0, copies.after - 1) - Math.max(0, copies.before - 1);
+  if (duplicates < 0) return undefined;
+  const isWinner = (dedupKey: string, where: PackedRecords | SectionRef, row: number): boolean => {
+    const best = (keys.get(dedupKey) as KeyCopies).best as Copy;
+    return best.row === row && (best.packed === where || best.section === where);
+  };
+  const ascending = (a: number, b: number): number => a - b;
+  const shadowedNew = new Map<PackedRecords, number[]>();
+  for (const list of batches.values()) {
+    for (const packed of list) {
+      const shadowed: number[] = [];
+      findLiveKeyedRows(packed.ints, [], undefined, (row, dedupKey) => {
+        if (!isWinner(dedupKey, packed, row)) shadowed.push(row);
+      });
+      if (shadowed.length > 0) shadowedNew.set(packed, shadowed);
+    }
+  }
+  const shadowedOld = new Map<SectionRef, number[]>();
+  for (const [section, rows] of affectedRows) {
+    const shadowed = new Set(section.shadowed ?? []);
+    const affected = new Set(rows);
+    const ints = readSectionInts(loaded, section);
+    findLiveKeyedRows(ints, [], undefined, (row, dedupKey) => {
+      if (!affected.has(row)) return;
+      if (isWinner(dedupKey, section, row)) shadowed.delete(row);
+      else shadowed.add(row);
+    });
+    shadowedOld.set(section, [...shadowed].sort(ascending));
+  }
+  return { batches, shadowedNew, shadowedOld, duplicates };
+}
+
+/**
+ * True when extending the index leaves at most a quarter of its record bytes
+ * unused: an extended index keeps the sections of files read again from the
+ * start where they were, unused, until a run writes it whole.
+ */
+function hasRoomToExtend(loaded: LoadedIndex, plans: readonly FilePlan[]): boolean {
+  const bytesOf = (sections: readonly SectionRef[]): number => sections.reduce((sum, section) => sum + section.floats + section.ints + section.contexts, 0);
+  let used = 0;
+  for (const entry of loaded.entries.values()) used += bytesOf(entry.sections);
+  let dropped = 0;
+  for (const plan of plans) if (plan.reuse === undefined) dropped += bytesOf(loaded.entries.get(plan.path)?.sections ?? []);
+  const recordBytes = loaded.headerStart - 8;
+  return recordBytes - used + dropped <= recordBytes / 4;
+}
+
 /** Index entries, not part of this run, whose files no longer exist. */
 function findGoneEntries(loaded: LoadedIndex | undefined, plans: readonly FilePlan[]): Set<string> {
   const gone = new Set<string>();
@@ -443,7 +617,14 @@ function findForgottenFiles(loaded: LoadedIndex, plans: readonly FilePlan[], gon
 export async function ingest(sources: readonly Source[], onRecord: RecordSink, options: IngestOptions = {}): Promise<IngestSummary> {
   const tally = createScanTally();
   const deduplicator = new Deduplicator(orderOf(sources.length, 0));
+  // Counted per run of one dialect, and added up when the dialect changes: an
+  // object keyed by dialect updated on every record cost more than the check.
   const recordsByDialect: IngestSummary['recordsByDialect'] = {};
+  let runDialect: DialectName | undefined;
+  let runRecords = 0;
+  const countRun = (): void => {
+    if (runDialect !== undefined) recordsByDialect[runDialect] = (recordsByDialect[runDialect] ?? 0) + runRecords;
+  };
 
   let records = 0;
   // Every token sum a report makes is at most this one (a record's total
@@ -458,7 +639,13 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
         `the token counts read add up to more than ${MAX_EXACT_TOKENS} (2^53 - 1), past which sums are no longer exact; no totals are reported (the last record added came from a ${record.dialect} log)`,
       );
     }
-    recordsByDialect[record.dialect] = (recordsByDialect[record.dialect] ?? 0) + 1;
+    if (record.dialect === runDialect) {
+      runRecords++;
+    } else {
+      countRun();
+      runDialect = record.dialect;
+      runRecords = 1;
+    }
     onRecord(record);
   };
   // Archive hook: a record the archive also holds goes through the de-duplication under its identity.
@@ -546,6 +733,39 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
   // Otherwise archived rows go to the de-duplication first, as they always did (ties and duplicate counts depend on the order).
   if (!servedResolved) for (const row of archivedRows) acceptPacked(row);
 
+  // The index resolved the de-duplication for these very files, and some have
+  // only grown (or need only their timestamps renewed): their new lines are
+  // read first, and the resolution extended to them, so the old records are
+  // handed on as resolved and the index is extended rather than rewritten.
+  const extendable =
+    !servedResolved &&
+    resolvedHere &&
+    needsWrite &&
+    !options.strict &&
+    archivedRows.length === 0 &&
+    archiveSignature === 'none' &&
+    gone.size === 0 &&
+    loaded !== undefined &&
+    plans.reduce((bytes, plan) => bytes + (plan.scan ? (plan.identity?.size ?? Number.POSITIVE_INFINITY) - (plan.reuse?.consumed ?? 0) : 0), 0) <= PRESCAN_LIMIT &&
+    hasRoomToExtend(loaded, plans);
+  let prescanned: Map<number, Prescan> | undefined;
+  if (extendable) {
+    prescanned = new Map();
+    const grown = plans.filter((plan) => plan.scan !== undefined);
+    const { scanSource } = grown.length > 0 ? await import('./scan.js') : { scanSource: undefined };
+    for (const plan of grown) {
+      const entries: Prescan['entries'] = [];
+      const scan = await (scanSource as NonNullable<typeof scanSource>)(
+        { kind: 'file', path: plan.path },
+        scanOptions,
+        (entry, settled) => entries.push({ entry, settled }),
+        plan.scan?.start,
+      );
+      prescanned.set(plan.index, { entries, scan });
+    }
+  }
+  const extension = prescanned && loaded ? extendResolution(loaded, plans, prescanned) : undefined;
+
   // Rows of the sections written for this run's files that go through the de-duplication, to resolve it into the index.
   const writtenKeyed: Array<{ ref: SectionRef; fileIndex: number; rows: DeduplicatedRows }> = [];
   const appendFileSection = (fileIndex: number, packed: PackedRecords, knownKeyed?: number): SectionRef => {
@@ -559,9 +779,12 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
     return ref;
   };
   let duplicatesResolved = 0;
+  // A keyed record of an unfinished last line was counted: its copy is read again once the line is complete, so a
+  // resolution written now would count it twice when extended (see extendResolution); none is written.
+  let unsettledKeyed = false;
 
   try {
-    if (needsWrite && indexOptions) writer = new IndexWriter(indexOptions.directory, scanOptions.keySecret as string);
+    if (needsWrite && indexOptions) writer = new IndexWriter(indexOptions.directory, scanOptions.keySecret as string, extension ? loaded : undefined);
 
     if (servedResolved && loaded?.resolved) {
       // Nothing changed since the index was written for these very files: hand
@@ -591,9 +814,10 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
       duplicatesResolved = loaded.resolved.duplicates;
     }
 
+
     // Records the index already holds.
     const reusePlan = (plan: FilePlan): void => {
-      if (!plan.reuse || !loaded || servedResolved) return;
+      if (!plan.reuse || !loaded || servedResolved || extension) return;
       const sections: SectionRef[] = [];
       for (const section of plan.reuse.sections) {
         const packed = readSection(loaded, section);
@@ -647,7 +871,56 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
       });
     };
 
-    const workers = Math.min(options.workers ?? 0, pending.length);
+    if (extension && loaded?.resolved) {
+      // Old sections keep their place in the extended index; only shadowed lists that grew change, in the header.
+      const current = (section: SectionRef): SectionRef => {
+        const shadowed = extension.shadowedOld.get(section);
+        if (shadowed === undefined) return section;
+        return shadowed.length > 0 ? { ...section, shadowed } : { ...section, shadowed: undefined };
+      };
+      const newRefs = new Map<PackedRecords, SectionRef>();
+      for (const plan of plans) {
+        const entry = plan.reuse;
+        if (entry) mergeScanTally(tally, entry.tally);
+        const sections = entry?.sections.map(current) ?? [];
+        const prior = prescanned?.get(plan.index);
+        if (!prior) {
+          if (indexStats) indexStats.reused++;
+          newEntries.set(plan.index, { ...(entry as IndexEntry), sections });
+          continue;
+        }
+        if (indexStats && entry) indexStats.resumed++;
+        for (const packed of extension.batches.get(plan.index) ?? []) {
+          if (packed.count === 0) continue;
+          const ref = writer ? writer.appendSection(packed) : ({ keyed: countKeyedRows(packed) } as SectionRef);
+          const shadowed = extension.shadowedNew.get(packed);
+          if (shadowed) ref.shadowed = shadowed;
+          newRefs.set(packed, ref);
+          sections.push(ref);
+        }
+        sectionsByFile.set(plan.index, sections);
+        finishFile(plan, prior.scan);
+      }
+      // Handed on as a full run would: records without a key as read, then the keyed ones that won in input order.
+      for (const deduplicated of [false, true]) {
+        for (const plan of plans) {
+          for (const section of plan.reuse?.sections ?? []) {
+            const deferred = section.deferred ?? [];
+            if (deduplicated ? section.keyed === 0 && deferred.length === 0 : section.keyed === section.count) continue;
+            unpackResolvedRows(readSection(loaded, section), deduplicated, deferred, extension.shadowedOld.get(section) ?? section.shadowed ?? [], emit);
+          }
+          for (const [packed, ref] of newRefs) {
+            if (!extension.batches.get(plan.index)?.includes(packed)) continue;
+            if (deduplicated ? ref.keyed === 0 : ref.keyed === packed.count) continue;
+            unpackResolvedRows(packed, deduplicated, [], extension.shadowedNew.get(packed) ?? [], emit);
+          }
+        }
+      }
+      duplicatesResolved = extension.duplicates;
+    }
+
+    // Files read ahead are handed on here, on this thread, in input order.
+    const workers = prescanned ? 0 : Math.min(options.workers ?? 0, pending.length);
     if (workers > 1) {
       for (const plan of plans) reusePlan(plan);
       const { runWorkerPool } = await import('./pool.js');
@@ -655,6 +928,7 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
       const jobs: PoolJob[] = pending.map((plan) => ({ path: plan.path, index: plan.index, start: plan.scan?.start }));
       await runWorkerPool(jobs, workers, scanOptions, {
         onRecords(index, packed, settled) {
+          if (!settled && countKeyedRows(packed) > 0) unsettledKeyed = true;
           unpackRecords(packed, index, accept, acceptPacked);
           if (settled) addSection(index, packed);
         },
@@ -672,22 +946,28 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
       const { scanSource } = pending.length > 0 ? await import('./scan.js') : { scanSource: undefined };
       for (const plan of plans) {
         reusePlan(plan);
-        if (!plan.scan || !scanSource) continue;
+        if (!plan.scan || extension) continue;
         let batch: ScannedRecord[] = [];
-        const scan = await scanSource(
-          { kind: 'file', path: plan.path },
-          scanOptions,
-          (entry, settled) => {
-            accept({ record: entry.record, order: orderOf(plan.index, entry.line), dedupKey: entry.dedupKey });
-            if (!writer || !settled) return;
-            batch.push(entry);
-            if (batch.length >= SECTION_BATCH) {
-              addSection(plan.index, packRecords(batch));
-              batch = [];
-            }
-          },
-          plan.scan?.start,
-        );
+        const onScanned = (entry: ScannedRecord, settled: boolean): void => {
+          accept({ record: entry.record, order: orderOf(plan.index, entry.line), dedupKey: entry.dedupKey });
+          if (!settled && entry.dedupKey !== undefined) unsettledKeyed = true;
+          if (!writer || !settled) return;
+          batch.push(entry);
+          if (batch.length >= SECTION_BATCH) {
+            addSection(plan.index, packRecords(batch));
+            batch = [];
+          }
+        };
+        const prior = prescanned?.get(plan.index);
+        let scan: FileScan;
+        if (prior) {
+          for (const { entry, settled } of prior.entries) onScanned(entry, settled);
+          scan = prior.scan;
+        } else if (scanSource) {
+          scan = await scanSource({ kind: 'file', path: plan.path }, scanOptions, onScanned, plan.scan?.start);
+        } else {
+          continue;
+        }
         if (batch.length > 0) addSection(plan.index, packRecords(batch));
         finishFile(plan, scan);
       }
@@ -716,17 +996,23 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
           continue;
         }
         if (!loaded) continue;
+        // An extended index holds them where they were.
+        if (extension) {
+          entries.push(entry);
+          continue;
+        }
         const sections = entry.sections.map((section) => (writer as IndexWriter).appendSection(readSection(loaded as LoadedIndex, section)));
         entries.push({ ...entry, sections });
       }
       // Resolved only when this run's files are the index's first entries, in order.
-      const archiveWinners =
-        resolvable && archiveSignature !== undefined && plans.every((plan) => newEntries.has(plan.index))
+      const archiveWinners = extension
+        ? []
+        : resolvable && !unsettledKeyed && archiveSignature !== undefined && plans.every((plan) => newEntries.has(plan.index))
           ? resolveShadowedRows(deduplicator, writtenKeyed, archivedRows)
           : undefined;
       const resolved: Resolution | undefined =
         archiveWinners && archiveSignature !== undefined
-          ? { files: plans.length, duplicates: deduplicator.duplicates, archive: archiveSignature, archiveWinners }
+          ? { files: plans.length, duplicates: extension ? duplicatesResolved : deduplicator.duplicates, archive: archiveSignature, archiveWinners }
           : undefined;
       writer.finish(indexOptions.tool, entries, resolved);
     }
@@ -752,5 +1038,6 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
   tally.unreadable.sort((a, b) => (position.get(a.path) ?? 0) - (position.get(b.path) ?? 0));
   const limit = options.problemLimit ?? 100;
   if (tally.problems.length > limit) tally.problems.length = limit;
+  countRun();
   return summarize(tally, records, recordsByDialect, indexStats);
 }

@@ -9,7 +9,7 @@
  */
 import { compileFunction, RECORD_FIELDS } from '../core/fields.js';
 import type { PricedRecord, UsageRecord } from '../core/record.js';
-import { applyBillingRules, type CostBreakdown, readBillingContext } from './extras.js';
+import { applyBillingRules, billedTotal, type CostBreakdown, readBillingContext } from './extras.js';
 import type { ModelIdentity, Resolver } from './resolve.js';
 import { selectTier } from './table.js';
 import type { CostMode, PricePeriod, PriceTable, Resolution } from './types.js';
@@ -121,6 +121,28 @@ export function calculateCostBreakdown(
 }
 
 /**
+ * The calculated cost of a record (calculateRecordCost's figure), or why it
+ * is unknown, without building a breakdown: the pricer's per-record path.
+ */
+function calculateRecordCostValue(record: UsageRecord, resolution: Resolution): number | UnpricedReason {
+  if (resolution.status === 'free') return 0;
+  const period = selectPeriod(resolution.periods, record.timestamp);
+  if (period === undefined) return 'no-price';
+  const tokens = calculateCost(record, period.table);
+  if (tokens.cost === null) return tokens.reason;
+  const total = billedTotal(
+    tokens.cost,
+    record.model ?? '',
+    record.provider ?? '',
+    record.speed ?? null,
+    record.serviceTier ?? null,
+    record.inferenceGeo ?? null,
+    record.webSearchRequests ?? 0,
+  );
+  return Number.isFinite(total) ? total : 'no-price';
+}
+
+/**
  * Copies the record field by field, generated from the field declaration.
  * An object spread of a record this wide costs about 10 µs in V8 (it leaves
  * the fast clone path), which would be most of a run's time; a literal is
@@ -166,7 +188,8 @@ export function createRecordPricer(resolver: Resolver, mode: CostMode): RecordPr
   const priceRecord = (record: UsageRecord): PricedRecord => {
     const identity: ModelIdentity = record;
     const resolution = resolver.resolve(identity);
-    const calculated = calculateRecordCost(record, resolution);
+    const value = calculateRecordCostValue(record, resolution);
+    const calculated = typeof value === 'number' ? value : null;
     // A recorded 0 on a record with tokens is a writer that could not price
     // the model (thane, kernex), not a free call: it is no recorded cost.
     const recorded = record.recordedCostUsd === 0 && record.totalTokens > 0 ? null : record.recordedCostUsd;
@@ -180,16 +203,16 @@ export function createRecordPricer(resolver: Resolver, mode: CostMode): RecordPr
       costUsd = null;
       costSource = 'unknown';
       reason = 'no-recorded-cost';
-    } else if (calculated.cost === null) {
+    } else if (calculated === null) {
       costUsd = null;
       costSource = 'unknown';
-      reason = calculated.reason;
+      reason = value as UnpricedReason;
     } else {
-      costUsd = calculated.cost;
+      costUsd = calculated;
       costSource = resolution.status === 'free' ? 'free' : 'calculated';
     }
     if (reason !== null) noteUnpriced(record, reason);
-    return toPricedRecord(record, costUsd, calculated.cost, costSource);
+    return toPricedRecord(record, costUsd, calculated, costSource);
   };
 
   return { priceRecord, unpriced, resolver, mode };

@@ -75,28 +75,68 @@ export function hasFastModeRate(model: string): boolean {
   return major > 4 || (major === 4 && minor >= 6);
 }
 
-const isAnthropic = (context: BillingContext): boolean =>
-  context.provider === 'anthropic' || /claude/i.test(context.model);
+const isAnthropicModel = (provider: string, model: string): boolean => provider === 'anthropic' || /claude/i.test(model);
+const isAnthropic = (context: BillingContext): boolean => isAnthropicModel(context.provider, context.model);
 
 /** Applies every billing rule to the standard token cost of one call. */
 export function applyBillingRules(tokenCost: number, context: BillingContext): CostBreakdown {
-  const anthropic = isAnthropic(context);
-  const fast = anthropic && context.speed === 'fast' && hasFastModeRate(context.model);
+  const breakdown: CostBreakdown = { tokens: tokenCost, fastPremium: 0, regionPremium: 0, serviceTierAdjustment: 0, webSearches: 0, total: 0 };
+  breakdown.total = computeBilling(
+    tokenCost,
+    context.model,
+    context.provider,
+    context.speed,
+    context.serviceTier,
+    context.inferenceGeo,
+    context.webSearchRequests,
+    breakdown,
+  );
+  return breakdown;
+}
+
+/**
+ * The total applyBillingRules returns, without building the breakdown or
+ * the context: the pricer's per-record path (two objects a record were a
+ * fifth of its pricing).
+ */
+export function billedTotal(
+  tokenCost: number,
+  model: string,
+  provider: string,
+  speed: string | null,
+  serviceTier: string | null,
+  inferenceGeo: string | null,
+  webSearchRequests: number,
+): number {
+  return computeBilling(tokenCost, model, provider, speed, serviceTier, inferenceGeo, webSearchRequests, null);
+}
+
+/** The billing rules, once: the total, and each part into `breakdown` when given. */
+function computeBilling(
+  tokenCost: number,
+  model: string,
+  provider: string,
+  speed: string | null,
+  serviceTier: string | null,
+  inferenceGeo: string | null,
+  webSearchRequests: number,
+  breakdown: CostBreakdown | null,
+): number {
+  const anthropic = isAnthropicModel(provider, model);
+  const fast = anthropic && speed === 'fast' && hasFastModeRate(model);
   const fastPremium = fast ? tokenCost * (FAST_MODE_MULTIPLIER - 1) : 0;
-  const us = anthropic && context.inferenceGeo === 'us' && hasUsInferenceMultiplier(context.model);
+  const us = anthropic && inferenceGeo === 'us' && hasUsInferenceMultiplier(model);
   const regionPremium = us ? (tokenCost + fastPremium) * (US_INFERENCE_MULTIPLIER - 1) : 0;
-  const tierMultiplier =
-    context.provider === 'openai' && context.serviceTier !== null ? (OPENAI_TIER_MULTIPLIERS[context.serviceTier] ?? 1) : 1;
+  const tierMultiplier = provider === 'openai' && serviceTier !== null ? (OPENAI_TIER_MULTIPLIERS[serviceTier] ?? 1) : 1;
   const serviceTierAdjustment = tokenCost * (tierMultiplier - 1);
-  const webSearches = anthropic ? (context.webSearchRequests * WEB_SEARCH_USD_PER_THOUSAND) / 1000 : 0;
-  return {
-    tokens: tokenCost,
-    fastPremium,
-    regionPremium,
-    serviceTierAdjustment,
-    webSearches,
-    total: tokenCost + fastPremium + regionPremium + serviceTierAdjustment + webSearches,
-  };
+  const webSearches = anthropic ? (webSearchRequests * WEB_SEARCH_USD_PER_THOUSAND) / 1000 : 0;
+  if (breakdown !== null) {
+    breakdown.fastPremium = fastPremium;
+    breakdown.regionPremium = regionPremium;
+    breakdown.serviceTierAdjustment = serviceTierAdjustment;
+    breakdown.webSearches = webSearches;
+  }
+  return tokenCost + fastPremium + regionPremium + serviceTierAdjustment + webSearches;
 }
 
 /** The billing context of a record; fields a record does not carry read as standard. */

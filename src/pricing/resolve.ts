@@ -189,8 +189,18 @@ function matchOf(modelId: string, providerId: string, candidate: Candidate): Pri
 }
 
 export function createResolver(builtin: BuiltinDatabase | null, overrides: OverrideDatabase | null): Resolver {
-  const memo = new Map<string, Resolution>();
-  let last: (Pick<ModelIdentity, 'model' | 'provider' | 'upstreamModel'> & { resolution: Resolution }) | null = null;
+  // By provider, then upstream model, then model: looked up with the record's
+  // own strings (their hashes are kept with them) instead of a key built and
+  // hashed per record. Records of several models in turn (a flat log) missed
+  // the last-identity check below on most records; their provider and
+  // upstream model stay, so one lookup by model finds them.
+  const memo = new Map<string, Map<string, Map<string, Resolution>>>();
+  let size = 0;
+  let lastModel: string | undefined;
+  let lastProvider: string | null | undefined;
+  let lastUpstream: string | null | undefined;
+  let lastResolution: Resolution | undefined;
+  let lastByModel: Map<string, Resolution> | undefined;
 
   const compute = (identity: ModelIdentity): Resolution => {
     const candidates = listCandidates(identity);
@@ -240,24 +250,36 @@ export function createResolver(builtin: BuiltinDatabase | null, overrides: Overr
     overrides,
     resolve(identity) {
       // Consecutive records nearly always name the same model: checking the
-      // last identity first skips building and hashing a key per record.
-      if (
-        last !== null &&
-        identity.model === last.model &&
-        identity.provider === last.provider &&
-        identity.upstreamModel === last.upstreamModel
-      ) {
-        return last.resolution;
+      // last identity first skips the lookups.
+      if (lastResolution !== undefined && identity.model === lastModel && identity.provider === lastProvider && identity.upstreamModel === lastUpstream) {
+        return lastResolution;
       }
-      const key = `${identity.provider ?? ''}\u0000${identity.model}\u0000${identity.upstreamModel ?? ''}`;
-      let resolution = memo.get(key);
+      if (lastByModel === undefined || identity.provider !== lastProvider || identity.upstreamModel !== lastUpstream) {
+        const provider = identity.provider ?? '';
+        let byUpstream = memo.get(provider);
+        if (byUpstream === undefined) {
+          byUpstream = new Map();
+          memo.set(provider, byUpstream);
+        }
+        const upstream = identity.upstreamModel ?? '';
+        lastByModel = byUpstream.get(upstream);
+        if (lastByModel === undefined) {
+          lastByModel = new Map();
+          byUpstream.set(upstream, lastByModel);
+        }
+      }
+      let resolution = lastByModel.get(identity.model);
       if (resolution === undefined) {
         resolution = compute(identity);
-        memo.set(key, resolution);
+        lastByModel.set(identity.model, resolution);
+        size++;
       }
-      last = { model: identity.model, provider: identity.provider, upstreamModel: identity.upstreamModel, resolution };
+      lastModel = identity.model;
+      lastProvider = identity.provider;
+      lastUpstream = identity.upstreamModel;
+      lastResolution = resolution;
       return resolution;
     },
-    size: () => memo.size,
+    size: () => size,
   };
 }
