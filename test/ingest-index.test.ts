@@ -3,6 +3,7 @@
  * index must equal results without it, whatever happened to the files since
  * the last run.
  */
+import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import type { UsageRecord } from '../src/core/record.js';
 import { type IngestOptions, type IngestSummary, ingest } from '../src/ingest/ingest.js';
 import { discoverFiles } from '../src/sources/discover.js';
 import { INDEX_FILE_NAME } from '../src/store/index-file.js';
-import { createHome, runUsage } from './helpers/cli.js';
+import { createHome, fixture, runUsage } from './helpers/cli.js';
 
 const folders: string[] = [];
 function makeFolder(prefix: string): string {
@@ -110,6 +111,35 @@ function setOld(path: string): void {
   const past = new Date(Date.now() - 60_000);
   utimesSync(path, past, past);
 }
+
+describe('the persistent index and a database read by --format', () => {
+  it('counts rows still in the write-ahead log of a database whose name says nothing (--format opencode)', async () => {
+    const folder = makeFolder('usage-index-forced-sqlite-');
+    const database = join(folder, 'opencode-backup');
+    const indexDirectory = join(folder, 'index');
+    // Built from the fixture dump, then switched to WAL mode (kept in the file's header).
+    execFileSync('python3', ['-c', 'import sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\nc.executescript(open(sys.argv[2]).read())\nc.execute("PRAGMA journal_mode=WAL")\nc.close()', database, fixture('logs', 'opencode', 'opencode.db.sql')]);
+    const read = async (withIndex: boolean) => {
+      const records: UsageRecord[] = [];
+      const options: IngestOptions = { format: 'opencode' };
+      if (withIndex) options.index = { directory: indexDirectory, tool: 'usage@test', onWarning: () => {} };
+      await ingest([{ kind: 'file', path: database }], (record) => records.push(record), options);
+      return records.length;
+    };
+    const before = await read(true);
+    expect(before).toBeGreaterThan(0);
+    // A writer commits one more assistant message and dies without a checkpoint: the row lives in the -wal file only.
+    execFileSync('python3', [
+      '-c',
+      'import sqlite3, sys, os\nc = sqlite3.connect(sys.argv[1], isolation_level=None)\nc.execute("PRAGMA wal_autocheckpoint=0")\n' +
+        'c.execute("INSERT INTO message SELECT id || \'copy\', session_id, time_created + 1, time_updated, data FROM message WHERE data LIKE \'%output%\' LIMIT 1")\nos._exit(0)',
+      database,
+    ]);
+    expect(statSync(`${database}-wal`).size).toBeGreaterThan(0);
+    expect(await read(false)).toBe(before + 1);
+    expect(await read(true)).toBe(before + 1);
+  });
+});
 
 describe('the persistent index', () => {
   it('does not open unchanged files, and says so', async () => {

@@ -7,7 +7,6 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, type Stats, statSync } from 'node:fs';
-import { basename } from 'node:path';
 import { DataError } from '../core/errors.js';
 import type { DialectName, UsageRecord } from '../core/record.js';
 import type { SkipReason } from '../dialects/types.js';
@@ -48,9 +47,10 @@ import {
   unpackRecords,
   unpackResolvedRows,
 } from './pack.js';
-import { readerForFileName } from '../dialects/registry.js';
+import type { ReaderKind } from '../dialects/module.js';
+import { findDialect } from '../dialects/registry.js';
 import type { PoolJob } from './pool.js';
-import type { FileScan, ScannedRecord, ScanOptions, ScanStart } from './scan.js';
+import { chooseReader, type FileScan, type ScannedRecord, type ScanOptions, type ScanStart } from './scan.js';
 import { copyScanTally, createScanTally, type LineProblem, mergeScanTally, type ScanTally } from './tally.js';
 
 export type { LineProblem } from './tally.js';
@@ -250,8 +250,8 @@ function fingerprintOf(options: ScanOptions): string {
  * Files the index can only take or re-read whole: gzip streams, JSON
  * documents and databases (the index entry's `compressed` flag marks them).
  */
-function isReadWhole(path: string): boolean {
-  return isCompressed(path) || (readerForFileName(basename(path)) ?? 'jsonl') !== 'jsonl';
+function isReadWhole(path: string, reader: ReaderKind): boolean {
+  return isCompressed(path) || reader !== 'jsonl';
 }
 
 /**
@@ -259,9 +259,9 @@ function isReadWhole(path: string): boolean {
  * into its `-wal` file first, leaving the database file untouched for a
  * while, so the write-ahead log's size and time count as the database's.
  */
-function statForIndex(path: string): Stats {
+function statForIndex(path: string, reader: ReaderKind): Stats {
   const info = statSync(path);
-  if (readerForFileName(basename(path)) !== 'sqlite') return info;
+  if (reader !== 'sqlite') return info;
   try {
     const log = statSync(`${path}-wal`);
     info.size += log.size;
@@ -279,13 +279,13 @@ function statForIndex(path: string): Stats {
  * the kernel on every change and cannot be put back by `touch -r`, `cp -p` or
  * `rsync --inplace -t`, which restore mtime after a same-size rewrite.
  */
-function planFile(path: string, index: number, entry: IndexEntry | undefined, fingerprint: string): FilePlan {
+function planFile(path: string, reader: ReaderKind, index: number, entry: IndexEntry | undefined, fingerprint: string): FilePlan {
   const scannedAt = Date.now();
   // Synchronous: thousands of files are planned one after another, and an
   // awaited stat each cost a thread-pool round trip (~0.1 ms) on a warm run.
   let info: Stats | null = null;
   try {
-    info = statForIndex(path);
+    info = statForIndex(path, reader);
   } catch {
     // Gone or unreadable: planned as a scan, which reports why.
   }
@@ -697,12 +697,15 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
     keySecret: archiveSecret ?? loaded?.keySecret ?? createKeySecret(),
   };
   const fingerprint = fingerprintOf(scanOptions);
+  // How each file is read, by its name or as --format says (a database copied under another name is still one).
+  const forced = options.format ? findDialect(options.format) : undefined;
+  const readerOf = (path: string): ReaderKind => chooseReader({ kind: 'file', path }, forced);
 
   const plans: FilePlan[] = [];
   const streams: Array<{ source: Source; index: number }> = [];
   for (const [index, source] of sources.entries()) {
     if (source.kind !== 'file') streams.push({ source, index });
-    else if (indexOptions) plans.push(planFile(source.path, index, loaded?.entries.get(source.path), fingerprint));
+    else if (indexOptions) plans.push(planFile(source.path, readerOf(source.path), index, loaded?.entries.get(source.path), fingerprint));
     else plans.push({ index, path: source.path, scan: {}, scannedAt: 0 });
   }
 
@@ -861,7 +864,7 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
         fingerprint,
         ...plan.identity,
         scannedAt: plan.scannedAt,
-        compressed: isReadWhole(plan.path),
+        compressed: isReadWhole(plan.path, readerOf(plan.path)),
         consumed: scan.consumed,
         completeLines: scan.completeLines,
         sample: scan.sample,
