@@ -10,6 +10,7 @@ import { appendFileSync, cpSync, createWriteStream, mkdtempSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type * as Pool from '../src/ingest/pool.js';
 import { createHome, fixture, runUsage } from './helpers/cli.js';
 
 const LOGS = fixture('logs');
@@ -91,6 +92,44 @@ describe('scanning in worker threads', () => {
       expect(result.stderr).toMatch(/amp\/[^:]+T-0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d\.json:6: invalid_timestamp \(/);
       expect(result.stderr).not.toMatch(/\n\s+at /);
     }
+  });
+});
+
+describe('backpressure between the workers and this thread', () => {
+  // Workers load the built worker file: these run against dist/ (npm run build first).
+  const loadPool = async (): Promise<typeof Pool> => (await import('../dist/ingest/pool.js' as string)) as typeof Pool;
+
+  /** Files of one flat record each: every file is one batch, so the workers have many to send. */
+  function writeOneRecordFiles(count: number): string[] {
+    const folder = mkdtempSync(join(tmpdir(), 'usage-pool-backpressure-'));
+    return Array.from({ length: count }, (_, index) => {
+      const path = join(folder, `${index}.jsonl`);
+      writeFileSync(path, `{"ts":1793959200,"model":"gpt-4o","prompt":${index},"completion":1,"cached":0,"total":${index + 1}}\n`);
+      return path;
+    });
+  }
+
+  it('never has more than MAX_BATCHES_IN_FLIGHT batches waiting while this thread is slow to take them in', async () => {
+    const { MAX_BATCHES_IN_FLIGHT, runWorkerPool } = await loadPool();
+    const paths = writeOneRecordFiles(MAX_BATCHES_IN_FLIGHT * 4);
+    const records: number[] = [];
+    const stats = await runWorkerPool(
+      paths.map((path, index) => ({ path, index })),
+      2,
+      {},
+      {
+        onRecords(index, packed) {
+          // A slow reducer: 20 ms per batch, time enough for both workers to scan every file.
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+          for (let row = 0; row < packed.count; row++) records.push(index);
+        },
+        onFile() {},
+      },
+    );
+    // Every file's record arrived, and the workers, far ahead, were held at the cap (reached, never passed):
+    // unchecked, they would have sent all 32 batches before the first was taken in.
+    expect(records.sort((a, b) => a - b)).toEqual(paths.map((_, index) => index));
+    expect(stats.peakBatchesInFlight).toBe(MAX_BATCHES_IN_FLIGHT);
   });
 });
 
