@@ -7,8 +7,9 @@
  * what it printed (stdout, the runner's stderr lines, the exit code) in the
  * index folder, under a digest of everything the output is a function of:
  *
- * - the program (its version and its file's identity), the command, the working directory, the
- *   arguments, every resolved option and the config file;
+ * - the program (its version and its file's identity) and Node's versions
+ *   (ICU's time-zone rules decide days), the command, the working directory,
+ *   the arguments, every resolved option and the config file;
  * - the whole environment (less the few variables a shell changes on every
  *   command), and whether stdout and stderr are terminals and how wide;
  * - the zone and today's date in it (relative dates, trends and streaks
@@ -17,17 +18,19 @@
  * - the price data: the built-in snapshot's name and the override file's
  *   identity;
  * - every input file's identity: path, device, inode, size, mtime, ctime;
- * - the identity of the index and of the archive in the folder (the archive
- *   adds records of logs that are gone; the index is what turns a changed
- *   file into records, and is rewritten whenever it learns something).
+ * - the identity of the index and of the archive in the folder as the run
+ *   leaves them (the archive adds records of logs that are gone; the index
+ *   turns files into records), each the one the run read or wrote.
  *
  * A result is only kept when that identity can be trusted: every input is a
- * regular file of a kind that is one file (no database with a write-ahead log
- * beside it, no stdin), none changed in the last RACY_MARGIN_MS before the
- * run started (a write within a coarse timestamp's tick would leave mtime
- * and ctime as they were), and nothing could be read only in part. Anything
- * not kept is recomputed, the ordinary way. Like the index, this is never
- * needed for correctness, and a folder that cannot be written is no failure.
+ * regular file of a kind that is one file (no stdin, no named pipe, no
+ * database with a write-ahead log beside it, by name or by --format), none
+ * changed in the last RACY_MARGIN_MS before the run started (a write within
+ * a coarse timestamp's tick would leave mtime and ctime as they were), every
+ * input could be read, and the index and archive had no warning (runner.ts
+ * checks the last two). Anything not kept is recomputed, the ordinary way.
+ * Like the index, this is never needed for correctness, and a folder that
+ * cannot be read or written is no failure.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
