@@ -51,6 +51,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { APPEND_BYTES, DATA_DIR, GENERATOR_VERSION, SETS, addExpected, generateAppend, generateSet, setDirectory } from './generate.mjs';
 import { compareReport } from './verify.mjs';
+import { hermeticEnvironment, prepareHome } from '../scripts/hermetic-env.mjs';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH_DIR, '..');
@@ -441,24 +442,8 @@ function directoryBytes(directory) {
 
 /** The environment every tool runs in: a throw-away home, so no user config or logs are read. */
 function createEnvironment() {
-  const home = join(scratch(), 'home');
-  for (const folder of ['.config', '.cache', '.local/share', '.local/state']) mkdirSync(join(home, folder), { recursive: true });
-  return {
-    home,
-    env: {
-      PATH: process.env.PATH,
-      HOME: home,
-      XDG_CONFIG_HOME: join(home, '.config'),
-      XDG_CACHE_HOME: join(home, '.cache'),
-      XDG_DATA_HOME: join(home, '.local/share'),
-      XDG_STATE_HOME: join(home, '.local/state'),
-      CLAUDE_CONFIG_DIR: join(home, '.claude-config'),
-      CODEX_HOME: join(home, '.codex-home'),
-      TZ: 'UTC',
-      NO_COLOR: '1',
-      LC_ALL: 'C',
-    },
-  };
+  const home = prepareHome(join(scratch(), 'home'));
+  return { home, env: hermeticEnvironment(home, { LC_ALL: 'C' }) };
 }
 
 // ----------------------------------------------------------------- the peers

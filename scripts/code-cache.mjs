@@ -18,10 +18,11 @@
  * little, has a cache of its own, trained on its warm path only.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hermeticEnvironment, prepareHome } from './hermetic-env.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(ROOT, 'bin', 'usage.js');
@@ -30,22 +31,9 @@ const LOGS = join(ROOT, 'fixtures', 'logs');
 const CLAUDE_LOGS = join(LOGS, 'claude');
 const CLAUDE_FILE = join(CLAUDE_LOGS, 'projects', '-home-dev-api', '9b8c7d6e-5f4a-4b3c-8d2e-1f0a9b8c7d6e.jsonl');
 
-const home = mkdtempSync(join(tmpdir(), 'usage-code-cache-'));
-for (const folder of ['.config', '.cache', '.local/share', '.local/state']) mkdirSync(join(home, folder), { recursive: true });
-const env = {
-  PATH: process.env['PATH'],
-  HOME: home,
-  XDG_CONFIG_HOME: join(home, '.config'),
-  XDG_CACHE_HOME: join(home, '.cache'),
-  XDG_DATA_HOME: join(home, '.local/share'),
-  XDG_STATE_HOME: join(home, '.local/state'),
-  CLAUDE_CONFIG_DIR: join(home, '.claude-config'),
-  CODEX_HOME: join(home, '.codex-home'),
-  TZ: 'UTC',
-  NO_COLOR: '1',
-  // On this thread, unless a step asks for workers.
-  USAGE_WORKERS: '0',
-};
+const home = prepareHome(mkdtempSync(join(tmpdir(), 'usage-code-cache-')));
+// On this thread, unless a step asks for workers.
+const env = hermeticEnvironment(home, { USAGE_WORKERS: '0' });
 
 /** Runs `usage <argv>` with stdout and stderr piped, as usage is usually read; returns stdout. */
 function runUsage(argv, extraEnv = {}) {

@@ -5,10 +5,11 @@
 // output is carried into it. Read the diff before committing it: the README
 // shows figures people check by hand.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hermeticEnvironment, prepareHome } from './hermetic-env.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const readmePath = join(root, 'README.md');
@@ -46,23 +47,11 @@ for (let index = 0; index < lines.length; index++) {
   const command = lines[index + 1];
   let end = index + 1;
   while (lines[end] !== '```') end++;
-  const home = mkdtempSync(join(tmpdir(), 'usage-readme-'));
-  for (const folder of ['.config', '.cache', '.local/share', '.local/state']) mkdirSync(join(home, folder), { recursive: true });
+  const home = prepareHome(mkdtempSync(join(tmpdir(), 'usage-readme-')));
   const result = spawnSync(process.execPath, [join(root, 'bin', 'usage.js'), ...splitArguments(command.slice('$ usage '.length))], {
     cwd: root,
     encoding: 'utf8',
-    env: {
-      PATH: process.env.PATH,
-      HOME: home,
-      XDG_CONFIG_HOME: join(home, '.config'),
-      XDG_CACHE_HOME: join(home, '.cache'),
-      XDG_DATA_HOME: join(home, '.local/share'),
-      XDG_STATE_HOME: join(home, '.local/state'),
-      CLAUDE_CONFIG_DIR: join(home, '.claude-config'),
-      CODEX_HOME: join(home, '.codex-home'),
-      TZ: 'UTC',
-      NO_COLOR: '1',
-    },
+    env: hermeticEnvironment(home),
   });
   rmSync(home, { recursive: true, force: true });
   const printed = result.stdout

@@ -9,10 +9,11 @@
  * exit codes under EPIPE, TTYs, signals, worker threads.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { hermeticEnvironment, prepareHome } from '../../scripts/hermetic-env.mjs';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const BIN = join(ROOT, 'bin', 'usage.js');
@@ -35,29 +36,11 @@ export interface RunOptions {
 
 /** A fresh, empty home with the XDG folders inside it. */
 export function createHome(): string {
-  const home = mkdtempSync(join(tmpdir(), 'usage-home-'));
-  for (const folder of ['.config', '.cache', '.local/share', '.local/state']) mkdirSync(join(home, folder), { recursive: true });
-  return home;
+  return prepareHome(mkdtempSync(join(tmpdir(), 'usage-home-')));
 }
 
 export function hermeticEnv(home: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env['PATH'],
-    HOME: home,
-    XDG_CONFIG_HOME: join(home, '.config'),
-    XDG_CACHE_HOME: join(home, '.cache'),
-    XDG_DATA_HOME: join(home, '.local/share'),
-    XDG_STATE_HOME: join(home, '.local/state'),
-    CLAUDE_CONFIG_DIR: join(home, '.claude-config'),
-    CODEX_HOME: join(home, '.codex-home'),
-    TZ: 'UTC',
-    NO_COLOR: '1',
-  };
-  for (const [key, value] of Object.entries(extra)) {
-    if (value === undefined) delete env[key];
-    else env[key] = value;
-  }
-  return env;
+  return hermeticEnvironment(home, extra);
 }
 
 export function runUsage(args: string[], options: RunOptions = {}): Promise<RunResult> {
