@@ -133,6 +133,32 @@ describe('backpressure between the workers and this thread', () => {
   });
 });
 
+describe('the order records reach the reducers with worker threads', () => {
+  it('is input order, file by file, whichever worker finishes first', async () => {
+    // Records without a key go straight to the reducers, whose float sums of cost change in the last digit
+    // with the order: a large first file and a small second one, scanned by two workers, once made the small
+    // one's records arrive first. Run against dist/ (npm run build first), as the workers need the built file.
+    const { ingest } = (await import('../dist/ingest/ingest.js' as string)) as typeof import('../src/ingest/ingest.js');
+    const folder = mkdtempSync(join(tmpdir(), 'usage-pool-order-'));
+    const line = (file: number, at: number): string => `{"ts":1793959200,"model":"gpt-4o","prompt":${file},"completion":${at},"cached":0,"total":${file + at}}\n`;
+    const sizes = [20_000, 3, 2_000, 1];
+    const paths = sizes.map((size, file) => {
+      const path = join(folder, `${file}.jsonl`);
+      writeFileSync(path, Array.from({ length: size }, (_, at) => line(file, at)).join(''));
+      return path;
+    });
+    const seen: Array<[number, number]> = [];
+    await ingest(
+      paths.map((path) => ({ kind: 'file' as const, path })),
+      (record) => seen.push([record.inputTokens, record.outputTokens]),
+      { workers: 2 },
+    );
+    const expected = sizes.flatMap((size, file) => Array.from({ length: size }, (_, at): [number, number] => [file, at]));
+    expect(seen.length).toBe(expected.length);
+    expect(seen).toEqual(expected);
+  });
+});
+
 describe('inputs that are not regular files', () => {
   it('reads a named pipe (as from `<(zcat log.gz)`), which cannot be read at a position', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'usage-fifo-'));
