@@ -267,6 +267,11 @@ export function createResolver(builtin: BuiltinDatabase | null, overrides: Overr
           lastByModel = new Map();
           byUpstream.set(upstream, lastByModel);
         }
+        // Which provider and upstream model the map belongs to, set with it: were compute() below ever to
+        // throw, a later call must not take this map for the previous identity's.
+        lastProvider = identity.provider;
+        lastUpstream = identity.upstreamModel;
+        lastResolution = undefined;
       }
       let resolution = lastByModel.get(identity.model);
       if (resolution === undefined) {
