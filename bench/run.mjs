@@ -577,20 +577,8 @@ const formatCount = (value) => (typeof value === 'number' ? value.toLocaleString
 function describePeerTools(set, directory, peers, environment) {
   const tools = [];
   if (set === 'claude' && peers.ccusage.available) {
-    const home = join(scratch(), 'ccusage-home');
-    for (const folder of ['.config', '.cache', '.local/share', '.local/state']) mkdirSync(join(home, folder), { recursive: true });
-    const env = {
-      PATH: process.env.PATH,
-      HOME: home,
-      XDG_CONFIG_HOME: join(home, '.config'),
-      XDG_CACHE_HOME: join(home, '.cache'),
-      XDG_DATA_HOME: join(home, '.local/share'),
-      XDG_STATE_HOME: join(home, '.local/state'),
-      CLAUDE_CONFIG_DIR: directory,
-      TZ: 'UTC',
-      NO_COLOR: '1',
-      LC_ALL: 'C',
-    };
+    const home = prepareHome(join(scratch(), 'ccusage-home'));
+    const env = hermeticEnvironment(home, { CLAUDE_CONFIG_DIR: directory, CODEX_HOME: undefined, LC_ALL: 'C' });
     tools.push({
       name: 'ccusage',
       label: `ccusage ${peers.ccusage.version} daily --json --offline (native)`,

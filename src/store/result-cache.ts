@@ -105,15 +105,29 @@ export interface ResultCacheSlot {
   keep(result: KeptResult): void;
 }
 
-/** A file's identity as text ('none' when there is no such file), and whether it changed too recently to be trusted. */
-function describeFile(path: string, startedAt: number): { text: string; racy: boolean } {
+interface FileState {
+  /** The identity as text, 'none' when there is no such file. */
+  text: string;
+  dev?: number | undefined;
+  ino?: number | undefined;
+  /** When it last changed (mtime or ctime, the later); absent when there is no such file. */
+  changedAt?: number | undefined;
+}
+
+/** A file's identity: device, inode, size, mtime, ctime, and whether it is a regular file. */
+function describeFile(path: string): FileState {
   const info = statSync(path, { throwIfNoEntry: false });
-  if (!info) return { text: 'none', racy: false };
+  if (!info) return { text: 'none' };
   return {
     text: `${info.dev}:${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}:${info.isFile() ? 'f' : 'o'}`,
-    racy: Math.max(info.mtimeMs, info.ctimeMs) >= startedAt - RACY_MARGIN_MS,
+    dev: info.dev,
+    ino: info.ino,
+    changedAt: Math.max(info.mtimeMs, info.ctimeMs),
   };
 }
+
+/** Changed too recently to be trusted (see RACY_MARGIN_MS). */
+const isRacy = (changedAt: number, startedAt: number): boolean => changedAt >= startedAt - RACY_MARGIN_MS;
 
 /** JSON with sorted object keys and sets as sorted arrays, so equal options always give equal text. */
 function writeCanonical(value: unknown): string {
@@ -151,13 +165,13 @@ function openSlot(directory: string, parts: ResultKeyParts): ResultCacheSlot | u
   for (const input of parts.inputs) {
     const identity = input.identity;
     if (!input.singleFile || identity === undefined) return undefined;
-    if (Math.max(identity.mtimeMs, identity.ctimeMs) >= parts.startedAt - RACY_MARGIN_MS) return undefined;
+    if (isRacy(Math.max(identity.mtimeMs, identity.ctimeMs), parts.startedAt)) return undefined;
     inputLines.push(`${identity.dev}:${identity.ino}:${identity.size}:${identity.mtimeMs}:${identity.ctimeMs}:${input.path}`);
   }
   let prices = parts.prices.builtIn;
   if (parts.prices.overrideFile !== null) {
-    const file = describeFile(parts.prices.overrideFile, parts.startedAt);
-    if (file.racy) return undefined;
+    const file = describeFile(parts.prices.overrideFile);
+    if (file.changedAt !== undefined && isRacy(file.changedAt, parts.startedAt)) return undefined;
     prices += ` ${parts.prices.overrideFile} ${file.text}`;
   }
   // An archive set aside as damaged is warned about on every run (its records are not counted): never replayed silently.
@@ -169,7 +183,7 @@ function openSlot(directory: string, parts: ResultKeyParts): ResultCacheSlot | u
     version: RESULT_CACHE_VERSION,
     tool: parts.tool,
     // The file this code runs from (the bundle, once built): a rebuilt program with the same version number may print differently.
-    program: describeFile(fileURLToPath(import.meta.url), parts.startedAt).text,
+    program: describeFile(fileURLToPath(import.meta.url)).text,
     // Node, and with it ICU and its time-zone rules, which decide what day an instant falls on.
     runtime: process.versions,
     command: parts.command,
@@ -184,12 +198,12 @@ function openSlot(directory: string, parts: ResultKeyParts): ResultCacheSlot | u
     notes: parts.notes,
     prices,
   });
-  const resultPath = (store: readonly StoreFile[]): string => {
+  const resultPath = (store: readonly FileState[]): string => {
     const hash = createHash('sha256');
     hash.update(base);
     hash.update('\n');
     for (const line of inputLines) hash.update(`${line}\n`);
-    for (const file of store) hash.update(`${file.text}\n`);
+    for (const [at, file] of store.entries()) hash.update(`${STORE_FILE_NAMES[at]} ${file.text}\n`);
     return join(directory, RESULTS_DIRECTORY, `${hash.digest('hex')}.json`);
   };
   const before = readStore(directory);
@@ -197,7 +211,7 @@ function openSlot(directory: string, parts: ResultKeyParts): ResultCacheSlot | u
     lookup: () => readKeptResult(resultPath(before)),
     keep: (result) => {
       if (result.stdout.length > LARGEST_KEPT_OUTPUT) return;
-      let after: StoreFile[];
+      let after: FileState[];
       try {
         after = readStore(directory);
       } catch {
@@ -213,23 +227,13 @@ function openSlot(directory: string, parts: ResultKeyParts): ResultCacheSlot | u
   };
 }
 
-interface StoreFile {
-  text: string;
-  dev?: number | undefined;
-  ino?: number | undefined;
-}
-
 /**
  * The identity of the index and the archive: they are inputs of a run (the
  * archive adds records of logs that are gone; the index turns files into
  * records). Each rewrite renames a new file (a new inode) into place.
  */
-function readStore(directory: string): StoreFile[] {
-  return STORE_FILE_NAMES.map((name) => {
-    const info = statSync(join(directory, name), { throwIfNoEntry: false });
-    if (!info) return { text: `${name} none` };
-    return { text: `${name} ${info.dev}:${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}:${info.isFile() ? 'f' : 'o'}`, dev: info.dev, ino: info.ino };
-  });
+function readStore(directory: string): FileState[] {
+  return STORE_FILE_NAMES.map((name) => describeFile(join(directory, name)));
 }
 
 function isKeptResult(value: unknown): value is KeptResult & { version: number } {
