@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -146,6 +146,14 @@ describe('usage budget (CLI)', () => {
     const result = await runCli(['budget', LOG, ...flags]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
+  });
+
+  it('refuses a missing limit before reading anything: no cache folder is created', async () => {
+    const cacheDirectory = join(mkdtempSync(join(tmpdir(), 'usage-budget-cache-')), 'cache');
+    const result = await runCli(['budget', LOG, '--cache-dir', cacheDirectory]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/needs a limit/);
+    expect(existsSync(cacheDirectory)).toBe(false);
   });
 
   it('takes budgets from the config file when flags are absent; flags override it', async () => {

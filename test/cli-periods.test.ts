@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -174,11 +174,13 @@ describe('usage daily / weekly / monthly', () => {
     [['weekly', LOG, '--start-of-week', 'someday'], /--start-of-week "someday"/],
     [['daily', LOG, '--chart', '--json'], /--chart .* --json/],
     [['daily', LOG, '--json', '--csv'], /Choose one output format/],
-  ])('rejects bad flags with exit 2: %j', async (args, message) => {
-    const result = await runCli(args);
+  ])('rejects bad flags with exit 2, before reading anything: %j', async (args, message) => {
+    const cacheDirectory = join(mkdtempSync(join(tmpdir(), 'usage-periods-cache-')), 'cache');
+    const result = await runCli([...args, '--cache-dir', cacheDirectory]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
     expect(result.stdout).toBe('');
+    expect(existsSync(cacheDirectory)).toBe(false);
   });
 
   it('takes the zone and pricing from the config file, and flags override it', async () => {

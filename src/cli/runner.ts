@@ -142,6 +142,7 @@ export async function runCommand<Flags extends FlagSet>(
   if (pageToStdout && format !== 'table') {
     throw new UsageError(`--html - prints the page on stdout and cannot be combined with --${format}; write the page to a file instead.`);
   }
+  spec.check?.(options);
 
   // 2–3. Inputs and analysis, on demand: a command that reads no logs never resolves them.
   let inputs: Promise<ResolvedInputs> | undefined;
@@ -167,7 +168,7 @@ export async function runCommand<Flags extends FlagSet>(
     },
   };
   // 2b. The output of an identical earlier run, when the command's output allows it (src/store/result-cache.ts).
-  // Inputs that cannot be resolved fail the run when the command asks for them, after its own checks of its flags.
+  // Inputs that cannot be resolved fail the run when the command asks for them (its flags were checked above).
   const slot =
     spec.repeatable && switches.html === undefined ? await openRepeatableSlot(spec, args, options, config, context, readInputs).catch(() => undefined) : undefined;
   const kept = slot?.lookup();

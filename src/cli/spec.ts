@@ -79,6 +79,12 @@ export interface CommandSpec<Flags extends FlagSet = FlagSet> {
    * commands that show the time now (blocks, limits) or write files.
    */
   repeatable?: boolean | undefined;
+  /**
+   * Checks of the flags that need no input (a missing limit, two outputs that
+   * exclude each other), run before anything is read or kept: a bad flag is
+   * one sentence and exit 2, with no log listed and no cache folder created.
+   */
+  check?(options: CommandRequest<Flags>['options']): void;
   run(request: CommandRequest<Flags>): Promise<CommandResult>;
 }
 

@@ -16,11 +16,13 @@ export const command = defineCommand({
   flags: { ...LOG_FLAGS, ...OUTPUT_FLAGS, html, maxCost, maxTokens, period, by: budgetBy, warnAt, engine },
   help: 'Exit codes: 0 within limits, 3 a limit was breached (even with unreadable input), 2 bad flags, 1 unreadable data within limits.',
   examples: ['usage budget logs/ --max-cost 25 --period month --warn-at 0.8', 'usage budget logs/ --max-tokens 5000000 --since this-month --by project'],
-  async run(request) {
-    const { options, analyze, readInputs, context } = request;
+  check(options) {
     if (options.maxCost === undefined && options.maxTokens === undefined) {
       throw new UsageError('usage budget needs a limit: pass --max-cost USD or --max-tokens N (or set budgets in the config file).');
     }
+  },
+  async run(request) {
+    const { options, analyze, readInputs, context } = request;
     const limits = {
       maxCost: options.maxCost ?? null,
       maxTokens: options.maxTokens ?? null,

@@ -11,13 +11,17 @@ const PERIOD_FLAGS = { ...LOG_FLAGS, ...OUTPUT_FLAGS, breakdown, chart, metric, 
 const NOUNS: Readonly<Record<PeriodUnit, string>> = { day: 'day', week: 'week', month: 'month' };
 const NAMES: Readonly<Record<PeriodUnit, string>> = { day: 'daily', week: 'weekly', month: 'monthly' };
 
+/** --chart draws for the terminal: checked before anything is read (CommandSpec.check). */
+function checkPeriodFlags(options: Pick<CommandRequest<typeof PERIOD_FLAGS>['options'], 'chart' | 'json' | 'ndjson' | 'csv' | 'markdown'>): void {
+  const machine = (['json', 'ndjson', 'csv', 'markdown'] as const).find((format) => options[format]);
+  if (options.chart && machine) throw new UsageError(`--chart draws for the terminal and cannot be combined with --${machine}.`);
+}
+
 async function runPeriods(
   unit: PeriodUnit,
   request: CommandRequest<typeof PERIOD_FLAGS & { startOfWeek?: typeof startOfWeek }>,
 ): Promise<CommandResult> {
   const { options, analyze, readInputs, context } = request;
-  const machine = (['json', 'ndjson', 'csv', 'markdown'] as const).find((format) => options[format]);
-  if (options.chart && machine) throw new UsageError(`--chart draws for the terminal and cannot be combined with --${machine}.`);
   const { buildPeriodChart, buildPeriodsReport, createPeriodsReducer } = await import('../reports/periods.js');
   const inputs = await readInputs();
   const weekStart = 'startOfWeek' in options ? options.startOfWeek : undefined;
@@ -58,8 +62,9 @@ export function createPeriodCommand(unit: PeriodUnit) {
       name: NAMES[unit],
       summary: `one row per ${NOUNS[unit]} with tokens and cost`,
       inputs: 'logs',
-  repeatable: true,
+      repeatable: true,
       flags: { ...PERIOD_FLAGS, startOfWeek },
+      check: checkPeriodFlags,
       examples,
       run: (request) => runPeriods(unit, request),
     });
@@ -68,8 +73,9 @@ export function createPeriodCommand(unit: PeriodUnit) {
     name: NAMES[unit],
     summary: `one row per ${NOUNS[unit]} with tokens and cost`,
     inputs: 'logs',
-  repeatable: true,
+    repeatable: true,
     flags: PERIOD_FLAGS,
+    check: checkPeriodFlags,
     examples,
     run: (request) => runPeriods(unit, request),
   });
