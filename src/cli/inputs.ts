@@ -4,7 +4,6 @@
  * UsageError sentence.
  */
 import { createRecordFilter } from '../core/filter.js';
-import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { AnalyzeOptions, TimeRange } from '../core/analyze.js';
 import { UsageError } from '../core/errors.js';
@@ -20,6 +19,7 @@ import type { CliContext } from './context.js';
 import type { DateExpression, RangeEdge } from './dates.js';
 import { resolvePricer } from './pricing.js';
 import { createProgressReporter } from './progress.js';
+import { createFolder } from '../store/folders.js';
 
 /** The reading options a command may take (see LOG_FLAGS and LINE_FLAGS in ./flags.ts), already parsed. */
 export interface InputOptions {
@@ -154,7 +154,7 @@ async function resolveIndex(flags: InputOptions, context: CliContext, warn: (mes
   if (flags.cache === false || context.env['USAGE_NO_CACHE']) return undefined;
   const directory = resolveIndexDirectory(flags, context);
   try {
-    await mkdir(directory, { recursive: true, mode: 0o700 });
+    createFolder(directory, 0o700);
   } catch (error) {
     if (!flags.quiet) context.stderr.write(`warning: not using the index: cannot create ${directory} (${(error as Error).message})\n`);
     return undefined;

@@ -14,7 +14,7 @@
  * folder count once (they de-duplicate by identity).
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { type AnalyzeOptions, analyze } from '../core/analyze.js';
 import type { PricedRecord } from '../core/record.js';
@@ -23,6 +23,7 @@ import type { Source } from '../sources/discover.js';
 import { type ExportRow, formatUtcDay } from './columns.js';
 import { createCsvWriter, createNdjsonWriter, createParquetWriter, type ExportFormat, FILE_EXTENSIONS, type RowWriter } from './formats.js';
 import { computeRecordId } from './identity.js';
+import { createFolder } from '../store/folders.js';
 
 export interface ExportTarget {
   format: ExportFormat;
@@ -72,7 +73,7 @@ export function loadExportState(folder: string, machine: string): Set<string> {
 
 function saveExportState(folder: string, machine: string, ids: Iterable<string>): void {
   const path = statePath(folder, machine);
-  mkdirSync(join(folder, STATE_FOLDER), { recursive: true });
+  createFolder(join(folder, STATE_FOLDER));
   const temporary = `${path}.tmp`;
   const descriptor = openSync(temporary, 'w');
   try {
@@ -124,7 +125,7 @@ export function createExporter(target: ExportTarget) {
   const folder = typeof target.out === 'string' ? target.out : null;
   const previous = folder !== null ? loadExportState(folder, target.machine) : new Set<string>();
   if (folder !== null) {
-    mkdirSync(folder, { recursive: true });
+    createFolder(folder);
     removeLeftovers(folder, target.machine);
   }
   const runId = target.runId ?? createRunId();
@@ -141,7 +142,7 @@ export function createExporter(target: ExportTarget) {
     let partition = partitions.get(key);
     if (partition === undefined) {
       const directory = join(folder as string, relative);
-      mkdirSync(directory, { recursive: true });
+      createFolder(directory);
       const name = `part-${runId}.${FILE_EXTENSIONS[target.format]}`;
       const final = join(relative, name);
       const temporary = join(directory, `${name}.tmp`);

@@ -215,6 +215,17 @@ export class Deduplicator {
 }
 
 const RACY_WINDOW_MS = 2000;
+const YIELD_INTERVAL_MS = 20;
+
+/**
+ * Returns after one full turn of the event loop, its timers phase included:
+ * the first setImmediate may run in this turn's check phase, before any
+ * timer; the second runs in the next turn's, after its timers and its poll
+ * (where signals arrive). About 0.1 ms.
+ */
+async function letEventsRun(): Promise<void> {
+  for (let hop = 0; hop < 2; hop++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
 const MAX_EXACT_TOKENS = '9,007,199,254,740,991';
 
 let cachedLayoutHash: string | undefined;
@@ -977,9 +988,17 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
       // file after all the indexed ones changed the order of additions, and a
       // sum of costs in its last digit.)
       const { scanSource } = pending.length > 0 ? await import('./scan.js') : { scanSource: undefined };
+      let yieldedAt = Number.NEGATIVE_INFINITY;
       for (const plan of plans) {
         reusePlan(plan);
         if (!plan.scan || extension) continue;
+        // Reading a file here runs to its end without the event loop turning (its chunks are read
+        // synchronously), so timers and signals wait: before the first file and then every 20 ms,
+        // let them run (a statusline's time limit, Ctrl-C).
+        if (performance.now() - yieldedAt >= YIELD_INTERVAL_MS) {
+          await letEventsRun();
+          yieldedAt = performance.now();
+        }
         let batch: ScannedRecord[] = [];
         const onScanned = (entry: ScannedRecord, settled: boolean): void => {
           accept({ record: entry.record, order: orderOf(plan.index, entry.line), dedupKey: entry.dedupKey });

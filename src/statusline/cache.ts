@@ -7,9 +7,10 @@
  * older than the staleness limit is taken over. Only node:fs and node:path are
  * loaded here: this is the warm path.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StatuslineAnswer } from './answer.js';
+import { createFolder } from '../store/folders.js';
 
 export interface CachedAnswer {
   answer: StatuslineAnswer;
@@ -85,7 +86,7 @@ function isRunning(pid: number): boolean {
  * taken (once: if someone else wins that race, they hold it).
  */
 export function acquireLock(folder: string, now: number, staleMs: number): Lock | null {
-  mkdirSync(folder, { recursive: true, mode: 0o700 });
+  createFolder(folder, 0o700);
   const path = join(folder, 'scan.lock');
   for (let attempt = 0; attempt < 2; attempt++) {
     try {

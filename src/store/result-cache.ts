@@ -33,13 +33,14 @@
  * cannot be read or written is no failure.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ARCHIVE_FILE_NAME, DAMAGED_SUFFIX } from './archive.js';
 import type { FileIdentity } from './fingerprint.js';
 import { INDEX_FILE_NAME } from './index-file.js';
 import { wasWrittenHere } from './written-files.js';
+import { createFolder } from './folders.js';
 
 /** Bumped whenever the key's parts or the file's shape change. */
 const RESULT_CACHE_VERSION = 1;
@@ -277,7 +278,7 @@ function writeKeptResult(path: string, result: KeptResult): void {
   const temporary = `${path}.${process.pid}.tmp`;
   try {
     // Private like the index folder: results hold the same figures.
-    mkdirSync(folder, { recursive: true, mode: 0o700 });
+    createFolder(folder, 0o700);
     const descriptor = openSync(temporary, 'w', 0o600);
     try {
       const bytes = Buffer.from(JSON.stringify({ version: RESULT_CACHE_VERSION, ...result }));
