@@ -198,7 +198,7 @@ async function buildScript(entry, outfile, plugins = []) {
     charset: 'ascii',
     supported: { 'dynamic-import': false },
     // The price package is imported by a computed name only when the snapshot is missing; zod (800 KB)
-    // only when a line fails its fast check or a config file is read: required from node_modules then.
+    // only by `usage diff` and when a config or pricing file is read: required from node_modules then.
     external: ['@pydantic/genai-prices', 'zod'],
     define: {
       // The modules find package.json, the price snapshot and worker.js relative to their own URL.

@@ -2,7 +2,8 @@
  * The fast checks of src/dialects/schema.ts against zod, which has the last
  * word: for every dialect schema, `fastParse` must accept exactly the values
  * zod accepts, or a rejected line would get a wrong verdict (or a wrong one
- * would be counted). Plus the slow path that asks zod, end to end.
+ * would be counted). Plus the verdict on rejected lines, end to end (the
+ * judge that words zod's first issue without zod: test/schema-judge.test.ts).
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -238,8 +239,8 @@ describe('judgeWithZod', () => {
   });
 });
 
-describe('the slow path through ingest', () => {
-  it('keeps line order and gives zod’s details for rejected lines between valid ones', async () => {
+describe('rejected lines through ingest', () => {
+  it('keeps line order and gives zod’s wording for rejected lines between valid ones', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'usage-schema-'));
     const file = join(directory, 'events.jsonl');
     writeFileSync(
@@ -256,7 +257,7 @@ describe('the slow path through ingest', () => {
     const summary = await ingest([{ kind: 'file', path: file }], (record) => inputs.push(record.inputTokens), {
       problemLimit: Number.POSITIVE_INFINITY,
     });
-    // Lines 1, 3 and 5 are records (no cache, so input = prompt); 2 and 4 are skipped with zod's messages.
+    // Lines 1, 3 and 5 are records (no cache, so input = prompt); 2 and 4 are skipped with zod's wording.
     expect(inputs).toEqual([100, 200, 400]);
     expect(summary.skipped.reasons).toEqual({ negative_or_non_integer_tokens: 1, schema: 1 });
     expect(summary.problems.map((problem) => [problem.line, problem.reason, problem.detail])).toEqual([

@@ -192,4 +192,4 @@ export function listDefaultLocations(environment: Environment): Array<DefaultLoc
 }
 
 export type { JsonObject, LineParser, ParseOutcome, SkipReason } from './types.js';
-export { judgeRejected, SKIP_REASONS } from './types.js';
+export { SKIP_REASONS } from './types.js';

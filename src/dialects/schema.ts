@@ -1,11 +1,12 @@
 /**
  * The dialects' line schemas as plain declarations, without zod. Loading zod
  * and building its schemas costs more than the rest of start-up together, and
- * almost every line is valid, so a line is first tested against a check
- * compiled from the declaration; only a line that fails goes to zod (built
- * from the same declaration in ./schema-zod.ts, loaded on first use), whose
- * first issue names the skip reason. test/schema.test.ts proves the check
- * accepts exactly what zod accepts.
+ * almost every line is valid, so a line is tested against a check compiled
+ * from the declaration; only a line that fails is judged, by ./schema-judge.ts,
+ * which names the skip reason from the first issue zod would report. zod itself
+ * (./schema-zod.ts, built from the same declarations) is only the tests'
+ * reference: test/schema.test.ts proves the check accepts exactly what zod
+ * accepts, test/schema-judge.test.ts that the judge words zod's first issue.
  *
  * The vocabulary is only what the dialects use, with zod's semantics: an
  * object is any non-null, non-array object whose unknown keys are ignored; a
@@ -68,11 +69,21 @@ export function nullish<T>(inner: Spec<T>): Spec<T | null | undefined> {
   return define({ kind: 'nullish', inner }, (value) => value === undefined || value === null || test(value));
 }
 
+// Every object spec declared so far, nested ones included: the tests hold the
+// check and the judge to zod over all of them (listDeclaredSpecs), not only the
+// ones a dialect module exports.
+const declared: Spec<unknown>[] = [];
+
+/** Every object spec the loaded modules declared, in declaration order (for the tests). */
+export function listDeclaredSpecs(): readonly Spec<unknown>[] {
+  return declared;
+}
+
 export function object<const S extends Shape>(shape: S): Spec<ObjectOf<S>> {
   const keys = Object.keys(shape);
   const tests = keys.map((key) => (shape[key] as Spec<unknown>).test);
   const count = keys.length;
-  return define({ kind: 'object', shape }, (value) => {
+  const spec = define<ObjectOf<S>>({ kind: 'object', shape }, (value) => {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
     const record = value as Record<string, unknown>;
     for (let index = 0; index < count; index++) {
@@ -80,6 +91,8 @@ export function object<const S extends Shape>(shape: S): Spec<ObjectOf<S>> {
     }
     return true;
   });
+  declared.push(spec as Spec<unknown>);
+  return spec;
 }
 
 /** Returned by `fastParse` for a value the spec rejects. */

@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import type { UsageRecord } from '../core/record.js';
 import { fastParse, REJECTED, type Spec } from './schema.js';
+import { judgeRejected } from './schema-judge.js';
 
 /** Why a line was not turned into a record. Stable: these appear in JSON output. */
 export const SKIP_REASONS = [
@@ -52,13 +53,7 @@ export type ParseOutcome =
   | { kind: 'no_usage' }
   /** Well-formed repeat of usage already counted (a Codex cumulative total that did not move). */
   | { kind: 'duplicate' }
-  | InvalidOutcome
-  /**
-   * Failed the fast check of `spec`: zod, loaded only now, decides the skip
-   * reason and detail (see `judgeRejected`). Resolved by the caller, since
-   * parsers stay synchronous.
-   */
-  | { kind: 'check'; spec: Spec<unknown>; value: unknown };
+  | InvalidOutcome;
 
 export type InvalidOutcome = { kind: 'invalid'; reason: SkipReason; detail: string };
 
@@ -79,17 +74,15 @@ export interface LineParser {
 
 export type Validation<T> = { ok: true; value: T } | { ok: false; outcome: ParseOutcome };
 
-/** The line as `spec` types it, or the outcome that hands it to zod for a verdict. */
+/**
+ * The line as `spec` types it, or, when the fast check rejects it, the
+ * verdict zod would give (its first issue as skip reason and detail), worked
+ * out without zod by ./schema-judge.ts.
+ */
 export function validate<T>(spec: Spec<T>, value: unknown): Validation<T> {
   const parsed = fastParse(spec, value);
-  if (parsed === REJECTED) return { ok: false, outcome: { kind: 'check', spec, value } };
+  if (parsed === REJECTED) return { ok: false, outcome: judgeRejected(spec, value) };
   return { ok: true, value: parsed };
-}
-
-/** The verdict on a value the fast check rejected: zod's first issue as a skip reason and detail. */
-export async function judgeRejected(outcome: { spec: Spec<unknown>; value: unknown }): Promise<InvalidOutcome> {
-  const { judgeWithZod } = await import('./schema-zod.js');
-  return judgeWithZod(outcome.spec, outcome.value);
 }
 
 export function invalid(reason: SkipReason, detail: string): InvalidOutcome {

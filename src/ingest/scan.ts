@@ -14,7 +14,6 @@ import {
   canRead,
   detectDialect,
   findDialect,
-  judgeRejected,
   type LineParser,
   listDialectsForFileName,
   readerForFileName,
@@ -144,10 +143,6 @@ function createOutcomeHandler(tally: ScanTally, options: ScanOptions, file: stri
       case 'invalid':
         skip(lineNumber, outcome.reason, outcome.detail, dialect.name);
         return;
-      case 'check':
-        // The slow path, for values that failed the fast check only: zod
-        // (loaded now) gives the verdict, and the next line waits for it.
-        return judgeRejected(outcome).then((verdict) => skip(lineNumber, verdict.reason, verdict.detail, dialect.name));
     }
   };
   return { skip, handle };

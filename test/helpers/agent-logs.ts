@@ -1,24 +1,19 @@
 /**
  * Runs a dialect module's pure readers (createParser, readDocument,
  * readDatabase) over fixture files the way ingest does, without the registry:
- * lines are parsed one by one, fast-check rejections are judged by zod, and
- * records sharing a dedupKey count once (the largest total wins, the earliest
- * on a tie), so the agent tests can check their hand-worked totals before the
+ * lines are parsed one by one, and records sharing a dedupKey count once (the
+ * largest total wins, the earliest on a tie), so the agent tests can check their hand-worked totals before the
  * module is wired into `usage`.
  */
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import type { UsageRecord } from '../../src/core/record.js';
 import type { DialectModule, SqliteReader } from '../../src/dialects/module.js';
-import { type JsonObject, judgeRejected, type ParseOutcome } from '../../src/dialects/types.js';
+import type { JsonObject, ParseOutcome } from '../../src/dialects/types.js';
 import { ingest, type IngestSummary } from '../../src/ingest/ingest.js';
 import { discoverFiles } from '../../src/sources/discover.js';
 
-export type Settled = Exclude<ParseOutcome, { kind: 'check' }>;
-
-async function settle(outcome: ParseOutcome): Promise<Settled> {
-  return outcome.kind === 'check' ? judgeRejected(outcome) : outcome;
-}
+export type Settled = ParseOutcome;
 
 /** Every non-blank line of a JSON-lines file through the module's parser; undetected lines are `unknown_dialect`. */
 export async function readLines(module: DialectModule, path: string): Promise<Settled[]> {
@@ -42,7 +37,7 @@ export async function readLines(module: DialectModule, path: string): Promise<Se
       outcomes.push({ kind: 'invalid', reason: 'unknown_dialect', detail: 'not detected' });
       continue;
     }
-    outcomes.push(await settle(parser(value as JsonObject)));
+    outcomes.push(parser(value as JsonObject));
   }
   return outcomes;
 }
@@ -52,14 +47,14 @@ export async function readDocumentFile(module: DialectModule, path: string): Pro
   if (!module.readDocument) throw new Error(`${module.name} has no document reader`);
   const document: unknown = JSON.parse(readFileSync(path, 'utf8'));
   const outcomes: Settled[] = [];
-  for (const outcome of module.readDocument(document, { path })) outcomes.push(await settle(outcome));
+  for (const outcome of module.readDocument(document, { path })) outcomes.push(outcome);
   return outcomes;
 }
 
 export async function readDatabaseWith(module: DialectModule, database: SqliteReader, path: string): Promise<Settled[]> {
   if (!module.readDatabase) throw new Error(`${module.name} has no database reader`);
   const outcomes: Settled[] = [];
-  for (const outcome of module.readDatabase(database, { path })) outcomes.push(await settle(outcome));
+  for (const outcome of module.readDatabase(database, { path })) outcomes.push(outcome);
   return outcomes;
 }
 

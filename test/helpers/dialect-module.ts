@@ -9,7 +9,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { UsageRecord } from '../../src/core/record.js';
 import type { DialectModule } from '../../src/dialects/module.js';
-import { type InvalidOutcome, judgeRejected, type JsonObject, type ParseOutcome } from '../../src/dialects/types.js';
+import type { InvalidOutcome, JsonObject, ParseOutcome } from '../../src/dialects/types.js';
 import { openSqliteReader } from '../../src/sources/sqlite.js';
 
 export interface ModuleRun {
@@ -82,8 +82,6 @@ export async function runModule(module: DialectModule, path: string): Promise<Mo
         run.records.push(outcome.record);
       } else if (outcome.kind === 'no_usage' || outcome.kind === 'duplicate') {
         run.noUsage++;
-      } else if (outcome.kind === 'check') {
-        run.invalid.push({ ...(await judgeRejected(outcome)), file, entry });
       } else {
         run.invalid.push({ ...outcome, file, entry });
       }
