@@ -27,7 +27,6 @@ import { fastParse, REJECTED, type Spec, tokenCount } from '../src/dialects/sche
 import { judgeWithZod, toZod } from '../src/dialects/schema-zod.js';
 import { thaneSchema } from '../src/dialects/thane.js';
 import { ingest } from '../src/ingest/ingest.js';
-import { readLines } from '../src/lines/read-lines.js';
 
 const SCHEMAS: Record<string, Spec<unknown>> = {
   bamboo: bambooSchema,
@@ -264,25 +263,5 @@ describe('rejected lines through ingest', () => {
       [2, 'negative_or_non_integer_tokens', 'prompt: Too small: expected number to be >=0'],
       [4, 'schema', 'completion: Invalid input: expected number, received string'],
     ]);
-  });
-
-  it('readLines hands out the next line only after a returned promise settles', async () => {
-    async function* chunks() {
-      yield 'a\nb\n';
-      yield 'c';
-    }
-    const events: string[] = [];
-    await readLines(chunks(), (buffer, start, end) => {
-      const text = buffer.toString('utf8', start, end);
-      events.push(`start ${text}`);
-      if (text === 'c') return;
-      return new Promise<void>((resolve) =>
-        setTimeout(() => {
-          events.push(`end ${text}`);
-          resolve();
-        }, 5),
-      );
-    });
-    expect(events).toEqual(['start a', 'end a', 'start b', 'end b', 'start c']);
   });
 });

@@ -123,7 +123,7 @@ function createOutcomeHandler(tally: ScanTally, options: ScanOptions, file: stri
     tally.skippedByDialect[dialect] = (tally.skippedByDialect[dialect] ?? 0) + 1;
     if (tally.problems.length < problemLimit) tally.problems.push({ file, line: lineNumber, reason, detail });
   };
-  const handle = (outcome: ParseOutcome, dialect: Dialect, lineNumber: number, terminated: boolean): void | Promise<void> => {
+  const handle = (outcome: ParseOutcome, dialect: Dialect, lineNumber: number, terminated: boolean): void => {
     switch (outcome.kind) {
       case 'record':
         if (outcome.record.agent === '') outcome.record.agent = dialect.agent;
@@ -148,7 +148,6 @@ function createOutcomeHandler(tally: ScanTally, options: ScanOptions, file: stri
   return { skip, handle };
 }
 
-/** How a source is read: as the forced dialect reads, else by its file name (JSON lines when nothing claims it). */
 /** How a source is read: by its file name, or as the dialect --format forces (the result cache asks too, src/cli/runner.ts). */
 export function chooseReader(source: Source, forced: Dialect | undefined): ReaderKind {
   const byName = source.kind === 'file' ? (readerForFileName(basename(source.path)) ?? 'jsonl') : 'jsonl';
@@ -277,7 +276,7 @@ export async function scanSource(
           parser = dialect.createParser({ path: file }, start?.states[dialect.name]);
           parsers.set(dialect, parser);
         }
-        return handle(parser(value as JsonObject), dialect, lineNumber, terminated);
+        handle(parser(value as JsonObject), dialect, lineNumber, terminated);
       },
       {
         lineOffset: start?.lineOffset ?? 0,
@@ -357,14 +356,13 @@ async function scanWhole(path: string, reader: Exclude<ReaderKind, 'jsonl'>, for
     if (Symbol.asyncIterator in outcomes) {
       for await (const outcome of outcomes) {
         entries++;
-        await handle(outcome, dialect, entries, true);
+        handle(outcome, dialect, entries, true);
       }
       return;
     }
     for (const outcome of outcomes) {
       entries++;
-      const pending = handle(outcome, dialect, entries, true);
-      if (pending !== undefined) await pending;
+      handle(outcome, dialect, entries, true);
     }
   };
   try {

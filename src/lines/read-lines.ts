@@ -23,16 +23,13 @@ const TAB = 0x09;
  */
 export const MAX_LINE_BYTES = 128 * 1024 * 1024;
 
-export interface LineHandler {
-  /**
-   * Called once per non-blank line. `buffer[start, end)` holds the line
-   * without its line ending. `terminated` is false only for a final line that
-   * had no line end after it: the writer may still be appending to it.
-   * A handler that needs to wait (rarely: a line that needs a slow check)
-   * returns a promise; the next line is handed out once it settles.
-   */
-  (buffer: Buffer, start: number, end: number, lineNumber: number, terminated: boolean): void | Promise<void>;
-}
+/**
+ * Called once per non-blank line. `buffer[start, end)` holds the line
+ * without its line ending. `terminated` is false only for a final line that
+ * had no line end after it: the writer may still be appending to it.
+ * Synchronous: every verdict on a line is reached without waiting.
+ */
+export type LineHandler = (buffer: Buffer, start: number, end: number, lineNumber: number, terminated: boolean) => void;
 
 export interface LineStats {
   bytes: number;
@@ -102,9 +99,7 @@ export async function readLines(
   const firstLine = lineNumber + 1;
   const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
 
-  // Returns the handler's promise, if any, for the caller to await: awaiting
-  // every line would cost a microtask per line on the hot path.
-  const emit = (buffer: Buffer, from: number, end: number, terminated: boolean): Promise<void> | undefined => {
+  const emit = (buffer: Buffer, from: number, end: number, terminated: boolean): void => {
     lineNumber++;
     let start = from;
     // A UTF-8 byte-order mark is not data: JSON.parse would reject it. Checked on
@@ -112,12 +107,11 @@ export async function readLines(
     if (atStart && lineNumber === firstLine && end - start >= 3 && buffer[start] === 0xef && buffer[start + 1] === 0xbb && buffer[start + 2] === 0xbf) {
       start += 3;
     }
-    if (end <= start) return undefined;
+    if (end <= start) return;
     // Blank lines are not counted as anything (docs/record.md), spaces or not.
     const first = buffer[start];
-    if ((first === SPACE || first === TAB) && isBlank(buffer, start, end)) return undefined;
-    const pending = onLine(buffer, start, end, lineNumber, terminated);
-    return pending instanceof Promise ? pending : undefined;
+    if ((first === SPACE || first === TAB) && isBlank(buffer, start, end)) return;
+    onLine(buffer, start, end, lineNumber, terminated);
   };
 
   const reportOverlong = (size: number, terminated: boolean): void => {
@@ -168,7 +162,6 @@ export async function readLines(
       for (;;) {
         const lineEnd = findLineEnd(chunk, position, hasCarriageReturn);
         if (lineEnd === -1) break;
-        let pending: Promise<void> | undefined;
         if (skipping !== -1) {
           reportOverlong(skipping + (lineEnd - position), true);
           skipping = -1;
@@ -181,12 +174,12 @@ export async function readLines(
             carry.push(chunk.subarray(position, lineEnd));
             const joined = Buffer.concat(carry, total);
             dropCarry();
-            pending = emit(joined, 0, joined.length, true);
+            emit(joined, 0, joined.length, true);
           }
         } else if (lineEnd - position > maxLineBytes) {
           reportOverlong(lineEnd - position, true);
         } else {
-          pending = emit(chunk, position, lineEnd, true);
+          emit(chunk, position, lineEnd, true);
         }
         completeLines = lineNumber;
         position = lineEnd + 1;
@@ -195,7 +188,6 @@ export async function readLines(
           else if (chunk[position] === NEWLINE) position++;
         }
         consumed = chunkStart + position;
-        if (pending !== undefined) await pending;
       }
       if (position < chunk.length) {
         const rest = chunk.length - position;
@@ -223,8 +215,7 @@ export async function readLines(
   } else if (carryLength > 0) {
     const joined = Buffer.concat(carry, carryLength);
     dropCarry();
-    const pending = emit(joined, 0, joined.length, false);
-    if (pending !== undefined) await pending;
+    emit(joined, 0, joined.length, false);
   }
   return { bytes, lines: lineNumber, consumed, completeLines };
 }
