@@ -7,7 +7,7 @@
  * counts, call sources, context snapshots, undated records, copies of one
  * request with a larger total on another machine.
  */
-import { mkdtempSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -22,7 +22,7 @@ import { type BudgetLimits, buildBudgetReport, checkBudget, createBudgetReducer 
 import { buildCostReport, type CostKey, createCostReducer, createKeyReader } from '../src/reports/cost.js';
 import { buildReport, createReportReducer } from '../src/reports/report.js';
 import { parseDayKey } from '../src/time/zone.js';
-import { runCli } from './helpers/cli.js';
+import { createHome, fixture, runCli } from './helpers/cli.js';
 import { priceByHandIn, sourcesOf } from './helpers/two-machines.js';
 
 const available = await import('@duckdb/node-api').then(
@@ -292,4 +292,24 @@ describe.skipIf(!available)('usage report --engine duckdb (CLI)', () => {
       expect(duckdbRun.code).toBe(builtInRun.code);
     });
   }
+});
+
+describe('--engine duckdb without paths', () => {
+  it.each([['report'], ['cost'], ['daily'], ['budget', '--max-cost', '1']])(
+    'is refused before anything is read (%s): no default logs listed, no cache folder made',
+    async (...command) => {
+      const home = createHome();
+      // Default logs exist: the builtin engine would read them, the DuckDB engine must not go looking.
+      mkdirSync(join(home, '.claude', 'projects', 'demo'), { recursive: true });
+      copyFileSync(
+        fixture('logs', 'claude', 'projects', '-home-dev-api', '9b8c7d6e-5f4a-4b3c-8d2e-1f0a9b8c7d6e.jsonl'),
+        join(home, '.claude', 'projects', 'demo', 'session.jsonl'),
+      );
+      const cacheDirectory = join(home, 'never-made');
+      const result = await runCli([...command, '--engine', 'duckdb', '--cache-dir', cacheDirectory], { home });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/^error: --engine duckdb reads the Parquet files of usage export: name their folder/);
+      expect(existsSync(cacheDirectory)).toBe(false);
+    },
+  );
 });

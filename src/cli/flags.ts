@@ -463,6 +463,13 @@ export const engine = defineFlag<Engine>({
   parse: parseChoice('--engine', ENGINES, 'an engine'),
 });
 
+/** The DuckDB engine reads the Parquet files of usage export, never the default log folders: it needs them named. */
+export function checkEngineArguments(chosen: Engine | undefined, args: readonly string[]): void {
+  if (chosen === 'duckdb' && args.length === 0) {
+    throw new UsageError('--engine duckdb reads the Parquet files of usage export: name their folder (or the files).');
+  }
+}
+
 export const LOG_FLAGS = { since, until, tz, format, strict, quiet, pricing, costMode, config, cacheDir, cache, archive, ...FILTER_FLAGS } as const;
 
 /** What `validate` takes: it reads lines, and prices and dates mean nothing to it. */

@@ -108,7 +108,12 @@ export async function runLiveView(
     finish = resolve;
   });
 
-  const draw = (screen: string) => context.stdout.write(`${CLEAR}${screen}`);
+  let ended = false;
+  // A redraw still building when q is pressed (a scan lets keys in between files) must not paint
+  // over the terminal once the screen has been given back.
+  const draw = (screen: string) => {
+    if (!ended) context.stdout.write(`${CLEAR}${screen}`);
+  };
   const redraw = async (): Promise<void> => {
     if (drawing) {
       pending = true;
@@ -139,6 +144,7 @@ export async function runLiveView(
   };
 
   const restore = () => {
+    ended = true;
     for (const watcher of watchers) watcher.close();
     for (const timer of timers) clearInterval(timer);
     clearTimeout(throttle);
@@ -156,6 +162,7 @@ export async function runLiveView(
   };
   // Restored at once: bin/usage.js also ends the process on these signals, perhaps before `finally` runs.
   const onSignal = () => {
+    ended = true;
     if (stdin.isTTY) stdin.setRawMode(false);
     context.stdout.write(LEAVE_SCREEN);
     finish(130);

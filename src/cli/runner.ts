@@ -19,7 +19,7 @@ import { sanitizeText } from '../renderers/format.js';
 import type { UsageConfig } from './config.js';
 import { describeSearchedFiles } from '../dialects/registry.js';
 import type { CliContext, Output } from './context.js';
-import { type FlagDefinition, type FlagSet, type OptionsOf, readConfigSetting } from './flags.js';
+import { checkEngineArguments, type Engine, type FlagDefinition, type FlagSet, type OptionsOf, readConfigSetting } from './flags.js';
 import type { ResolvedInputs } from './inputs.js';
 import type { CommandRequest, CommandSpec } from './spec.js';
 import type { ResultCacheSlot } from '../store/result-cache.js';
@@ -143,6 +143,7 @@ export async function runCommand<Flags extends FlagSet>(
     throw new UsageError(`--html - prints the page on stdout and cannot be combined with --${format}; write the page to a file instead.`);
   }
   spec.check?.(options);
+  if ('engine' in spec.flags) checkEngineArguments((options as { engine?: Engine }).engine, args);
 
   // 2–3. Inputs and analysis, on demand: a command that reads no logs never resolves them.
   let inputs: Promise<ResolvedInputs> | undefined;

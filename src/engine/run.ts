@@ -7,6 +7,7 @@
 import type { Analysis } from '../core/analyze.js';
 import { UsageError } from '../core/errors.js';
 import type { RecordFilterSpec } from '../core/filter.js';
+import { checkEngineArguments } from '../cli/flags.js';
 import type { ResolvedInputs } from '../cli/inputs.js';
 import type { CostMode } from '../pricing/types.js';
 import { type Bundle, type GroupColumn, type LakeQuery, type LakeResult, queryLake, toAnalysis } from './duckdb.js';
@@ -24,9 +25,7 @@ export async function analyzeLake<State>(
   byTime: boolean,
   more: Pick<LakeQuery, 'contextMedian' | 'alsoGroupBy'> = {},
 ): Promise<Analysis<State>> {
-  if (request.args.length === 0) {
-    throw new UsageError('--engine duckdb reads the Parquet files of usage export: name their folder (or the files).');
-  }
+  checkEngineArguments('duckdb', request.args);
   const inputs = await request.readInputs();
   const files = inputs.sources.flatMap((source) => (source.kind === 'file' && /\.parquet$/i.test(source.path) ? [source.path] : []));
   if (files.length === 0 && inputs.problems.length === 0) {
