@@ -33,7 +33,9 @@ import {
   doubleLength,
   type DeduplicatedRows,
   findLiveKeyedRows,
+  KeptRecords,
   keyHighHalf,
+  keyLowHalf,
   readTotalTokens,
   listDeduplicatedRows,
   type OrderedRecord,
@@ -42,13 +44,13 @@ import {
   type PackedRecords,
   PACKED_LAYOUT,
   packRecords,
-  RecordStore,
   readPackedRow,
   unpackRecords,
   unpackResolvedRows,
 } from './pack.js';
 import type { ReaderKind } from '../dialects/module.js';
 import { findDialect } from '../dialects/registry.js';
+import { KeyTable } from './key-table.js';
 import type { PoolJob } from './pool.js';
 import { chooseReader, type FileScan, type ScannedRecord, type ScanOptions, type ScanStart } from './scan.js';
 import { copyScanTally, createScanTally, type LineProblem, mergeScanTally, type ScanTally } from './tally.js';
@@ -120,21 +122,16 @@ export type RecordSink = (record: UsageRecord) => void;
  * message.id + requestId), the one with the largest total wins, and between
  * equal totals the earliest in input order, so the result never depends on
  * which worker finished first or which files came from the index. Kept
- * copies are held compactly (packed rows or a RecordStore) until the input
- * ends: a later file may still hold a larger copy.
+ * copies are copied into a compact store (KeptRecords) until the input ends
+ * (a later file may still hold a larger copy); a packed batch offered is not
+ * held, so it can go as soon as it is read.
  */
 export class Deduplicator {
-  private readonly slots = new Map<string, number>();
-  // Per slot, the kept copy: its order, its total, and where it lives — a
-  // row of a packed batch (from the index or a worker, kept by reference and
-  // read only if it still wins at the end) or a row of the store (a copy
-  // parsed on this thread).
+  private readonly table = new KeyTable();
+  // Per slot (one per key): the kept copy's order and total.
   private orders = new Float64Array(1024);
   private totals = new Float64Array(1024);
-  private rows = new Uint32Array(1024);
-  private readonly holders: Array<PackedRecords | RecordStore> = [];
-  private readonly store = new RecordStore();
-  private size = 0;
+  private readonly kept = new KeptRecords();
   duplicates = 0;
 
   /**
@@ -145,39 +142,28 @@ export class Deduplicator {
 
   /** A copy parsed on this thread. */
   offer(entry: OrderedRecord & { dedupKey: string }): void {
-    const slot = this.claimSlot(entry.dedupKey, entry.order, entry.record.totalTokens);
-    if (slot === undefined) return;
-    if (this.holders[slot] === this.store) {
-      this.store.write(this.rows[slot] as number, entry.record);
-    } else {
-      this.holders[slot] = this.store;
-      this.rows[slot] = this.store.append(entry.record);
-    }
+    const slot = this.claimSlot(keyHighHalf(entry.dedupKey), keyLowHalf(entry.dedupKey), entry.order, entry.record.totalTokens);
+    if (slot >= 0) this.kept.writeRecord(slot, entry.record);
   }
 
-  /** A copy still packed. A store row it replaces is left unused. */
+  /** A copy still packed: copied if it wins for now, so the batch is not held. */
   offerPacked(entry: PackedKeyedRow): void {
-    const slot = this.claimSlot(entry.dedupKey, entry.order, entry.totalTokens);
-    if (slot === undefined) return;
-    this.holders[slot] = entry.packed;
-    this.rows[slot] = entry.row;
+    const slot = this.claimSlot(keyHighHalf(entry.dedupKey), keyLowHalf(entry.dedupKey), entry.order, entry.totalTokens);
+    if (slot >= 0) this.kept.copyRow(slot, entry.packed, entry.row);
   }
 
-  /** The slot this copy should now fill (a new one, or the one whose copy it beats); undefined when the kept copy stays. */
-  private claimSlot(dedupKey: string, order: number, totalTokens: number): number | undefined {
-    let slot = this.slots.get(dedupKey);
-    if (slot === undefined) {
-      if (this.size === this.orders.length) {
+  /** The slot this copy should now fill (a new one, or the one whose copy it beats); -1 when the kept copy stays. */
+  private claimSlot(high: number, low: number, order: number, totalTokens: number): number {
+    const slot = this.table.findOrAdd(high, low);
+    if (this.table.added) {
+      if (slot === this.orders.length) {
         this.orders = doubleLength(this.orders);
         this.totals = doubleLength(this.totals);
-        this.rows = doubleLength(this.rows);
       }
-      slot = this.size++;
-      this.slots.set(dedupKey, slot);
     } else {
       if (order < this.archivedFrom && (this.orders[slot] as number) < this.archivedFrom) this.duplicates++;
       const larger = totalTokens - (this.totals[slot] as number);
-      if (larger < 0 || (larger === 0 && order >= (this.orders[slot] as number))) return undefined;
+      if (larger < 0 || (larger === 0 && order >= (this.orders[slot] as number))) return -1;
     }
     this.orders[slot] = order;
     this.totals[slot] = totalTokens;
@@ -186,7 +172,7 @@ export class Deduplicator {
 
   /** Copies offered so far under distinct keys. */
   get keys(): number {
-    return this.size;
+    return this.table.size;
   }
 
   /**
@@ -194,23 +180,18 @@ export class Deduplicator {
    * when that copy lost (or was never offered). Before drain only.
    */
   findWinningSlot(dedupKey: string, order: number): number {
-    const slot = this.slots.get(dedupKey);
-    return slot !== undefined && this.orders[slot] === order ? slot : -1;
+    const slot = this.table.find(keyHighHalf(dedupKey), keyLowHalf(dedupKey));
+    return slot >= 0 && this.orders[slot] === order ? slot : -1;
   }
 
   /** Hands on the kept records in input order, one at a time. */
   drain(onRecord: (record: UsageRecord) => void): void {
     const orders = this.orders;
-    const bySlot = new Uint32Array(this.size);
-    for (let slot = 0; slot < this.size; slot++) bySlot[slot] = slot;
+    const size = this.table.size;
+    const bySlot = new Uint32Array(size);
+    for (let slot = 0; slot < size; slot++) bySlot[slot] = slot;
     bySlot.sort((a, b) => (orders[a] as number) - (orders[b] as number));
-    for (const slot of bySlot) {
-      const holder = this.holders[slot] as PackedRecords | RecordStore;
-      const row = this.rows[slot] as number;
-      onRecord(holder instanceof RecordStore ? holder.read(row) : readPackedRow(holder, row));
-    }
-    this.slots.clear();
-    this.holders.length = 0;
+    for (const slot of bySlot) onRecord(this.kept.read(slot));
   }
 }
 
