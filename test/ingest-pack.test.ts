@@ -10,7 +10,7 @@ import { type ContextSnapshot, createRecord, type UsageRecord } from '../src/cor
 import { DIALECT_NAMES } from '../src/dialects/registry.js';
 import { Deduplicator } from '../src/ingest/ingest.js';
 import { KeyTable } from '../src/ingest/key-table.js';
-import { checkPackedRows, hashKey, KeptRecords, packRecords, parseKeySecret, readPackedRow, unpackRecords } from '../src/ingest/pack.js';
+import { checkPackedRows, hashKey, KeptRecords, PackBuilder, packRecords, parseKeySecret, readPackedRow, unpackRecords } from '../src/ingest/pack.js';
 
 const count = fc.integer({ min: 0, max: 2 ** 40 });
 
@@ -64,6 +64,36 @@ describe('packRecords / unpackRecords', () => {
         unpackRecords(packed, 0, (entry) => seen.push(entry.order), (keyed) => seen.push(keyed.order));
         expect(seen).toEqual(entries.map((entry) => entry.line));
       }),
+    );
+  });
+});
+
+describe('PackBuilder', () => {
+  it('packs rows added one at a time as packRecords packs them all at once, past its capacity, batch after batch', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 6 }),
+        fc.array(fc.array(fc.tuple(recordArbitrary, fc.option(fc.string(), { nil: undefined })), { maxLength: 15 }), { maxLength: 3 }),
+        (capacity, batches) => {
+          const builder = new PackBuilder(capacity);
+          for (const rows of batches) {
+            const entries = rows.map(([record, key], line) => ({ record, line: line + 1, dedupKey: key === undefined ? undefined : hashKey(key, SECRET) }));
+            for (const { record, line, dedupKey } of entries) builder.add(record, line, dedupKey);
+            const built = builder.finish();
+            expect(builder.count).toBe(0);
+            const whole = packRecords(entries);
+            // Same rows, same texts, and arrays exactly as long as the rows (a stored section is checked by its lengths).
+            expect(built.count).toBe(entries.length);
+            expect([...built.floats]).toEqual([...whole.floats]);
+            expect([...built.ints]).toEqual([...whole.ints]);
+            expect([...built.contexts]).toEqual([...whole.contexts]);
+            expect(built.texts).toEqual(whole.texts);
+            expect(checkPackedRows(built)).toBe(entries.filter((entry) => entry.dedupKey !== undefined).length);
+            for (const [row, entry] of entries.entries()) expect(readPackedRow(built, row)).toEqual(entry.record);
+          }
+        },
+      ),
+      { numRuns: 200 },
     );
   });
 });

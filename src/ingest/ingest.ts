@@ -43,6 +43,7 @@ import {
   type PackedKeyedRow,
   type PackedRecords,
   PACKED_LAYOUT,
+  PackBuilder,
   packRecords,
   readPackedRow,
   unpackRecords,
@@ -910,19 +911,24 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
     // Files read ahead are handed on here, on this thread, in input order.
     const workers = prescanned ? 0 : Math.min(options.workers ?? 0, pending.length);
     if (workers > 1) {
-      const { runWorkerPool } = await import('./pool.js');
+      const { runWorkerPool, NO_ORDER, PoolOrder } = await import('./pool.js');
       const jobs: PoolJob[] = pending.map((plan) => ({ path: plan.path, index: plan.index, start: plan.scan?.start }));
       // Handed on in input order, file by file, as on one thread: indexed rows, then the file's new batches.
       // Workers finish files in any order, and records without a key go straight to the reducers, whose
       // float sums of cost changed in the last digit with the order (about one run in three, on flat logs).
       // A file's batches that arrive before every earlier file is done wait here (with files of similar
       // size, about one file per worker; at worst, every file after a slow first one).
-      const take = (index: number, packed: PackedRecords, settled: boolean): void => {
+      // Batches that arrived ahead of their file's turn count against the workers' allowance until taken in.
+      const order = new PoolOrder();
+      const take = (index: number, packed: PackedRecords, settled: boolean, ahead: boolean): void => {
         if (!settled && countKeyedRows(packed) > 0) unsettledKeyed = true;
         unpackRecords(packed, index, accept, acceptPacked);
         if (settled) addSection(index, packed);
+        if (ahead) order.tookAhead();
       };
-      const read = new Map(pending.map((plan) => [plan.index, { batches: [] as Array<[PackedRecords, boolean]>, scan: undefined as FileScan | undefined }]));
+      const read = new Map(
+        pending.map((plan) => [plan.index, { batches: [] as Array<[PackedRecords, boolean, boolean]>, scan: undefined as FileScan | undefined }]),
+      );
       let head = 0;
       let headOpened = false;
       const release = (): void => {
@@ -932,23 +938,24 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
           headOpened = true;
           const waiting = read.get(plan.index);
           if (!waiting) continue;
-          for (const [packed, settled] of waiting.batches.splice(0)) take(plan.index, packed, settled);
-          if (!waiting.scan) return;
+          for (const [packed, settled, ahead] of waiting.batches.splice(0)) take(plan.index, packed, settled, ahead);
+          if (!waiting.scan) break;
           finishFile(plan, waiting.scan);
         }
+        order.setHead(plans[head]?.index ?? NO_ORDER - 1);
       };
       release();
       await runWorkerPool(jobs, workers, scanOptions, {
-        onRecords(index, packed, settled) {
-          if (plans[head]?.index === index) take(index, packed, settled);
-          else read.get(index)?.batches.push([packed, settled]);
+        onRecords(index, packed, settled, ahead) {
+          if (plans[head]?.index === index) take(index, packed, settled, ahead);
+          else read.get(index)?.batches.push([packed, settled, ahead]);
         },
         onFile(index, scan) {
           const waiting = read.get(index);
           if (waiting) waiting.scan = scan;
           release();
         },
-      });
+      }, order);
       // Every job reports its file; one that did not would hold back every later file's records.
       if (head < plans.length) throw new Error(`a scanning thread never reported ${plans[head]?.path}`);
     } else {
@@ -961,16 +968,14 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
       for (const plan of plans) {
         reusePlan(plan);
         if (!plan.scan || extension) continue;
-        let batch: ScannedRecord[] = [];
+        // Packed as they come, for the index (see PackBuilder).
+        const batch = new PackBuilder(SECTION_BATCH);
         const onScanned = (entry: ScannedRecord, settled: boolean): void => {
           accept({ record: entry.record, order: orderOf(plan.index, entry.line), dedupKey: entry.dedupKey });
           if (!settled && entry.dedupKey !== undefined) unsettledKeyed = true;
           if (!writer || !settled) return;
-          batch.push(entry);
-          if (batch.length >= SECTION_BATCH) {
-            addSection(plan.index, packRecords(batch));
-            batch = [];
-          }
+          batch.add(entry.record, entry.line, entry.dedupKey);
+          if (batch.count >= SECTION_BATCH) addSection(plan.index, batch.finish());
         };
         const prior = prescanned?.get(plan.index);
         let scan: FileScan;
@@ -982,7 +987,7 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
         } else {
           continue;
         }
-        if (batch.length > 0) addSection(plan.index, packRecords(batch));
+        if (batch.count > 0) addSection(plan.index, batch.finish());
         finishFile(plan, scan);
       }
     }
