@@ -969,7 +969,7 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
         reusePlan(plan);
         if (!plan.scan || extension) continue;
         // Packed as they come, for the index (see PackBuilder).
-        const batch = new PackBuilder(SECTION_BATCH);
+        const batch = new PackBuilder();
         const onScanned = (entry: ScannedRecord, settled: boolean): void => {
           accept({ record: entry.record, order: orderOf(plan.index, entry.line), dedupKey: entry.dedupKey });
           if (!settled && entry.dedupKey !== undefined) unsettledKeyed = true;

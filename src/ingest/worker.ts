@@ -41,7 +41,7 @@ function send(reply: WorkerReply): void {
 
 async function scanJob(job: PoolJob): Promise<void> {
   // Records are packed as they come: held as objects until a batch was full, they outlived the young generation.
-  const batch = new PackBuilder(BATCH);
+  const batch = new PackBuilder();
   const flush = (settled: boolean): void => {
     if (batch.count === 0) return;
     send({ type: 'records', index: job.index, packed: batch.finish(), settled, ahead: false });
