@@ -110,7 +110,12 @@ const WORKER_YOUNG_GENERATION_MB = 12;
  * measurements at 1 GB): V8 flags --semi-space-growth-factor=1 and
  * --heap-growing-percent=60 set when workers start took flat logs' peak from
  * ~240 to ~195 MiB at the same CPU, but Claude logs' CPU up 9% (7.7 → 8.5 s)
- * for no lower peak, which there is the kept de-duplication batches.
+ * for no lower peak, which there is the kept de-duplication batches. After
+ * the batches were no longer kept, ahead batches were capped and workers
+ * packed records as scanned: a 4 MB young generation per worker, or 4
+ * batches in flight and ahead instead of 8, moved the 1 GB peaks by less
+ * than run-to-run noise (±5 MiB); what is left is mostly the main thread's
+ * young generation (32 MB committed, V8's default) and three isolates' code.
  */
 export interface PoolStats {
   /** The most batches of the head file ever sent and not yet taken in, seen as one arrived (the arriving one included). */
