@@ -9,7 +9,8 @@ import { CONTEXT_FIELDS, type FieldDeclaration, RECORD_FIELDS } from '../src/cor
 import { type ContextSnapshot, createRecord, type UsageRecord } from '../src/core/record.js';
 import { DIALECT_NAMES } from '../src/dialects/registry.js';
 import { Deduplicator } from '../src/ingest/ingest.js';
-import { checkPackedRows, hashKey, packRecords, parseKeySecret, RecordStore, readPackedRow, unpackRecords } from '../src/ingest/pack.js';
+import { KeyTable } from '../src/ingest/key-table.js';
+import { checkPackedRows, hashKey, KeptRecords, PackBuilder, packRecords, parseKeySecret, readPackedRow, unpackRecords } from '../src/ingest/pack.js';
 
 const count = fc.integer({ min: 0, max: 2 ** 40 });
 
@@ -67,27 +68,110 @@ describe('packRecords / unpackRecords', () => {
   });
 });
 
-describe('RecordStore', () => {
-  it('reads back what was appended or rewritten, past its first growth', () => {
+describe('PackBuilder', () => {
+  it('packs rows added one at a time as packRecords packs them all at once, past its first growths, batch after batch', () => {
     fc.assert(
-      fc.property(fc.array(recordArbitrary, { minLength: 1, maxLength: 40 }), fc.array(recordArbitrary, { maxLength: 10 }), (records, rewrites) => {
-        const store = new RecordStore();
-        const expected = [...records];
-        // Padding past the initial capacity of 1024 rows exercises growth.
-        const padding = records[0] as UsageRecord;
-        for (let index = 0; index < 1100; index++) expected.push(padding);
-        for (const record of expected) store.append(record);
-        rewrites.forEach((record, index) => {
-          const slot = (index * 7) % expected.length;
-          store.write(slot, record);
-          expected[slot] = record;
-        });
-        expect(store.size).toBe(expected.length);
-        for (const [slot, record] of expected.entries()) {
-          expect(store.read(slot)).toEqual(record);
-        }
-      }),
+      fc.property(
+        fc.array(
+          fc.tuple(fc.array(fc.tuple(recordArbitrary, fc.option(fc.string(), { nil: undefined })), { minLength: 1, maxLength: 15 }), fc.integer({ min: 0, max: 200 })),
+          { maxLength: 3 },
+        ),
+        (batches) => {
+          const builder = new PackBuilder();
+          for (const [distinct, repeat] of batches) {
+            // Repeated rows take a batch past the builder's first 64 rows, and 128.
+            const rows = [...distinct, ...Array.from({ length: repeat }, (_, at) => distinct[at % distinct.length] as (typeof distinct)[number])];
+            const entries = rows.map(([record, key], line) => ({ record, line: line + 1, dedupKey: key === undefined ? undefined : hashKey(key, SECRET) }));
+            for (const { record, line, dedupKey } of entries) builder.add(record, line, dedupKey);
+            const built = builder.finish();
+            expect(builder.count).toBe(0);
+            const whole = packRecords(entries);
+            // Same rows, same texts, and arrays exactly as long as the rows (a stored section is checked by its lengths).
+            expect(built.count).toBe(entries.length);
+            expect([...built.floats]).toEqual([...whole.floats]);
+            expect([...built.ints]).toEqual([...whole.ints]);
+            expect([...built.contexts]).toEqual([...whole.contexts]);
+            expect(built.texts).toEqual(whole.texts);
+            expect(checkPackedRows(built)).toBe(entries.filter((entry) => entry.dedupKey !== undefined).length);
+            for (const [row, entry] of entries.entries()) expect(readPackedRow(built, row)).toEqual(entry.record);
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+});
+
+describe('KeptRecords', () => {
+  it('reads back what was written or copied from a packed row, rewritten or not, past its first growth', () => {
+    // Counts past 2^32 and -0 (kept aside whole) and contexts come from recordArbitrary; a record written over
+    // one with a context, or without one over one with, must read back as written.
+    const oddCounts = [0, -0, 1, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1, 0.5];
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(recordArbitrary, fc.boolean()), { minLength: 1, maxLength: 40 }),
+        fc.array(fc.tuple(recordArbitrary, fc.boolean(), fc.nat()), { maxLength: 12 }),
+        (writes, rewrites) => {
+          const kept = new KeptRecords();
+          const expected: UsageRecord[] = [];
+          const put = (slot: number, record: UsageRecord, asPacked: boolean): void => {
+            if (asPacked) {
+              // A row in the middle of a batch, with a key, after a row with a context: its own context row is found.
+              const other = { ...record, context: null, model: 'other' };
+              const packed = packRecords([{ record: other, line: 1 }, { record, line: 2, dedupKey: hashKey('k', SECRET) }]);
+              kept.copyRow(slot, packed, 1);
+            } else {
+              kept.writeRecord(slot, record);
+            }
+            expected[slot] = record;
+          };
+          for (const [slot, [record, asPacked]] of writes.entries()) put(slot, record, asPacked);
+          const padding = writes[0]?.[0] as UsageRecord;
+          // Every other count small, so that the odd one alone decides how the row is held.
+          const small = createRecord({ dialect: 'claude', timestamp: 5, model: 'm', cacheReported: true, context: null }, { inputTokens: 1, outputTokens: 2 });
+          for (const odd of oddCounts) for (const asPacked of [false, true]) put(expected.length, { ...small, outputTokens: odd }, asPacked);
+          // Padding past the initial capacity of 1024 slots exercises growth.
+          for (let slot = expected.length; slot < 1100; slot++) put(slot, { ...padding, requestId: `r${slot}` }, slot % 2 === 0);
+          for (const [record, asPacked, at] of rewrites) put(at % expected.length, record, asPacked);
+          for (const [slot, record] of expected.entries()) {
+            const read = kept.read(slot);
+            expect(read).toEqual(record);
+            expect(Object.is(read.outputTokens, record.outputTokens)).toBe(true);
+          }
+        },
+      ),
       { numRuns: 30 },
+    );
+  });
+});
+
+describe('KeyTable', () => {
+  it('numbers each distinct key once, in the order first seen, as a Map would, past several growths', () => {
+    fc.assert(
+      fc.property(
+        // Few distinct halves, so that equal low halves with other high ones (and the reverse) are common.
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 40 })), { maxLength: 300 }),
+        fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 3000 }),
+        (close, spread) => {
+          const table = new KeyTable();
+          const model = new Map<string, number>();
+          for (const [high, low] of [...close, ...spread.map(([a, b]) => [a >>> 0, b >>> 0] as const)]) {
+            const name = `${high}:${low}`;
+            const known = model.get(name);
+            expect(table.find(high, low)).toBe(known ?? -1);
+            const slot = table.findOrAdd(high, low);
+            expect(table.added).toBe(known === undefined);
+            if (known === undefined) model.set(name, model.size);
+            expect(slot).toBe(model.get(name));
+          }
+          expect(table.size).toBe(model.size);
+          for (const [name, slot] of model) {
+            const [high, low] = name.split(':').map(Number) as [number, number];
+            expect(table.find(high, low)).toBe(slot);
+          }
+        },
+      ),
+      { numRuns: 60 },
     );
   });
 });

@@ -133,6 +133,57 @@ describe('backpressure between the workers and this thread', () => {
   });
 });
 
+describe('batches held for input order', () => {
+  const loadPool = async (): Promise<typeof Pool> => (await import('../dist/ingest/pool.js' as string)) as typeof Pool;
+
+  it('never has more than MAX_BATCHES_AHEAD batches of later files sent and not yet handed on', async () => {
+    const { MAX_BATCHES_AHEAD, PoolOrder, runWorkerPool } = await loadPool();
+    const folder = mkdtempSync(join(tmpdir(), 'usage-pool-ahead-'));
+    const paths = Array.from({ length: MAX_BATCHES_AHEAD * 4 }, (_, index) => {
+      const path = join(folder, `${index}.jsonl`);
+      writeFileSync(path, `{"ts":1793959200,"model":"gpt-4o","prompt":${index},"completion":1,"cached":0,"total":${index + 1}}\n`);
+      return path;
+    });
+    // As ingest does: the head file's batches are handed on as they come, later files' held until every
+    // earlier file is done; each handed-on batch is slow (20 ms), time enough for a worker to run far ahead.
+    const order = new PoolOrder();
+    const handedOn: number[] = [];
+    const held = new Map<number, Array<{ count: number; ahead: boolean }>>();
+    const done = new Set<number>();
+    let head = 0;
+    const handOn = (index: number, count: number, ahead: boolean): void => {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+      for (let row = 0; row < count; row++) handedOn.push(index);
+      if (ahead) order.tookAhead();
+    };
+    order.setHead(head);
+    const stats = await runWorkerPool(
+      paths.map((path, index) => ({ path, index })),
+      2,
+      {},
+      {
+        onRecords(index, packed, _settled, ahead) {
+          if (index === head) handOn(index, packed.count, ahead);
+          else held.set(index, [...(held.get(index) ?? []), { count: packed.count, ahead }]);
+        },
+        onFile(index) {
+          done.add(index);
+          while (done.has(head)) {
+            head++;
+            for (const batch of held.get(head) ?? []) handOn(head, batch.count, batch.ahead);
+            held.delete(head);
+          }
+          order.setHead(head < paths.length ? head : -2);
+        },
+      },
+      order,
+    );
+    expect(handedOn).toEqual(paths.map((_, index) => index));
+    // Reached, never passed: unchecked, the worker ahead sent every later file's batch while the first waited.
+    expect(stats.peakBatchesAhead).toBe(MAX_BATCHES_AHEAD);
+  });
+});
+
 describe('the order records reach the reducers with worker threads', () => {
   it('is input order, file by file, whichever worker finishes first', async () => {
     // Records without a key go straight to the reducers, whose float sums of cost change in the last digit

@@ -33,7 +33,9 @@ import {
   doubleLength,
   type DeduplicatedRows,
   findLiveKeyedRows,
+  KeptRecords,
   keyHighHalf,
+  keyLowHalf,
   readTotalTokens,
   listDeduplicatedRows,
   type OrderedRecord,
@@ -41,14 +43,15 @@ import {
   type PackedKeyedRow,
   type PackedRecords,
   PACKED_LAYOUT,
+  PackBuilder,
   packRecords,
-  RecordStore,
   readPackedRow,
   unpackRecords,
   unpackResolvedRows,
 } from './pack.js';
 import type { ReaderKind } from '../dialects/module.js';
 import { findDialect } from '../dialects/registry.js';
+import { KeyTable } from './key-table.js';
 import type { PoolJob } from './pool.js';
 import { chooseReader, type FileScan, type ScannedRecord, type ScanOptions, type ScanStart } from './scan.js';
 import { copyScanTally, createScanTally, type LineProblem, mergeScanTally, type ScanTally } from './tally.js';
@@ -120,21 +123,16 @@ export type RecordSink = (record: UsageRecord) => void;
  * message.id + requestId), the one with the largest total wins, and between
  * equal totals the earliest in input order, so the result never depends on
  * which worker finished first or which files came from the index. Kept
- * copies are held compactly (packed rows or a RecordStore) until the input
- * ends: a later file may still hold a larger copy.
+ * copies are copied into a compact store (KeptRecords) until the input ends
+ * (a later file may still hold a larger copy); a packed batch offered is not
+ * held, so it can go as soon as it is read.
  */
 export class Deduplicator {
-  private readonly slots = new Map<string, number>();
-  // Per slot, the kept copy: its order, its total, and where it lives — a
-  // row of a packed batch (from the index or a worker, kept by reference and
-  // read only if it still wins at the end) or a row of the store (a copy
-  // parsed on this thread).
+  private readonly table = new KeyTable();
+  // Per slot (one per key): the kept copy's order and total.
   private orders = new Float64Array(1024);
   private totals = new Float64Array(1024);
-  private rows = new Uint32Array(1024);
-  private readonly holders: Array<PackedRecords | RecordStore> = [];
-  private readonly store = new RecordStore();
-  private size = 0;
+  private readonly kept = new KeptRecords();
   duplicates = 0;
 
   /**
@@ -145,39 +143,28 @@ export class Deduplicator {
 
   /** A copy parsed on this thread. */
   offer(entry: OrderedRecord & { dedupKey: string }): void {
-    const slot = this.claimSlot(entry.dedupKey, entry.order, entry.record.totalTokens);
-    if (slot === undefined) return;
-    if (this.holders[slot] === this.store) {
-      this.store.write(this.rows[slot] as number, entry.record);
-    } else {
-      this.holders[slot] = this.store;
-      this.rows[slot] = this.store.append(entry.record);
-    }
+    const slot = this.claimSlot(keyHighHalf(entry.dedupKey), keyLowHalf(entry.dedupKey), entry.order, entry.record.totalTokens);
+    if (slot >= 0) this.kept.writeRecord(slot, entry.record);
   }
 
-  /** A copy still packed. A store row it replaces is left unused. */
+  /** A copy still packed: copied if it wins for now, so the batch is not held. */
   offerPacked(entry: PackedKeyedRow): void {
-    const slot = this.claimSlot(entry.dedupKey, entry.order, entry.totalTokens);
-    if (slot === undefined) return;
-    this.holders[slot] = entry.packed;
-    this.rows[slot] = entry.row;
+    const slot = this.claimSlot(keyHighHalf(entry.dedupKey), keyLowHalf(entry.dedupKey), entry.order, entry.totalTokens);
+    if (slot >= 0) this.kept.copyRow(slot, entry.packed, entry.row);
   }
 
-  /** The slot this copy should now fill (a new one, or the one whose copy it beats); undefined when the kept copy stays. */
-  private claimSlot(dedupKey: string, order: number, totalTokens: number): number | undefined {
-    let slot = this.slots.get(dedupKey);
-    if (slot === undefined) {
-      if (this.size === this.orders.length) {
+  /** The slot this copy should now fill (a new one, or the one whose copy it beats); -1 when the kept copy stays. */
+  private claimSlot(high: number, low: number, order: number, totalTokens: number): number {
+    const slot = this.table.findOrAdd(high, low);
+    if (this.table.added) {
+      if (slot === this.orders.length) {
         this.orders = doubleLength(this.orders);
         this.totals = doubleLength(this.totals);
-        this.rows = doubleLength(this.rows);
       }
-      slot = this.size++;
-      this.slots.set(dedupKey, slot);
     } else {
       if (order < this.archivedFrom && (this.orders[slot] as number) < this.archivedFrom) this.duplicates++;
       const larger = totalTokens - (this.totals[slot] as number);
-      if (larger < 0 || (larger === 0 && order >= (this.orders[slot] as number))) return undefined;
+      if (larger < 0 || (larger === 0 && order >= (this.orders[slot] as number))) return -1;
     }
     this.orders[slot] = order;
     this.totals[slot] = totalTokens;
@@ -186,7 +173,7 @@ export class Deduplicator {
 
   /** Copies offered so far under distinct keys. */
   get keys(): number {
-    return this.size;
+    return this.table.size;
   }
 
   /**
@@ -194,23 +181,18 @@ export class Deduplicator {
    * when that copy lost (or was never offered). Before drain only.
    */
   findWinningSlot(dedupKey: string, order: number): number {
-    const slot = this.slots.get(dedupKey);
-    return slot !== undefined && this.orders[slot] === order ? slot : -1;
+    const slot = this.table.find(keyHighHalf(dedupKey), keyLowHalf(dedupKey));
+    return slot >= 0 && this.orders[slot] === order ? slot : -1;
   }
 
   /** Hands on the kept records in input order, one at a time. */
   drain(onRecord: (record: UsageRecord) => void): void {
     const orders = this.orders;
-    const bySlot = new Uint32Array(this.size);
-    for (let slot = 0; slot < this.size; slot++) bySlot[slot] = slot;
+    const size = this.table.size;
+    const bySlot = new Uint32Array(size);
+    for (let slot = 0; slot < size; slot++) bySlot[slot] = slot;
     bySlot.sort((a, b) => (orders[a] as number) - (orders[b] as number));
-    for (const slot of bySlot) {
-      const holder = this.holders[slot] as PackedRecords | RecordStore;
-      const row = this.rows[slot] as number;
-      onRecord(holder instanceof RecordStore ? holder.read(row) : readPackedRow(holder, row));
-    }
-    this.slots.clear();
-    this.holders.length = 0;
+    for (const slot of bySlot) onRecord(this.kept.read(slot));
   }
 }
 
@@ -940,19 +922,24 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
     // Files read ahead are handed on here, on this thread, in input order.
     const workers = prescanned ? 0 : Math.min(options.workers ?? 0, pending.length);
     if (workers > 1) {
-      const { runWorkerPool } = await import('./pool.js');
+      const { runWorkerPool, NO_ORDER, PoolOrder } = await import('./pool.js');
       const jobs: PoolJob[] = pending.map((plan) => ({ path: plan.path, index: plan.index, start: plan.scan?.start }));
       // Handed on in input order, file by file, as on one thread: indexed rows, then the file's new batches.
       // Workers finish files in any order, and records without a key go straight to the reducers, whose
       // float sums of cost changed in the last digit with the order (about one run in three, on flat logs).
       // A file's batches that arrive before every earlier file is done wait here (with files of similar
       // size, about one file per worker; at worst, every file after a slow first one).
-      const take = (index: number, packed: PackedRecords, settled: boolean): void => {
+      // Batches that arrived ahead of their file's turn count against the workers' allowance until taken in.
+      const order = new PoolOrder();
+      const take = (index: number, packed: PackedRecords, settled: boolean, ahead: boolean): void => {
         if (!settled && countKeyedRows(packed) > 0) unsettledKeyed = true;
         unpackRecords(packed, index, accept, acceptPacked);
         if (settled) addSection(index, packed);
+        if (ahead) order.tookAhead();
       };
-      const read = new Map(pending.map((plan) => [plan.index, { batches: [] as Array<[PackedRecords, boolean]>, scan: undefined as FileScan | undefined }]));
+      const read = new Map(
+        pending.map((plan) => [plan.index, { batches: [] as Array<[PackedRecords, boolean, boolean]>, scan: undefined as FileScan | undefined }]),
+      );
       let head = 0;
       let headOpened = false;
       const release = (): void => {
@@ -962,23 +949,24 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
           headOpened = true;
           const waiting = read.get(plan.index);
           if (!waiting) continue;
-          for (const [packed, settled] of waiting.batches.splice(0)) take(plan.index, packed, settled);
-          if (!waiting.scan) return;
+          for (const [packed, settled, ahead] of waiting.batches.splice(0)) take(plan.index, packed, settled, ahead);
+          if (!waiting.scan) break;
           finishFile(plan, waiting.scan);
         }
+        order.setHead(plans[head]?.index ?? NO_ORDER - 1);
       };
       release();
       await runWorkerPool(jobs, workers, scanOptions, {
-        onRecords(index, packed, settled) {
-          if (plans[head]?.index === index) take(index, packed, settled);
-          else read.get(index)?.batches.push([packed, settled]);
+        onRecords(index, packed, settled, ahead) {
+          if (plans[head]?.index === index) take(index, packed, settled, ahead);
+          else read.get(index)?.batches.push([packed, settled, ahead]);
         },
         onFile(index, scan) {
           const waiting = read.get(index);
           if (waiting) waiting.scan = scan;
           release();
         },
-      });
+      }, order);
       // Every job reports its file; one that did not would hold back every later file's records.
       if (head < plans.length) throw new Error(`a scanning thread never reported ${plans[head]?.path}`);
     } else {
@@ -999,16 +987,14 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
           await letEventsRun();
           yieldedAt = performance.now();
         }
-        let batch: ScannedRecord[] = [];
+        // Packed as they come, for the index (see PackBuilder).
+        const batch = new PackBuilder();
         const onScanned = (entry: ScannedRecord, settled: boolean): void => {
           accept({ record: entry.record, order: orderOf(plan.index, entry.line), dedupKey: entry.dedupKey });
           if (!settled && entry.dedupKey !== undefined) unsettledKeyed = true;
           if (!writer || !settled) return;
-          batch.push(entry);
-          if (batch.length >= SECTION_BATCH) {
-            addSection(plan.index, packRecords(batch));
-            batch = [];
-          }
+          batch.add(entry.record, entry.line, entry.dedupKey);
+          if (batch.count >= SECTION_BATCH) addSection(plan.index, batch.finish());
         };
         const prior = prescanned?.get(plan.index);
         let scan: FileScan;
@@ -1020,7 +1006,7 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
         } else {
           continue;
         }
-        if (batch.length > 0) addSection(plan.index, packRecords(batch));
+        if (batch.count > 0) addSection(plan.index, batch.finish());
         finishFile(plan, scan);
       }
     }

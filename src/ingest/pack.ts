@@ -260,27 +260,83 @@ const readRow = compileFunction<
   { DIALECT_NAMES, nullIfNaN },
 );
 
-export function packRecords(entries: ReadonlyArray<{ record: UsageRecord; line: number; dedupKey?: string | undefined }>): PackedRecords {
-  const floats = new Float64Array(entries.length * FLOAT_STRIDE);
-  const ints = new Uint32Array(entries.length * INT_STRIDE);
-  const table = new TextTable();
-  const scratch = new Array<string | null>(TEXT_COUNT).fill(null);
-  let contextCount = 0;
-  entries.forEach(({ record, line, dedupKey }, row) => {
-    writeNumbers(floats, row, record);
+/**
+ * Packs records one at a time, as they are scanned, so that each record
+ * object is garbage as soon as it is added. (A worker that gathered a
+ * batch's records as objects first kept them alive long enough to be
+ * promoted to its old generation, which grew to ~50 MB per worker on flat
+ * logs before a full collection cleared it: a fifth of a large run's peak
+ * memory.)
+ */
+const FIRST_ROWS = 64;
+
+export class PackBuilder {
+  private floats = new Float64Array(0);
+  private ints = new Uint32Array(0);
+  private contexts = new Float64Array(0);
+  private contextCount = 0;
+  private table = new TextTable();
+  private readonly scratch = new Array<string | null>(TEXT_COUNT).fill(null);
+  count = 0;
+
+
+  add(record: UsageRecord, line: number, dedupKey?: string): void {
+    const row = this.count++;
+    if (row * INT_STRIDE === this.ints.length) {
+      // Small at first, then doubled: a file of 70 Claude records does not allocate (and send) room for 8,192.
+      if (row === 0) {
+        this.floats = new Float64Array(FIRST_ROWS * FLOAT_STRIDE);
+        this.ints = new Uint32Array(FIRST_ROWS * INT_STRIDE);
+      } else {
+        this.floats = doubleLength(this.floats);
+        this.ints = doubleLength(this.ints);
+      }
+    }
+    writeNumbers(this.floats, row, record);
+    const ints = this.ints;
     const i = row * INT_STRIDE;
     ints[i] = headerOf(record, dedupKey !== undefined);
     ints[i + 1] = line;
     ints[i + 2] = dedupKey ? readKeyHalf(dedupKey, 0) : 0;
     ints[i + 3] = dedupKey ? readKeyHalf(dedupKey, 1) : 0;
+    const scratch = this.scratch;
     copyTexts(record, scratch, 0);
-    for (let field = 0; field < TEXT_COUNT; field++) ints[i + 4 + field] = table.intern(scratch[field] ?? null);
-    if (record.context) contextCount++;
-  });
-  const contexts = new Float64Array(contextCount * CONTEXT_STRIDE);
-  let contextRow = 0;
-  for (const { record } of entries) if (record.context) writeContext(contexts, contextRow++, record.context);
-  return { count: entries.length, floats, ints, contexts, texts: table.texts };
+    for (let field = 0; field < TEXT_COUNT; field++) ints[i + 4 + field] = this.table.intern(scratch[field] ?? null);
+    if (record.context) {
+      if ((this.contextCount + 1) * CONTEXT_STRIDE > this.contexts.length) {
+        this.contexts = this.contexts.length === 0 ? new Float64Array(FIRST_ROWS * CONTEXT_STRIDE) : doubleLength(this.contexts);
+      }
+      writeContext(this.contexts, this.contextCount++, record.context);
+    }
+  }
+
+  /** The rows added so far, in arrays of exactly their size; the builder starts again empty. */
+  finish(): PackedRecords {
+    const count = this.count;
+    // Views, not copies: arrays at most twice as long as their rows travel whole rather than be copied
+    // (copies of every batch's arrays, freed at once, left the worker's malloc arena fragmented: +30 MiB).
+    const exact = <T extends Float64Array | Uint32Array>(array: T, length: number): T => (array.length === length ? array : (array.subarray(0, length) as T));
+    const packed: PackedRecords = {
+      count,
+      floats: exact(this.floats, count * FLOAT_STRIDE),
+      ints: exact(this.ints, count * INT_STRIDE),
+      contexts: exact(this.contexts, this.contextCount * CONTEXT_STRIDE),
+      texts: this.table.texts,
+    };
+    this.floats = new Float64Array(0);
+    this.ints = new Uint32Array(0);
+    this.contexts = new Float64Array(0);
+    this.contextCount = 0;
+    this.table = new TextTable();
+    this.count = 0;
+    return packed;
+  }
+}
+
+export function packRecords(entries: ReadonlyArray<{ record: UsageRecord; line: number; dedupKey?: string | undefined }>): PackedRecords {
+  const builder = new PackBuilder();
+  for (const { record, line, dedupKey } of entries) builder.add(record, line, dedupKey);
+  return builder.finish();
 }
 
 /** Positions, among the text fields, of those a record always has. */
@@ -431,6 +487,11 @@ export function keyHighHalf(dedupKey: string): number {
   return readKeyHalf(dedupKey, 0);
 }
 
+/** The low half of a hashed key. */
+export function keyLowHalf(dedupKey: string): number {
+  return readKeyHalf(dedupKey, 1);
+}
+
 /** Row `row`'s total tokens (what the de-duplication compares). */
 export function readTotalTokens(packed: PackedRecords, row: number): number {
   return packed.floats[row * FLOAT_STRIDE + TOTAL_TOKENS_AT] as number;
@@ -519,41 +580,219 @@ export function unpackRecords(
   }
 }
 
-/**
- * Records held compactly, written and rewritten by slot: numbers in a
- * growable typed array, texts as references (no copies, no hashing: the
- * strings are shared with the records they came from). About 200 bytes a
- * record instead of ~450 as objects. The global de-duplication holds every
- * keyed record until the input ends; held as objects, they were most of the
- * peak memory of a large run.
- */
-export class RecordStore {
-  private floats = new Float64Array(1024 * FLOAT_STRIDE);
-  private headers = new Uint32Array(1024);
-  private readonly texts: Array<string | null> = [];
-  private readonly contexts = new Map<number, ContextSnapshot>();
-  size = 0;
+// The kept records' layout (KeptRecords): counts narrowed to 32 bits, the
+// other numbers (instants, money) as doubles, and the texts a record shares
+// with others (model, session, project…) with its header as one interned
+// tuple; a request id, different in every record, is held on its own.
+const WIDE_POSITIONS = FLOAT_FIELDS.flatMap((field, position) => (field.kind === 'count' ? [] : [position]));
+const COUNT_POSITIONS = FLOAT_FIELDS.flatMap((field, position) => (field.kind === 'count' ? [position] : []));
+const OWN_TEXT_POSITIONS = TEXT_FIELDS.flatMap((field, position) => (field.name === 'requestId' ? [position] : []));
+const SHARED_TEXT_POSITIONS = TEXT_FIELDS.flatMap((field, position) => (field.name === 'requestId' ? [] : [position]));
+const WIDE_COUNT = WIDE_POSITIONS.length;
+const COUNT_COUNT = COUNT_POSITIONS.length;
+const OWN_COUNT = OWN_TEXT_POSITIONS.length;
+const TUPLE_STRIDE = 1 + SHARED_TEXT_POSITIONS.length;
 
-  append(record: UsageRecord): number {
-    if (this.size === this.headers.length) {
-      this.floats = doubleLength(this.floats);
-      this.headers = doubleLength(this.headers);
+/**
+ * Records held compactly by slot (the de-duplication's kept copies), written
+ * and rewritten from records parsed on this thread or copied from rows of
+ * packed batches, so that the batches themselves can go as soon as they are
+ * offered. About 80 bytes a Claude record (plus its request id), where the
+ * batches held ~270 bytes for every row, kept or not, until the input ended:
+ * most of a large run's peak memory.
+ *
+ * Counts that do not fit 32 bits (or are -0) keep their whole number row
+ * aside, so every value reads back exactly as written.
+ */
+export class KeptRecords {
+  private wide = new Float64Array(1024 * WIDE_COUNT);
+  private counts = new Uint32Array(1024 * COUNT_COUNT);
+  private tupleOf = new Uint32Array(1024);
+  /** Context row + 1 per slot (0: none yet); a rewritten slot reuses its row. */
+  private contextAt = new Int32Array(1024);
+  private contexts = new Float64Array(64 * CONTEXT_STRIDE);
+  private contextCount = 0;
+  private readonly own: Array<string | null> = [];
+  private readonly wideRows = new Map<number, Float64Array>();
+  // Shared texts and tuples (header + shared text indices), interned.
+  private readonly texts: string[] = [];
+  private readonly textIndex = new Map<string, number>();
+  private tuples = new Uint32Array(256 * TUPLE_STRIDE);
+  private tupleCount = 0;
+  private tupleBuckets = new Int32Array(512);
+  // Per batch copied from: its text indices as this store's (-1: not yet looked up).
+  private translatedTexts: readonly string[] | undefined;
+  private translation = new Int32Array(0);
+  // Scratch for one record on its way in or out.
+  private readonly floatRow = new Float64Array(FLOAT_STRIDE);
+  private readonly tuple = new Uint32Array(TUPLE_STRIDE);
+  private readonly ownRow = new Array<string | null>(OWN_COUNT).fill(null);
+  private readonly textRow = new Array<string | null>(TEXT_COUNT).fill(null);
+  private readonly contextRow = new Float64Array(CONTEXT_STRIDE);
+  private hasContext = false;
+
+  /** Slot `slot` (one past the last, or one already written) holds `record`. */
+  writeRecord(slot: number, record: UsageRecord): void {
+    writeNumbers(this.floatRow, 0, record);
+    this.tuple[0] = headerOf(record, false);
+    copyTexts(record, this.textRow, 0);
+    for (let at = 0; at < SHARED_TEXT_POSITIONS.length; at++) {
+      this.tuple[at + 1] = this.internText(this.textRow[SHARED_TEXT_POSITIONS[at] as number] ?? null);
     }
-    const slot = this.size++;
-    this.write(slot, record);
-    return slot;
+    for (let at = 0; at < OWN_COUNT; at++) this.ownRow[at] = this.textRow[OWN_TEXT_POSITIONS[at] as number] ?? null;
+    this.hasContext = record.context !== null;
+    if (record.context) writeContext(this.contextRow, 0, record.context);
+    this.commit(slot);
   }
 
-  write(slot: number, record: UsageRecord): void {
-    writeNumbers(this.floats, slot, record);
-    this.headers[slot] = headerOf(record, false);
-    copyTexts(record, this.texts, slot * TEXT_COUNT);
-    if (record.context) this.contexts.set(slot, record.context);
-    else this.contexts.delete(slot);
+  /** Slot `slot` holds a copy of row `row` of a packed batch. */
+  copyRow(slot: number, packed: PackedRecords, row: number): void {
+    const { floats, ints, texts } = packed;
+    const f = row * FLOAT_STRIDE;
+    for (let at = 0; at < FLOAT_STRIDE; at++) this.floatRow[at] = floats[f + at] as number;
+    const i = row * INT_STRIDE;
+    const header = (ints[i] as number) & ~FLAG_HAS_KEY;
+    this.tuple[0] = header;
+    if (this.translatedTexts !== texts) {
+      this.translatedTexts = texts;
+      this.translation = new Int32Array(texts.length).fill(-1);
+    }
+    for (let at = 0; at < SHARED_TEXT_POSITIONS.length; at++) {
+      const text = ints[i + 4 + (SHARED_TEXT_POSITIONS[at] as number)] as number;
+      if (text === NO_TEXT) {
+        this.tuple[at + 1] = NO_TEXT;
+        continue;
+      }
+      let index = this.translation[text] as number;
+      if (index < 0) {
+        index = this.internText(texts[text] as string);
+        this.translation[text] = index;
+      }
+      this.tuple[at + 1] = index;
+    }
+    for (let at = 0; at < OWN_COUNT; at++) {
+      const text = ints[i + 4 + (OWN_TEXT_POSITIONS[at] as number)] as number;
+      this.ownRow[at] = text === NO_TEXT ? null : (texts[text] ?? null);
+    }
+    this.hasContext = (header & FLAG_HAS_CONTEXT) !== 0;
+    if (this.hasContext) {
+      const c = findContextRow(packed, row) * CONTEXT_STRIDE;
+      for (let at = 0; at < CONTEXT_STRIDE; at++) this.contextRow[at] = packed.contexts[c + at] as number;
+    }
+    this.commit(slot);
   }
 
   read(slot: number): UsageRecord {
-    return readRow(this.floats, slot, this.headers[slot] as number, this.texts, slot * TEXT_COUNT, this.contexts.get(slot) ?? null);
+    const floatRow = this.floatRow;
+    const wideRow = this.wideRows.size > 0 ? this.wideRows.get(slot) : undefined;
+    if (wideRow !== undefined) {
+      floatRow.set(wideRow);
+    } else {
+      for (let at = 0; at < WIDE_COUNT; at++) floatRow[WIDE_POSITIONS[at] as number] = this.wide[slot * WIDE_COUNT + at] as number;
+      for (let at = 0; at < COUNT_COUNT; at++) floatRow[COUNT_POSITIONS[at] as number] = this.counts[slot * COUNT_COUNT + at] as number;
+    }
+    const t = (this.tupleOf[slot] as number) * TUPLE_STRIDE;
+    const header = this.tuples[t] as number;
+    const textRow = this.textRow;
+    for (let at = 0; at < SHARED_TEXT_POSITIONS.length; at++) {
+      const text = this.tuples[t + 1 + at] as number;
+      textRow[SHARED_TEXT_POSITIONS[at] as number] = text === NO_TEXT ? null : (this.texts[text] as string);
+    }
+    for (let at = 0; at < OWN_COUNT; at++) textRow[OWN_TEXT_POSITIONS[at] as number] = this.own[slot * OWN_COUNT + at] ?? null;
+    const context = header & FLAG_HAS_CONTEXT ? readContext(this.contexts, (this.contextAt[slot] as number) - 1, (header & FLAG_TRUNCATED) !== 0) : null;
+    return readRow(floatRow, 0, header, textRow, 0, context);
+  }
+
+  /** Writes the scratch record into `slot`. */
+  private commit(slot: number): void {
+    if (slot >= this.tupleOf.length) this.growSlots(slot + 1);
+    const floatRow = this.floatRow;
+    let narrow = true;
+    for (let at = 0; at < COUNT_COUNT; at++) {
+      const value = floatRow[COUNT_POSITIONS[at] as number] as number;
+      if (value >>> 0 !== value || (value === 0 && 1 / value < 0)) {
+        narrow = false;
+        break;
+      }
+      this.counts[slot * COUNT_COUNT + at] = value;
+    }
+    if (narrow) {
+      if (this.wideRows.size > 0) this.wideRows.delete(slot);
+      for (let at = 0; at < WIDE_COUNT; at++) this.wide[slot * WIDE_COUNT + at] = floatRow[WIDE_POSITIONS[at] as number] as number;
+    } else {
+      this.wideRows.set(slot, floatRow.slice());
+    }
+    this.tupleOf[slot] = this.internTuple();
+    for (let at = 0; at < OWN_COUNT; at++) this.own[slot * OWN_COUNT + at] = this.ownRow[at] as string | null;
+    if (this.hasContext) {
+      let at = (this.contextAt[slot] as number) - 1;
+      if (at < 0) {
+        at = this.contextCount++;
+        if (this.contextCount * CONTEXT_STRIDE > this.contexts.length) this.contexts = doubleLength(this.contexts);
+        this.contextAt[slot] = at + 1;
+      }
+      this.contexts.set(this.contextRow, at * CONTEXT_STRIDE);
+    }
+  }
+
+  private growSlots(needed: number): void {
+    while (this.tupleOf.length < needed) {
+      this.wide = doubleLength(this.wide);
+      this.counts = doubleLength(this.counts);
+      this.tupleOf = doubleLength(this.tupleOf);
+      this.contextAt = doubleLength(this.contextAt);
+    }
+  }
+
+  private internText(value: string | null): number {
+    if (value === null) return NO_TEXT;
+    let index = this.textIndex.get(value);
+    if (index === undefined) {
+      index = this.texts.length;
+      this.texts.push(value);
+      this.textIndex.set(value, index);
+    }
+    return index;
+  }
+
+  /** The scratch tuple's number among the interned ones (open addressing, at most half full). */
+  private internTuple(): number {
+    const tuple = this.tuple;
+    let hash = 0x811c9dc5;
+    for (let at = 0; at < TUPLE_STRIDE; at++) hash = Math.imul(hash ^ (tuple[at] as number), 0x01000193);
+    let mask = this.tupleBuckets.length - 1;
+    let bucket = (hash ^ (hash >>> 15)) & mask;
+    for (; ; bucket = (bucket + 1) & mask) {
+      const held = this.tupleBuckets[bucket] as number;
+      if (held === 0) break;
+      const t = (held - 1) * TUPLE_STRIDE;
+      let same = true;
+      for (let at = 0; at < TUPLE_STRIDE; at++) {
+        if (this.tuples[t + at] !== tuple[at]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return held - 1;
+    }
+    const number = this.tupleCount++;
+    if (this.tupleCount * TUPLE_STRIDE > this.tuples.length) this.tuples = doubleLength(this.tuples);
+    this.tuples.set(tuple, number * TUPLE_STRIDE);
+    if (this.tupleCount * 2 > this.tupleBuckets.length) {
+      // Twice the buckets, every tuple placed again (the new one included).
+      this.tupleBuckets = new Int32Array(this.tupleBuckets.length * 2);
+      mask = this.tupleBuckets.length - 1;
+      for (let each = 0; each < this.tupleCount; each++) {
+        let h = 0x811c9dc5;
+        for (let at = 0; at < TUPLE_STRIDE; at++) h = Math.imul(h ^ (this.tuples[each * TUPLE_STRIDE + at] as number), 0x01000193);
+        let b = (h ^ (h >>> 15)) & mask;
+        while (this.tupleBuckets[b] !== 0) b = (b + 1) & mask;
+        this.tupleBuckets[b] = each + 1;
+      }
+    } else {
+      this.tupleBuckets[bucket] = number + 1;
+    }
+    return number;
   }
 }
 

@@ -23,26 +23,79 @@ export interface WorkerSetup {
   /** One Int32: the next job to claim, advanced with Atomics.add. */
   nextJob: SharedArrayBuffer;
   /**
-   * One Int32: batches of records sent and not yet taken in by this thread.
-   * A worker waits while MAX_BATCHES_IN_FLIGHT are: when this thread reduces
-   * more slowly than the workers parse (flat records, one per line), their
-   * batches queued up here and peak memory grew with the input (266 MB at
-   * 1 GB of flat records against 155 MB on one thread).
+   * Two Int32s. [IN_FLIGHT]: batches of the head file (see `head`) sent and
+   * not yet taken in by this thread. A worker waits while
+   * MAX_BATCHES_IN_FLIGHT are: when this thread reduces more slowly than the
+   * workers parse (flat records, one per line), their batches queued up here
+   * and peak memory grew with the input (266 MB at 1 GB of flat records
+   * against 155 MB on one thread). [AHEAD]: batches of later files sent and
+   * not yet handed on (this thread holds them until every earlier file is
+   * done, see PoolOrder); a worker waits while MAX_BATCHES_AHEAD are.
    */
   inFlight: SharedArrayBuffer;
+  /**
+   * One Int32: the index of the file whose records this thread hands on now
+   * (the head); NO_ORDER when batches are taken in as they come.
+   */
+  head: SharedArrayBuffer;
 }
+
+export const IN_FLIGHT = 0;
+export const AHEAD = 1;
+export const NO_ORDER = -1;
 
 export const MAX_BATCHES_IN_FLIGHT = 8;
 
+/**
+ * Batches of files after the head a worker may send before it waits for the
+ * head to move on. Unchecked (they were counted as taken in when they
+ * arrived), 40-odd batches, ~90 MB, waited here at 1 GB of flat records, and
+ * 30-odd on Claude transcripts: a worker on a later file ran on while the
+ * head file's worker waited for this thread to reduce.
+ */
+export const MAX_BATCHES_AHEAD = 8;
+
 export type WorkerReply =
-  | { type: 'records'; index: number; packed: PackedRecords; settled: boolean }
+  | { type: 'records'; index: number; packed: PackedRecords; settled: boolean; ahead: boolean }
   | { type: 'file'; index: number; scan: FileScan }
   | { type: 'done' }
   | { type: 'error'; message: string; strict: boolean };
 
 export interface PoolHandlers {
-  onRecords(index: number, packed: PackedRecords, settled: boolean): void;
+  /**
+   * A batch of file `index`. `ahead`: sent while an earlier file was the head
+   * (see PoolOrder); it counts against MAX_BATCHES_AHEAD until `tookAhead`.
+   */
+  onRecords(index: number, packed: PackedRecords, settled: boolean, ahead: boolean): void;
   onFile(index: number, scan: FileScan): void;
+}
+
+/**
+ * For a caller that hands on records in file order: it names the head file
+ * (whose batches it takes in as they arrive) and says when it has taken in a
+ * batch that arrived `ahead`. Workers on later files then wait, rather than
+ * fill this thread with batches it cannot hand on yet.
+ */
+export class PoolOrder {
+  readonly head = new SharedArrayBuffer(4);
+  readonly inFlight = new SharedArrayBuffer(8);
+  private readonly counters = new Int32Array(this.inFlight);
+  private readonly current = new Int32Array(this.head);
+
+  constructor() {
+    this.current[0] = NO_ORDER - 1;
+  }
+
+  /** File `index` is now the head (NO_ORDER - 1 once none is left). */
+  setHead(index: number): void {
+    if (Atomics.exchange(this.current, 0, index) === index) return;
+    Atomics.notify(this.counters, AHEAD);
+  }
+
+  tookAhead(): void {
+    Atomics.sub(this.counters, AHEAD, 1);
+    Atomics.notify(this.counters, AHEAD);
+  }
 }
 
 /**
@@ -57,19 +110,37 @@ const WORKER_YOUNG_GENERATION_MB = 12;
  * measurements at 1 GB): V8 flags --semi-space-growth-factor=1 and
  * --heap-growing-percent=60 set when workers start took flat logs' peak from
  * ~240 to ~195 MiB at the same CPU, but Claude logs' CPU up 9% (7.7 → 8.5 s)
- * for no lower peak, which there is the kept de-duplication batches.
+ * for no lower peak, which there is the kept de-duplication batches. After
+ * the batches were no longer kept, ahead batches were capped and workers
+ * packed records as scanned: a 4 MB young generation per worker, or 4
+ * batches in flight and ahead instead of 8, moved the 1 GB peaks by less
+ * than run-to-run noise (±5 MiB); what is left is mostly the main thread's
+ * young generation (32 MB committed, V8's default) and three isolates' code.
  */
 export interface PoolStats {
-  /** The most batches ever sent and not yet taken in, seen as one arrived (the arriving one included). */
+  /** The most batches of the head file ever sent and not yet taken in, seen as one arrived (the arriving one included). */
   peakBatchesInFlight: number;
+  /** The most batches ever sent ahead of the head file and not yet taken in, seen as one arrived (likewise). */
+  peakBatchesAhead: number;
 }
 
-export async function runWorkerPool(jobs: readonly PoolJob[], size: number, options: ScanOptions, handlers: PoolHandlers): Promise<PoolStats> {
+export async function runWorkerPool(
+  jobs: readonly PoolJob[],
+  size: number,
+  options: ScanOptions,
+  handlers: PoolHandlers,
+  order?: PoolOrder,
+): Promise<PoolStats> {
   const nextJob = new SharedArrayBuffer(4);
-  const inFlight = new SharedArrayBuffer(4);
+  const inFlight = order?.inFlight ?? new SharedArrayBuffer(8);
+  let head = order?.head;
+  if (head === undefined) {
+    head = new SharedArrayBuffer(4);
+    new Int32Array(head)[0] = NO_ORDER;
+  }
   const batchesInFlight = new Int32Array(inFlight);
-  const setup: WorkerSetup = { options, jobs, nextJob, inFlight };
-  const stats: PoolStats = { peakBatchesInFlight: 0 };
+  const setup: WorkerSetup = { options, jobs, nextJob, inFlight, head };
+  const stats: PoolStats = { peakBatchesInFlight: 0, peakBatchesAhead: 0 };
   const workers: Worker[] = [];
   const finished = Array.from(
     { length: size },
@@ -84,10 +155,15 @@ export async function runWorkerPool(jobs: readonly PoolJob[], size: number, opti
           try {
             switch (reply.type) {
               case 'records':
-                stats.peakBatchesInFlight = Math.max(stats.peakBatchesInFlight, Atomics.load(batchesInFlight, 0));
-                handlers.onRecords(reply.index, reply.packed, reply.settled);
-                Atomics.sub(batchesInFlight, 0, 1);
-                Atomics.notify(batchesInFlight, 0);
+                if (reply.ahead) {
+                  stats.peakBatchesAhead = Math.max(stats.peakBatchesAhead, Atomics.load(batchesInFlight, AHEAD));
+                  handlers.onRecords(reply.index, reply.packed, reply.settled, true);
+                  return;
+                }
+                stats.peakBatchesInFlight = Math.max(stats.peakBatchesInFlight, Atomics.load(batchesInFlight, IN_FLIGHT));
+                handlers.onRecords(reply.index, reply.packed, reply.settled, false);
+                Atomics.sub(batchesInFlight, IN_FLIGHT, 1);
+                Atomics.notify(batchesInFlight, IN_FLIGHT);
                 return;
               case 'file':
                 handlers.onFile(reply.index, reply.scan);
