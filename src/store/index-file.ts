@@ -7,7 +7,11 @@
  *     | u32 CRC-32 of the section bytes | u32 CRC-32 of the header JSON
  *     | u32 header length | "USAGEIX2"
  *
- * Sections are 8-byte aligned so typed arrays can view them without copying.
+ * A section is its records' floats, integers and contexts, then their text
+ * table (see encodeTexts), 8-byte aligned so typed arrays can view them
+ * without copying. The text tables used to sit in the header JSON: at 1 GB of
+ * Claude logs they were 7 of its 9.5 MB, parsed, checked and written again
+ * on every run that touched the index.
  * The header is written last and the file is renamed into place, so a reader
  * sees a whole index or none. Both checksums are verified before anything is
  * used: one flipped bit anywhere used to change totals without a word, and
@@ -47,7 +51,8 @@ const OLD_MAGIC = Buffer.from('USAGEIX1');
 // 3: checksums over sections and header; entries carry ctime; keys are keyed hashes.
 // 4: sections carry their keyed-row count and shadowed rows; the header the resolved input.
 // 5: no resolution counts a keyed record of an unfinished line (a run that extends one counts its duplicates on top).
-export const INDEX_VERSION = 5;
+// 6: text tables in the section bytes, not in the header.
+export const INDEX_VERSION = 6;
 export const INDEX_FILE_NAME = 'index-v1.bin';
 const TEMPORARY_SUFFIX = '.tmp';
 // Bytes after the header: two checksums, the header length, the magic.
@@ -82,6 +87,63 @@ export interface SectionRef {
   deferred?: number[] | undefined;
 }
 
+/** A section of the index: as SectionRef, but its text table is in its bytes, after the contexts. */
+export interface IndexSectionRef extends Omit<SectionRef, 'texts'> {
+  /** Bytes of the text table (see encodeTexts). */
+  textBytes: number;
+}
+
+/** All bytes of an index section, text table included. */
+export const sectionLength = (section: IndexSectionRef): number => section.floats + section.ints + section.contexts + section.textBytes;
+
+/**
+ * A text table as bytes: u32 count | u32 encoding (0 UTF-8, 1 UTF-16LE) |
+ * u32 length of each text in UTF-16 code units | the texts, joined. UTF-8
+ * unless a text holds a lone surrogate, which UTF-8 cannot carry (JSON
+ * could: a warm run must print what a cold one prints). One decode and a
+ * slice per text reads it back, far cheaper than a JSON array of strings.
+ */
+export function encodeTexts(texts: readonly string[]): Buffer {
+  const joined = texts.join('');
+  const wellFormed = (joined as unknown as { isWellFormed(): boolean }).isWellFormed();
+  const payload = Buffer.from(joined, wellFormed ? 'utf8' : 'utf16le');
+  const bytes = Buffer.allocUnsafe(8 + 4 * texts.length + payload.length);
+  bytes.writeUInt32LE(texts.length, 0);
+  bytes.writeUInt32LE(wellFormed ? 0 : 1, 4);
+  for (const [at, text] of texts.entries()) bytes.writeUInt32LE(text.length, 8 + 4 * at);
+  payload.copy(bytes, 8 + 4 * texts.length);
+  return bytes;
+}
+
+/** The number of texts in a table at `start` (4-byte aligned) of `buffer`, or -1 when its layout does not hold together. */
+function countTexts(buffer: ArrayBufferLike, start: number, length: number): number {
+  if (length < 8) return -1;
+  const [count, encoding] = new Uint32Array(buffer, start, 2) as unknown as [number, number];
+  if (encoding > 1 || 8 + 4 * count > length) return -1;
+  const payload = length - 8 - 4 * count;
+  if (encoding === 1 && payload % 2 !== 0) return -1;
+  return count;
+}
+
+/** The texts of a table written by encodeTexts; IndexCorruptError when they do not add up. */
+function decodeTexts(buffer: ArrayBufferLike, start: number, length: number): string[] {
+  const count = countTexts(buffer, start, length);
+  if (count < 0) throw new IndexCorruptError('the index data is damaged (a text table is malformed)');
+  const encoding = new Uint32Array(buffer, start + 4, 1)[0] === 1 ? 'utf16le' : 'utf8';
+  const lengths = new Uint32Array(buffer, start + 8, count);
+  const joined = Buffer.from(buffer as ArrayBuffer, start + 8 + 4 * count, length - 8 - 4 * count).toString(encoding);
+  const texts = new Array<string>(count);
+  let at = 0;
+  for (let text = 0; text < count; text++) {
+    const end = at + (lengths[text] as number);
+    if (end > joined.length) throw new IndexCorruptError('the index data is damaged (a text table is malformed)');
+    texts[text] = joined.slice(at, end);
+    at = end;
+  }
+  if (at !== joined.length) throw new IndexCorruptError('the index data is damaged (a text table is malformed)');
+  return texts;
+}
+
 export interface IndexEntry {
   path: string;
   /** Scan options the entry was made with; a different run reads the file again. */
@@ -104,7 +166,7 @@ export interface IndexEntry {
   sample: string;
   tally: ScanTally;
   states: Partial<Record<DialectName, unknown>>;
-  sections: SectionRef[];
+  sections: IndexSectionRef[];
 }
 
 interface Header {
@@ -150,7 +212,7 @@ export interface LoadedIndex {
   /** All record bytes, from file offset `MAGIC.length`, when the index is small enough to keep (RESIDENT_LIMIT). */
   resident?: Buffer | undefined;
   /** Sections of a larger index kept when they were checked, up to RESIDENT_LIMIT bytes. */
-  kept: Map<SectionRef, PackedRecords>;
+  kept: Map<IndexSectionRef, PackedRecords>;
   /** File offset where the record bytes end (the header starts). */
   headerStart: number;
   /** CRC-32 of the record bytes (verified): a writer that extends this index carries it on. */
@@ -249,45 +311,49 @@ function checksumRange(descriptor: number, position: number, length: number, che
 
 /**
  * Checks every byte between the magic and the header against the stored
- * CRC-32, and every section's text references and keyed-row counts, before
+ * CRC-32, and every section's text table and keyed-row count, before
  * anything is used: records handed on cannot be taken back, and damage kept
  * would be copied into every later index. A small index is read whole, in
  * one read, and kept (returned); a large one is read section by section, in
- * file order, so a section is only ever one batch in memory.
+ * file order, so a section is only ever one batch in memory (those past
+ * `residentLimit` into one scratch buffer: fresh memory for each cost a
+ * page fault per 4 KiB, about as much as the read).
  */
 function verifySections(
   descriptor: number,
-  sections: SectionRef[],
+  sections: IndexSectionRef[],
   headerStart: number,
   expected: number,
-  kept: Map<SectionRef, PackedRecords>,
+  kept: Map<IndexSectionRef, PackedRecords>,
   residentLimit: number,
 ): Buffer | undefined {
   const ordered = [...sections].sort((a, b) => a.offset - b.offset);
   let position = MAGIC.length;
   for (const section of ordered) {
     if (section.offset < position) throw new IndexCorruptError('the index header is damaged (sections overlap)');
-    position = section.offset + section.floats + section.ints + section.contexts;
+    position = section.offset + sectionLength(section);
   }
   if (headerStart - MAGIC.length <= residentLimit) {
     const resident = readExactly(descriptor, MAGIC.length, headerStart - MAGIC.length);
     if (extendChecksum(resident, 0) >>> 0 !== expected) throw new IndexCorruptError('the index data is damaged (checksum mismatch)');
-    for (const section of ordered) checkSection(viewSection(resident.buffer, section, MAGIC.length), section);
+    for (const section of ordered) checkSection(resident.buffer, section.offset - MAGIC.length, section);
     return resident;
   }
   position = MAGIC.length;
   let checksum = 0;
   let keptBytes = 0;
+  let scratch: Buffer | undefined;
   for (const section of ordered) {
     checksum = checksumRange(descriptor, position, section.offset - position, checksum);
-    const length = section.floats + section.ints + section.contexts;
-    const bytes = readExactly(descriptor, section.offset, length);
-    checksum = extendChecksum(bytes, checksum);
-    const packed = viewSection(bytes.buffer, section);
-    checkSection(packed, section);
+    const length = sectionLength(section);
     keptBytes += length;
-    // Used only if the whole index checks out (else it is discarded with all it holds).
-    if (keptBytes <= residentLimit) kept.set(section, packed);
+    // Kept only if the whole index checks out (else it is discarded with all it holds).
+    const keep = keptBytes <= residentLimit;
+    if (!keep && (scratch === undefined || scratch.length < length)) scratch = Buffer.allocUnsafeSlow(Math.max(length, VERIFY_CHUNK));
+    const bytes = keep ? readExactly(descriptor, section.offset, length) : readInto(scratch as Buffer, descriptor, section.offset, length);
+    checksum = extendChecksum(bytes, checksum);
+    checkSection(bytes.buffer, 0, section);
+    if (keep) kept.set(section, viewSection(bytes.buffer, section));
     position = section.offset + length;
   }
   checksum = checksumRange(descriptor, position, headerStart - position, checksum);
@@ -295,23 +361,45 @@ function verifySections(
   return undefined;
 }
 
-function checkSection(packed: PackedRecords, section: SectionRef): void {
-  const keyed = checkPackedRows(packed);
+/** `length` bytes from `position` into the start of `buffer` (which starts its ArrayBuffer); the part filled. */
+function readInto(buffer: Buffer, descriptor: number, position: number, length: number): Buffer {
+  let read = 0;
+  while (read < length) {
+    const count = readSync(descriptor, buffer, read, length - read, position + read);
+    if (count === 0) throw new IndexCorruptError('the index is truncated');
+    read += count;
+  }
+  return buffer.subarray(0, length);
+}
+
+/** Checks the section at `start` of `buffer`: its rows' text references against its text table, its keyed-row count. */
+function checkSection(buffer: ArrayBufferLike, start: number, section: IndexSectionRef): void {
+  const textCount = countTexts(buffer, start + section.floats + section.ints + section.contexts, section.textBytes);
+  if (textCount < 0) throw new IndexCorruptError('the index data is damaged (a text table is malformed)');
+  // Only the number of texts is looked at: the table is decoded when the section is used.
+  const keyed = checkPackedRows({ ...viewArrays(buffer, start, section), texts: new Array<string>(textCount) });
   if (keyed < 0) throw new IndexCorruptError('the index header is damaged (a text table is short)');
   // The warm run reads a section only in the pass its keyed-row count calls for.
   if (section.keyed !== undefined && keyed !== section.keyed) throw new IndexCorruptError('the index header is damaged (a keyed-row count is wrong)');
 }
 
-/** The section's arrays over `buffer`: the section alone, or (with `base`) bytes from that file offset on. */
-export function viewSection(buffer: ArrayBufferLike, section: SectionRef, base?: number): PackedRecords {
-  const start = base === undefined ? 0 : section.offset - base;
+function viewArrays(buffer: ArrayBufferLike, start: number, section: Omit<SectionRef, 'texts'>): Omit<PackedRecords, 'texts'> {
   return {
     count: section.count,
     floats: new Float64Array(buffer, start, section.floats / 8),
     ints: new Uint32Array(buffer, start + section.floats, section.ints / 4),
     contexts: new Float64Array(buffer, start + section.floats + section.ints, section.contexts / 8),
-    texts: section.texts,
   };
+}
+
+/**
+ * The section's arrays over `buffer`: the section alone, or (with `base`) bytes from that file offset on.
+ * An index section (with `textBytes`) has its text table decoded from the bytes after its contexts.
+ */
+export function viewSection(buffer: ArrayBufferLike, section: SectionRef | IndexSectionRef, base?: number): PackedRecords {
+  const start = base === undefined ? 0 : section.offset - base;
+  const texts = 'textBytes' in section ? decodeTexts(buffer, start + section.floats + section.ints + section.contexts, section.textBytes) : section.texts;
+  return { ...viewArrays(buffer, start, section), texts };
 }
 
 function readHeader(descriptor: number, tool: string, residentLimit: number): LoadedIndex {
@@ -346,7 +434,7 @@ function readHeader(descriptor: number, tool: string, residentLimit: number): Lo
   for (const entry of header.entries) {
     if (!isWellFormedEntry(entry)) throw new IndexCorruptError('the index header is damaged');
     for (const section of entry.sections) {
-      const end = section.offset + section.floats + section.ints + section.contexts;
+      const end = section.offset + sectionLength(section);
       if (section.offset < MAGIC.length || end > headerStart || section.offset % 8 !== 0) {
         throw new IndexCorruptError('the index points outside itself');
       }
@@ -367,7 +455,7 @@ function readHeader(descriptor: number, tool: string, residentLimit: number): Lo
   ) {
     throw new IndexCorruptError('the index header is damaged');
   }
-  const kept = new Map<SectionRef, PackedRecords>();
+  const kept = new Map<IndexSectionRef, PackedRecords>();
   const resident = verifySections(descriptor, header.entries.flatMap((entry) => entry.sections), headerStart, dataChecksum, kept, residentLimit);
   return {
     entries,
@@ -400,7 +488,7 @@ function isWellFormedEntry(entry: unknown): entry is IndexEntry {
   if (!(isCount(dev) && isCount(ino) && isCount(size) && isCount(consumed) && isCount(completeLines))) return false;
   if (!Number.isFinite(entry['ctimeMs']) || !Number.isFinite(mtimeMs) || !Number.isFinite(scannedAt) || !isObject(states)) return false;
   if (!isWellFormedTally(tally) || !Array.isArray(sections)) return false;
-  return sections.every(isWellFormedSection);
+  return sections.every(isWellFormedIndexSection);
 }
 
 function isWellFormedTally(tally: unknown): boolean {
@@ -426,9 +514,24 @@ function isWellFormedTally(tally: unknown): boolean {
   );
 }
 
+/** A section of the archive: its text table in the header. */
 export function isWellFormedSection(section: unknown): boolean {
-  if (!isObject(section)) return false;
-  const { offset, count, floats, ints, contexts, texts } = section;
+  if (!isObject(section) || !hasWellFormedRows(section)) return false;
+  const { texts } = section;
+  if (!Array.isArray(texts)) return false;
+  for (const text of texts) if (typeof text !== 'string') return false;
+  return true;
+}
+
+/** A section of the index: its text table in its bytes (checked with them). */
+function isWellFormedIndexSection(section: unknown): section is IndexSectionRef {
+  if (!isObject(section) || !hasWellFormedRows(section)) return false;
+  const { textBytes } = section;
+  return isCount(textBytes) && textBytes >= 8;
+}
+
+function hasWellFormedRows(section: Record<string, unknown>): boolean {
+  const { offset, count, floats, ints, contexts } = section;
   if (!(isCount(offset) && isCount(count) && isCount(floats) && isCount(ints) && isCount(contexts))) return false;
   const records = count as number;
   if (floats !== records * PACKED_BYTES.floats || ints !== records * PACKED_BYTES.ints) return false;
@@ -437,25 +540,23 @@ export function isWellFormedSection(section: unknown): boolean {
   if (keyed !== undefined && !(isCount(keyed) && keyed <= records)) return false;
   if (shadowed !== undefined && !isAscendingCounts(shadowed, records)) return false;
   if (deferred !== undefined && !isAscendingCounts(deferred, records)) return false;
-  if (!Array.isArray(texts)) return false;
-  for (const text of texts) if (typeof text !== 'string') return false;
   return true;
 }
 
 /** One section (verified when the index was loaded): a view of the bytes kept, or read into fresh, aligned memory. */
-export function readSection(index: LoadedIndex, section: SectionRef): PackedRecords {
+export function readSection(index: LoadedIndex, section: IndexSectionRef): PackedRecords {
   const kept = index.kept.get(section);
   if (kept) return kept;
   if (index.resident) return viewSection(index.resident.buffer, section, MAGIC.length);
-  const { buffer } = readExactly(index.descriptor, section.offset, section.floats + section.ints + section.contexts);
+  const { buffer } = readExactly(index.descriptor, section.offset, sectionLength(section));
   return viewSection(buffer, section);
 }
 
 /** The integer part of one section (its rows' headers, lines, key hashes and texts): a search for keys reads no more. */
-export function readSectionInts(index: LoadedIndex, section: SectionRef): Uint32Array {
+export function readSectionInts(index: LoadedIndex, section: IndexSectionRef): Uint32Array {
   const kept = index.kept.get(section);
   if (kept) return kept.ints;
-  if (index.resident) return viewSection(index.resident.buffer, section, MAGIC.length).ints;
+  if (index.resident) return viewArrays(index.resident.buffer, section.offset - MAGIC.length, section).ints;
   const { buffer } = readExactly(index.descriptor, section.offset + section.floats, section.ints);
   return new Uint32Array(buffer, 0, section.ints / 4);
 }
@@ -656,15 +757,15 @@ export class IndexWriter {
   }
 
   /** Writes a section; `keyed` is its keyed-row count when the caller knows it already. */
-  appendSection(packed: PackedRecords, keyed = countKeyedRows(packed)): SectionRef {
-    const offset = this.position;
-    const ref: SectionRef = {
-      offset,
+  appendSection(packed: PackedRecords, keyed = countKeyedRows(packed)): IndexSectionRef {
+    const texts = encodeTexts(packed.texts);
+    const ref: IndexSectionRef = {
+      offset: this.position,
       count: packed.count,
       floats: packed.floats.byteLength,
       ints: packed.ints.byteLength,
       contexts: packed.contexts.byteLength,
-      texts: packed.texts,
+      textBytes: texts.length,
       keyed,
     };
     if (this.closed) return ref;
@@ -675,6 +776,7 @@ export class IndexWriter {
       this.write(part(packed.floats));
       this.write(part(packed.ints));
       this.write(part(packed.contexts));
+      this.write(texts);
     } catch (error) {
       this.fail(error);
     }
