@@ -16,6 +16,7 @@ import { type ArchiveOptions, ArchiveSession, type ForgottenFile, peekArchiveSec
 import { type FileIdentity, sampleFile } from '../store/fingerprint.js';
 import {
   closeIndex,
+  countRecordBytes,
   IndexCorruptError,
   type IndexEntry,
   type IndexSectionRef,
@@ -573,8 +574,9 @@ function extendResolution(loaded: LoadedIndex, plans: readonly FilePlan[], presc
 
 /**
  * True when extending the index leaves at most a quarter of its record bytes
- * unused: an extended index keeps the sections of files read again from the
- * start where they were, unused, until a run writes it whole.
+ * (in its file and its bases) unused: an extended index keeps the sections
+ * of files read again from the start where they were, unused, until a run
+ * writes it whole.
  */
 function hasRoomToExtend(loaded: LoadedIndex, plans: readonly FilePlan[]): boolean {
   const bytesOf = (sections: readonly IndexSectionRef[]): number => sections.reduce((sum, section) => sum + sectionLength(section), 0);
@@ -582,7 +584,7 @@ function hasRoomToExtend(loaded: LoadedIndex, plans: readonly FilePlan[]): boole
   for (const entry of loaded.entries.values()) used += bytesOf(entry.sections);
   let dropped = 0;
   for (const plan of plans) if (plan.reuse === undefined) dropped += bytesOf(loaded.entries.get(plan.path)?.sections ?? []);
-  const recordBytes = loaded.headerStart - 8;
+  const recordBytes = countRecordBytes(loaded);
   return recordBytes - used + dropped <= recordBytes / 4;
 }
 

@@ -29,6 +29,7 @@ import {
   fstatSync,
   fsyncSync,
   ftruncateSync,
+  linkSync,
   lstatSync,
   openSync,
   readdirSync,
@@ -91,6 +92,8 @@ export interface SectionRef {
 export interface IndexSectionRef extends Omit<SectionRef, 'texts'> {
   /** Bytes of the text table (see encodeTexts). */
   textBytes: number;
+  /** The file that holds the section: absent (or 0) this one, k the k-th of the header's `bases`. */
+  part?: number | undefined;
 }
 
 /** All bytes of an index section, text table included. */
@@ -176,6 +179,45 @@ interface Header {
   keySecret: string;
   entries: IndexEntry[];
   resolved?: Resolution | undefined;
+  /** Earlier index files whose record bytes this one's sections also lie in (see IndexWriter). */
+  bases?: IndexBase[] | undefined;
+}
+
+/**
+ * An earlier index file, hard-linked under a name of its own when an index
+ * was extended, so that its record bytes stay where they are instead of
+ * being copied into the new file (for 1 GB of flat records, 500 MB copied on
+ * every run that read 1 MB appended). Never written to again: every writer
+ * writes a new file. Its record bytes, up to `end`, are verified against
+ * `checksum` like this file's own.
+ */
+export interface IndexBase {
+  /** File name in the index folder (`index-v1.bin.<uuid>.base`). */
+  name: string;
+  /** Where its record bytes end (its header starts). */
+  end: number;
+  /** CRC-32 of its record bytes, from after the magic to `end`. */
+  checksum: number;
+}
+
+const BASE_SUFFIX = '.base';
+const BASE_NAME = new RegExp(`^${INDEX_FILE_NAME.replaceAll('.', '\\.')}\\.[0-9a-f-]{36}\\.base$`);
+/** Bases one index may hold at most: past this, the next change writes it whole. */
+export const MAX_BASES = 8;
+/**
+ * An extended index links its file as a base only when its own record bytes
+ * are more than this; less are copied into the new file (so bases stay few
+ * and large: a file of one extension's new sections is rarely worth a base).
+ */
+const LINK_THRESHOLD = 8 << 20;
+
+/** The record bytes of one file of the index: this one (part 0) or a base. */
+interface IndexPart {
+  descriptor: number;
+  /** Where its record bytes end. */
+  end: number;
+  /** Its record bytes, from offset MAGIC.length, when the index is small enough to keep (RESIDENT_LIMIT). */
+  resident?: Buffer | undefined;
 }
 
 /**
@@ -217,6 +259,15 @@ export interface LoadedIndex {
   headerStart: number;
   /** CRC-32 of the record bytes (verified): a writer that extends this index carries it on. */
   dataChecksum: number;
+  /** The bases the sections also lie in (see IndexBase), in the header's order. */
+  bases: IndexBase[];
+  /** This file (part 0) and its bases, open, in the header's order: a section's `part` indexes it. */
+  parts: IndexPart[];
+}
+
+/** Record bytes in all the files of an index, used or not. */
+export function countRecordBytes(index: LoadedIndex): number {
+  return index.parts.reduce((sum, part) => sum + part.end - MAGIC.length, 0);
 }
 
 export class IndexCorruptError extends Error {
@@ -256,7 +307,7 @@ export class IndexUnavailableError extends Error {
  * IndexCorruptError when it does not check out (rebuild it);
  * IndexUnavailableError when it cannot be read at all (do without it).
  */
-export function loadIndex(directory: string, tool: string, residentLimit = RESIDENT_LIMIT): LoadedIndex | undefined {
+export function loadIndex(directory: string, tool: string, residentLimit = RESIDENT_LIMIT, retried = false): LoadedIndex | undefined {
   removeStaleTemporaryFiles(directory);
   let descriptor: number;
   try {
@@ -269,12 +320,22 @@ export function loadIndex(directory: string, tool: string, residentLimit = RESID
     if (!fstatSync(descriptor).isFile()) {
       throw new IndexUnavailableError(`${join(directory, INDEX_FILE_NAME)} is not a regular file`);
     }
-    return readHeader(descriptor, tool, residentLimit);
+    return readHeader(directory, descriptor, tool, residentLimit);
   } catch (error) {
     closeSync(descriptor);
+    // A base removed between reading the header and opening it: a newer index (that no longer needs it) was
+    // renamed into place meanwhile, and its writer removed the base. Read that newer index, once.
+    if (error instanceof MissingBaseError) {
+      if (!retried) return loadIndex(directory, tool, residentLimit, true);
+      throw new IndexCorruptError(error.message);
+    }
     if (error instanceof IndexCorruptError || error instanceof IndexUnavailableError) throw error;
     throw new IndexUnavailableError(`cannot read ${join(directory, INDEX_FILE_NAME)}: ${describeError(error)}`);
   }
+}
+
+class MissingBaseError extends Error {
+  override readonly name = 'MissingBaseError';
 }
 
 export function describeError(error: unknown): string {
@@ -310,55 +371,66 @@ function checksumRange(descriptor: number, position: number, length: number, che
 }
 
 /**
- * Checks every byte between the magic and the header against the stored
- * CRC-32, and every section's text table and keyed-row count, before
- * anything is used: records handed on cannot be taken back, and damage kept
- * would be copied into every later index. A small index is read whole, in
- * one read, and kept (returned); a large one is read section by section, in
- * file order, so a section is only ever one batch in memory (those past
- * `residentLimit` into one scratch buffer: fresh memory for each cost a
- * page fault per 4 KiB, about as much as the read).
+ * Checks every record byte of every file of the index (this one and its
+ * bases) against its stored CRC-32, and every section's text table and
+ * keyed-row count, before anything is used: records handed on cannot be
+ * taken back, and damage kept would be copied into every later index. A
+ * small index is read whole, one read per file, and kept; a large one is
+ * read section by section, in file order, so a section is only ever one
+ * batch in memory (those past `residentLimit` into one scratch buffer: fresh
+ * memory for each cost a page fault per 4 KiB, about as much as the read).
  */
 function verifySections(
-  descriptor: number,
+  parts: IndexPart[],
+  checksums: number[],
   sections: IndexSectionRef[],
-  headerStart: number,
-  expected: number,
   kept: Map<IndexSectionRef, PackedRecords>,
   residentLimit: number,
-): Buffer | undefined {
-  const ordered = [...sections].sort((a, b) => a.offset - b.offset);
-  let position = MAGIC.length;
-  for (const section of ordered) {
-    if (section.offset < position) throw new IndexCorruptError('the index header is damaged (sections overlap)');
-    position = section.offset + sectionLength(section);
+): void {
+  const byPart = parts.map((): IndexSectionRef[] => []);
+  for (const section of sections) (byPart[section.part ?? 0] as IndexSectionRef[]).push(section);
+  for (const [at, part] of parts.entries()) {
+    const ordered = (byPart[at] as IndexSectionRef[]).sort((a, b) => a.offset - b.offset);
+    byPart[at] = ordered;
+    let position = MAGIC.length;
+    for (const section of ordered) {
+      if (section.offset < position) throw new IndexCorruptError('the index header is damaged (sections overlap)');
+      position = section.offset + sectionLength(section);
+      if (position > part.end) throw new IndexCorruptError('the index points outside itself');
+    }
   }
-  if (headerStart - MAGIC.length <= residentLimit) {
-    const resident = readExactly(descriptor, MAGIC.length, headerStart - MAGIC.length);
-    if (extendChecksum(resident, 0) >>> 0 !== expected) throw new IndexCorruptError('the index data is damaged (checksum mismatch)');
-    for (const section of ordered) checkSection(resident.buffer, section.offset - MAGIC.length, section);
-    return resident;
+  const total = parts.reduce((sum, part) => sum + part.end - MAGIC.length, 0);
+  if (total <= residentLimit) {
+    for (const [at, part] of parts.entries()) {
+      const resident = readExactly(part.descriptor, MAGIC.length, part.end - MAGIC.length);
+      if (extendChecksum(resident, 0) >>> 0 !== checksums[at]) throw new IndexCorruptError('the index data is damaged (checksum mismatch)');
+      for (const section of byPart[at] as IndexSectionRef[]) checkSection(resident.buffer, section.offset - MAGIC.length, section);
+      part.resident = resident;
+    }
+    return;
   }
-  position = MAGIC.length;
-  let checksum = 0;
   let keptBytes = 0;
   let scratch: Buffer | undefined;
-  for (const section of ordered) {
-    checksum = checksumRange(descriptor, position, section.offset - position, checksum);
-    const length = sectionLength(section);
-    keptBytes += length;
-    // Kept only if the whole index checks out (else it is discarded with all it holds).
-    const keep = keptBytes <= residentLimit;
-    if (!keep && (scratch === undefined || scratch.length < length)) scratch = Buffer.allocUnsafeSlow(Math.max(length, VERIFY_CHUNK));
-    const bytes = keep ? readExactly(descriptor, section.offset, length) : readInto(scratch as Buffer, descriptor, section.offset, length);
-    checksum = extendChecksum(bytes, checksum);
-    checkSection(bytes.buffer, 0, section);
-    if (keep) kept.set(section, viewSection(bytes.buffer, section));
-    position = section.offset + length;
+  for (const [at, part] of parts.entries()) {
+    const { descriptor } = part;
+    let position = MAGIC.length;
+    let checksum = 0;
+    for (const section of byPart[at] as IndexSectionRef[]) {
+      checksum = checksumRange(descriptor, position, section.offset - position, checksum);
+      const length = sectionLength(section);
+      keptBytes += length;
+      // Kept only if the whole index checks out (else it is discarded with all it holds).
+      const keep = keptBytes <= residentLimit;
+      if (!keep && (scratch === undefined || scratch.length < length)) scratch = Buffer.allocUnsafeSlow(Math.max(length, VERIFY_CHUNK));
+      const bytes = keep ? readExactly(descriptor, section.offset, length) : readInto(scratch as Buffer, descriptor, section.offset, length);
+      checksum = extendChecksum(bytes, checksum);
+      checkSection(bytes.buffer, 0, section);
+      if (keep) kept.set(section, viewSection(bytes.buffer, section));
+      position = section.offset + length;
+    }
+    checksum = checksumRange(descriptor, position, part.end - position, checksum);
+    if (checksum >>> 0 !== checksums[at]) throw new IndexCorruptError('the index data is damaged (checksum mismatch)');
   }
-  checksum = checksumRange(descriptor, position, headerStart - position, checksum);
-  if (checksum >>> 0 !== expected) throw new IndexCorruptError('the index data is damaged (checksum mismatch)');
-  return undefined;
 }
 
 /** `length` bytes from `position` into the start of `buffer` (which starts its ArrayBuffer); the part filled. */
@@ -402,7 +474,7 @@ export function viewSection(buffer: ArrayBufferLike, section: SectionRef | Index
   return { ...viewArrays(buffer, start, section), texts };
 }
 
-function readHeader(descriptor: number, tool: string, residentLimit: number): LoadedIndex {
+function readHeader(directory: string, descriptor: number, tool: string, residentLimit: number): LoadedIndex {
   const size = fstatSync(descriptor).size;
   if (size < MAGIC.length + TAIL_BYTES) throw new IndexCorruptError('the index is truncated');
   const start = readExactly(descriptor, 0, MAGIC.length);
@@ -430,12 +502,16 @@ function readHeader(descriptor: number, tool: string, residentLimit: number): Lo
     throw new IndexCorruptError('the index was written by another version of usage');
   }
   if (typeof header.keySecret !== 'string' || !/^[0-9a-f]{16}$/.test(header.keySecret)) throw new IndexCorruptError('the index header is damaged');
+  const bases = header.bases ?? [];
+  if (!Array.isArray(bases) || bases.length > MAX_BASES || !bases.every(isWellFormedBase)) throw new IndexCorruptError('the index header is damaged');
   const entries = new Map<string, IndexEntry>();
   for (const entry of header.entries) {
     if (!isWellFormedEntry(entry)) throw new IndexCorruptError('the index header is damaged');
     for (const section of entry.sections) {
+      const part = section.part ?? 0;
+      if (!(isCount(part) && part <= bases.length)) throw new IndexCorruptError('the index header is damaged');
       const end = section.offset + sectionLength(section);
-      if (section.offset < MAGIC.length || end > headerStart || section.offset % 8 !== 0) {
+      if (section.offset < MAGIC.length || end > (part === 0 ? headerStart : (bases[part - 1] as IndexBase).end) || section.offset % 8 !== 0) {
         throw new IndexCorruptError('the index points outside itself');
       }
     }
@@ -455,18 +531,53 @@ function readHeader(descriptor: number, tool: string, residentLimit: number): Lo
   ) {
     throw new IndexCorruptError('the index header is damaged');
   }
-  const kept = new Map<IndexSectionRef, PackedRecords>();
-  const resident = verifySections(descriptor, header.entries.flatMap((entry) => entry.sections), headerStart, dataChecksum, kept, residentLimit);
-  return {
-    entries,
-    descriptor,
-    keySecret: header.keySecret,
-    resident,
-    kept,
-    headerStart,
-    dataChecksum,
-    ...(resolved ? { resolved, resolvedPaths: header.entries.slice(0, resolved.files).map((entry) => entry.path) } : {}),
-  };
+  const parts: IndexPart[] = [{ descriptor, end: headerStart }];
+  try {
+    for (const base of bases) parts.push({ descriptor: openBase(directory, base), end: base.end });
+    const kept = new Map<IndexSectionRef, PackedRecords>();
+    const sections = header.entries.flatMap((entry) => entry.sections);
+    verifySections(parts, [dataChecksum, ...bases.map((base) => base.checksum)], sections, kept, residentLimit);
+    return {
+      entries,
+      descriptor,
+      keySecret: header.keySecret,
+      resident: parts[0]?.resident,
+      kept,
+      headerStart,
+      dataChecksum,
+      bases,
+      parts,
+      ...(resolved ? { resolved, resolvedPaths: header.entries.slice(0, resolved.files).map((entry) => entry.path) } : {}),
+    };
+  } catch (error) {
+    for (const part of parts.slice(1)) closeSync(part.descriptor);
+    throw error;
+  }
+}
+
+/** A base of the index, open for reading; MissingBaseError when it is gone. */
+function openBase(directory: string, base: IndexBase): number {
+  let descriptor: number;
+  try {
+    descriptor = openSync(join(directory, base.name), 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new MissingBaseError(`the index is incomplete (${base.name} is missing)`);
+    throw error;
+  }
+  try {
+    const info = fstatSync(descriptor);
+    if (!info.isFile() || info.size < base.end) throw new IndexCorruptError(`the index is incomplete (${base.name} is not the file it was)`);
+    return descriptor;
+  } catch (error) {
+    closeSync(descriptor);
+    throw error;
+  }
+}
+
+function isWellFormedBase(base: unknown): base is IndexBase {
+  if (!isObject(base)) return false;
+  const { name, end, checksum } = base;
+  return typeof name === 'string' && BASE_NAME.test(name) && isCount(end) && end >= MAGIC.length && isCount(checksum) && checksum <= 0xffffffff;
 }
 
 const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
@@ -547,22 +658,60 @@ function hasWellFormedRows(section: Record<string, unknown>): boolean {
 export function readSection(index: LoadedIndex, section: IndexSectionRef): PackedRecords {
   const kept = index.kept.get(section);
   if (kept) return kept;
-  if (index.resident) return viewSection(index.resident.buffer, section, MAGIC.length);
-  const { buffer } = readExactly(index.descriptor, section.offset, sectionLength(section));
+  const part = partOf(index, section);
+  if (part.resident) return viewSection(part.resident.buffer, section, MAGIC.length);
+  const { buffer } = readExactly(part.descriptor, section.offset, sectionLength(section));
   return viewSection(buffer, section);
+}
+
+function partOf(index: LoadedIndex, section: IndexSectionRef): IndexPart {
+  const part = index.parts[section.part ?? 0];
+  if (part === undefined) throw new IndexCorruptError('the index points outside itself');
+  return part;
 }
 
 /** The integer part of one section (its rows' headers, lines, key hashes and texts): a search for keys reads no more. */
 export function readSectionInts(index: LoadedIndex, section: IndexSectionRef): Uint32Array {
   const kept = index.kept.get(section);
   if (kept) return kept.ints;
-  if (index.resident) return viewArrays(index.resident.buffer, section.offset - MAGIC.length, section).ints;
-  const { buffer } = readExactly(index.descriptor, section.offset + section.floats, section.ints);
+  const part = partOf(index, section);
+  if (part.resident) return viewArrays(part.resident.buffer, section.offset - MAGIC.length, section).ints;
+  const { buffer } = readExactly(part.descriptor, section.offset + section.floats, section.ints);
   return new Uint32Array(buffer, 0, section.ints / 4);
 }
 
 export function closeIndex(index: LoadedIndex): void {
-  closeSync(index.descriptor);
+  for (const part of index.parts) closeSync(part.descriptor);
+}
+
+/**
+ * A base no index refers to is kept this long after its last change of
+ * links (its ctime): another writer may have just linked it for an index
+ * it has not yet renamed into place.
+ */
+const BASE_GRACE_MS = 60_000;
+
+/** Removes the bases in `directory` that the index renamed into place does not use (see BASE_GRACE_MS). Never throws. */
+export function removeUnusedBases(directory: string, used: ReadonlySet<string>, now = Date.now()): number {
+  let names: string[];
+  try {
+    names = readdirSync(directory);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    if (!BASE_NAME.test(name) || used.has(name)) continue;
+    try {
+      const path = join(directory, name);
+      if (now - statSync(path).ctimeMs < BASE_GRACE_MS) continue;
+      unlinkSync(path);
+      removed++;
+    } catch {
+      // Gone meanwhile, or not ours to remove.
+    }
+  }
+  return removed;
 }
 
 /** Writers with a temporary file on disk, for abandonActiveIndexWrites. */
@@ -622,7 +771,7 @@ export function removeStaleTemporaryFiles(directory: string, now = Date.now(), f
 }
 
 /**
- * Removes the index and any temporary files (for `usage cache clear`),
+ * Removes the index, its bases and any temporary files (for `usage cache clear`),
  * whatever sits at the index's path: a file, a directory made by mistake,
  * a damaged index. Returns how many entries were removed.
  */
@@ -635,7 +784,7 @@ export function clearIndex(directory: string): number {
   }
   let removed = 0;
   for (const name of names) {
-    if (name !== INDEX_FILE_NAME && !(name.startsWith(`${INDEX_FILE_NAME}.`) && name.endsWith(TEMPORARY_SUFFIX))) continue;
+    if (name !== INDEX_FILE_NAME && !(name.startsWith(`${INDEX_FILE_NAME}.`) && (name.endsWith(TEMPORARY_SUFFIX) || name.endsWith(BASE_SUFFIX)))) continue;
     const path = join(directory, name);
     const isDirectory = lstatSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
     rmSync(path, { force: true, recursive: isDirectory });
@@ -656,24 +805,45 @@ export class IndexWriter {
   private position = 0;
   private closed = false;
   private checksum = 0;
+  /** The sections this writer wrote (the others handed to `finish` are the base index's). */
+  private readonly written = new WeakSet<IndexSectionRef>();
+  /** The bases of the new index. */
+  private readonly bases: IndexBase[] = [];
+  /** Extending: the base index's sections stay where they are, in its file (linked) or in a copy of its bytes. */
+  private readonly extending: boolean;
+  /** The part number the base index's own sections get in the new index, when its file was linked as a base. */
+  private linkedPart: number | undefined;
+  /** The base this writer linked, removed again unless the new index is renamed into place. */
+  private linkedPath: string | undefined;
   /** Why writing stopped, if it did (a short phrase: 'permission denied', 'no space left on device'). */
   failure: string | undefined;
 
   /**
-   * With `base`, the new index starts as a copy of that one's record bytes,
-   * at the same offsets, so its sections are kept by their refs as they are
-   * and only new sections are written (see `extends`): a run that read 1 MB
-   * appended to one log used to copy, checksum and write every section again.
+   * With `base`, the new index extends that one: its sections are kept by
+   * their refs as they are and only new sections are written (a run that
+   * read 1 MB appended to one log used to copy, checksum and write every
+   * section again). The base's own file is hard-linked as a base of the new
+   * index (IndexBase) when its record bytes are more than `linkAbove`, and
+   * copied, at the same offsets, when fewer (or when it cannot be linked).
    */
   constructor(
     private readonly directory: string,
     /** Secret key of the hashed keys in the sections written (see pack.ts hashKey). */
     private readonly keySecret: string,
     base?: LoadedIndex,
+    linkAbove = LINK_THRESHOLD,
   ) {
     // The process id in the name lets a later run see that the writer is gone.
     this.temporary = join(directory, `${INDEX_FILE_NAME}.${process.pid}.${randomUUID()}${TEMPORARY_SUFFIX}`);
+    this.extending = base !== undefined;
+    if (base) this.bases.push(...base.bases);
     try {
+      if (base && base.headerStart - MAGIC.length > linkAbove && this.bases.length < MAX_BASES && this.linkBase(base)) {
+        this.descriptor = openSync(this.temporary, 'w', 0o600);
+        activeWriters.add(this);
+        this.write(MAGIC, false);
+        return;
+      }
       if (base && !base.resident && this.cloneRecordBytes(base)) return;
       this.descriptor = openSync(this.temporary, 'w', 0o600);
       activeWriters.add(this);
@@ -682,6 +852,51 @@ export class IndexWriter {
     } catch (error) {
       this.fail(error);
     }
+  }
+
+  /**
+   * Links the base index's file under a base name of its own; false (nothing
+   * left behind) when it cannot be linked, or the file at the index's path
+   * is no longer the one loaded (a newer index renamed into place meanwhile).
+   */
+  private linkBase(base: LoadedIndex): boolean {
+    const name = `${INDEX_FILE_NAME}.${randomUUID()}${BASE_SUFFIX}`;
+    const path = join(this.directory, name);
+    try {
+      linkSync(join(this.directory, INDEX_FILE_NAME), path);
+    } catch {
+      return false;
+    }
+    this.linkedPath = path;
+    try {
+      const linked = statSync(path);
+      const loaded = fstatSync(base.descriptor);
+      if (linked.dev !== loaded.dev || linked.ino !== loaded.ino) throw new Error('another index');
+    } catch {
+      this.removeLinkedBase();
+      return false;
+    }
+    this.bases.push({ name, end: base.headerStart, checksum: base.dataChecksum });
+    this.linkedPart = this.bases.length;
+    return true;
+  }
+
+  private removeLinkedBase(): void {
+    if (this.linkedPath === undefined) return;
+    try {
+      unlinkSync(this.linkedPath);
+    } catch {
+      // Already gone.
+    }
+    this.linkedPath = undefined;
+  }
+
+  /** Where a section handed to `finish` lies in the new index. */
+  private placeOf(section: IndexSectionRef): IndexSectionRef {
+    if (this.written.has(section)) return section;
+    if (!this.extending) throw new Error('a section of another index was handed to a writer that does not extend it');
+    if (this.linkedPart !== undefined && (section.part ?? 0) === 0) return { ...section, part: this.linkedPart };
+    return section;
   }
 
   /**
@@ -768,6 +983,7 @@ export class IndexWriter {
       textBytes: texts.length,
       keyed,
     };
+    this.written.add(ref);
     if (this.closed) return ref;
     try {
       this.align();
@@ -787,7 +1003,9 @@ export class IndexWriter {
   finish(tool: string, entries: IndexEntry[], resolved?: Resolution): boolean {
     if (this.closed) return false;
     try {
-      const header: Header = { version: INDEX_VERSION, tool, keySecret: this.keySecret, entries, ...(resolved ? { resolved } : {}) };
+      const placed = entries.map((entry) => ({ ...entry, sections: entry.sections.map((section) => this.placeOf(section)) }));
+      const bases = this.bases.length > 0 ? { bases: this.bases } : {};
+      const header: Header = { version: INDEX_VERSION, tool, keySecret: this.keySecret, entries: placed, ...(resolved ? { resolved } : {}), ...bases };
       const json = Buffer.from(JSON.stringify(header));
       const tail = Buffer.alloc(12);
       tail.writeUInt32LE(this.checksum >>> 0, 0);
@@ -805,6 +1023,8 @@ export class IndexWriter {
       // rename is atomic: a concurrent reader sees the old index or the new one.
       renameSync(this.temporary, join(this.directory, INDEX_FILE_NAME));
       activeWriters.delete(this);
+      this.linkedPath = undefined;
+      removeUnusedBases(this.directory, new Set(this.bases.map((base) => base.name)));
       return true;
     } catch (error) {
       this.fail(error);
@@ -814,6 +1034,7 @@ export class IndexWriter {
 
   abandon(): void {
     activeWriters.delete(this);
+    this.removeLinkedBase();
     if (!this.closed) {
       this.closed = true;
       if (this.descriptor !== -1) {
