@@ -23,6 +23,7 @@ import {
   type LoadedIndex,
   loadIndex,
   readSection,
+  readSectionInts,
   removeUnusedBases,
 } from '../src/store/index-file.js';
 
@@ -279,6 +280,22 @@ describe('index bases (an extended index links the file it extends instead of co
     expect(appended.records).toEqual((await runAll(files, null)).records);
     expect(baseNames(index)).toHaveLength(1);
     expect(readHeader(readFileSync(join(index, INDEX_FILE_NAME))) as unknown as { bases: unknown[] }).toMatchObject({ bases: [{}] });
+  });
+
+  it('reads sections transiently (into one reused buffer) with the same contents as into fresh memory, from a base and from the file', async () => {
+    const { index } = await buildLinked();
+    const tool = toolOf(readFileSync(join(index, INDEX_FILE_NAME)));
+    // Nothing kept: every read goes to the files.
+    const loaded = loadIndex(index, tool, 0) as LoadedIndex;
+    const sections = [...loaded.entries.values()].flatMap((entry) => entry.sections);
+    expect(sections.every((section) => section.part === 1)).toBe(true);
+    const copy = (packed: ReturnType<typeof readSection>) => ({ ...packed, floats: [...packed.floats], ints: [...packed.ints], contexts: [...packed.contexts] });
+    const fresh = sections.map((section) => copy(readSection(loaded, section)));
+    const transient = sections.map((section) => copy(readSection(loaded, section, true)));
+    expect(transient).toEqual(fresh);
+    const ints = sections.map((section) => [...readSectionInts(loaded, section, true)]);
+    expect(ints).toEqual(fresh.map((packed) => packed.ints));
+    closeIndex(loaded);
   });
 
   it('catches a changed byte in a base, warns once, rebuilds without it, and answers as without the index', async () => {

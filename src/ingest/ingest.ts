@@ -511,7 +511,7 @@ function extendResolution(loaded: LoadedIndex, plans: readonly FilePlan[], presc
     for (const section of (loaded.entries.get(plan.path) as IndexEntry).sections) {
       if (!usable(section)) return undefined;
       if (section.keyed === 0) continue;
-      findLiveKeyedRows(readSectionInts(loaded, section), [], undefined, (_row, dedupKey) => {
+      findLiveKeyedRows(readSectionInts(loaded, section, true), [], undefined, (_row, dedupKey) => {
         keyCopies(dedupKey).before++;
       });
     }
@@ -526,7 +526,7 @@ function extendResolution(loaded: LoadedIndex, plans: readonly FilePlan[], presc
         if (!usable(section)) return undefined;
         if (section.keyed === 0) continue;
         let packed: PackedRecords | undefined;
-        findLiveKeyedRows(readSectionInts(loaded, section), [], highs, (row, dedupKey, line) => {
+        findLiveKeyedRows(readSectionInts(loaded, section, true), [], highs, (row, dedupKey, line) => {
           const copies = keys.get(dedupKey);
           if (copies === undefined) return;
           copies.before++;
@@ -561,7 +561,7 @@ function extendResolution(loaded: LoadedIndex, plans: readonly FilePlan[], presc
   for (const [section, rows] of affectedRows) {
     const shadowed = new Set(section.shadowed ?? []);
     const affected = new Set(rows);
-    const ints = readSectionInts(loaded, section);
+    const ints = readSectionInts(loaded, section, true);
     findLiveKeyedRows(ints, [], undefined, (row, dedupKey) => {
       if (!affected.has(row)) return;
       if (isWinner(dedupKey, section, row)) shadowed.delete(row);
@@ -813,7 +813,7 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
           for (const section of (plan.reuse as IndexEntry).sections) {
             const deferred = section.deferred ?? [];
             if (deduplicated ? section.keyed === 0 && deferred.length === 0 : section.keyed === section.count) continue;
-            unpackResolvedRows(readSection(loaded, section), deduplicated, deferred, section.shadowed ?? [], emit);
+            unpackResolvedRows(readSection(loaded, section, true), deduplicated, deferred, section.shadowed ?? [], emit);
           }
         }
       }
@@ -917,7 +917,7 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
           for (const section of plan.reuse?.sections ?? []) {
             const deferred = section.deferred ?? [];
             if (deduplicated ? section.keyed === 0 && deferred.length === 0 : section.keyed === section.count) continue;
-            unpackResolvedRows(readSection(loaded, section), deduplicated, deferred, extension.shadowedOld.get(section) ?? section.shadowed ?? [], emit);
+            unpackResolvedRows(readSection(loaded, section, true), deduplicated, deferred, extension.shadowedOld.get(section) ?? section.shadowed ?? [], emit);
           }
           for (const [packed, ref] of newRefs) {
             if (!extension.batches.get(plan.index)?.includes(packed)) continue;
