@@ -12,11 +12,16 @@
  * without copying. The text tables used to sit in the header JSON: at 1 GB of
  * Claude logs they were 7 of its 9.5 MB, parsed, checked and written again
  * on every run that touched the index.
+ *
  * The header is written last and the file is renamed into place, so a reader
- * sees a whole index or none. Both checksums are verified before anything is
- * used: one flipped bit anywhere used to change totals without a word, and
- * every later run carried the damage forward. Anything that does not check
- * out is discarded (one warning) and rebuilt.
+ * sees a whole index or none. An index that was extended rather than written
+ * whole also has sections in its bases: earlier index files, hard-linked
+ * under names of their own and never written again (see IndexBase), each
+ * with the CRC-32 of its record bytes in the header. Every checksum is
+ * verified before anything is used: one flipped bit anywhere used to change
+ * totals without a word, and every later run carried the damage forward.
+ * Anything that does not check out, or a base that is gone, is discarded
+ * (one warning) and rebuilt.
  *
  * The index is an optimisation: a folder that cannot be read or written
  * (read-only mount, another user's folder, full disk, a directory where the
