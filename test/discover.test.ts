@@ -6,9 +6,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readerForFileName } from '../src/dialects/registry.js';
 import { ingest } from '../src/ingest/ingest.js';
+import { chooseReader } from '../src/ingest/scan.js';
 import { discoverFiles } from '../src/sources/discover.js';
 
 describe('discoverFiles', () => {
@@ -21,6 +23,22 @@ describe('discoverFiles', () => {
     expect(restricted.sources.map((source) => (source.kind === 'file' ? source.path : ''))).toEqual([join(folder, 'sessions', 'p', 'a.settings.json')]);
     const open = await discoverFiles([join(folder, 'sessions')]);
     expect(open.sources).toHaveLength(2);
+  });
+
+  it("says once how each file's name has it read, as readerForFileName does (JSON lines when no name claims it)", async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'usage-discover-readers-'));
+    const names = ['a.jsonl', 'b.ndjson.gz', 'opencode.db', 'session-1.json', 'T-9.json', 'sessions.db', 'notes.txt', 'x.parquet'];
+    for (const name of names) writeFileSync(join(folder, name), '{}\n');
+    const named = join(folder, 'notes.txt');
+    const { sources } = await discoverFiles([folder, named]);
+    const readers = Object.fromEntries(sources.map((source) => (source.kind === 'file' ? [basename(source.path), source.nameReader] : ['', undefined])));
+    const expected = Object.fromEntries(
+      names.filter((name) => name !== 'notes.txt' && readerForFileName(name) !== undefined).map((name) => [name, readerForFileName(name)]),
+    );
+    // A file named on the command line is read whatever its name: as JSON lines.
+    expect(readers).toEqual({ ...expected, 'notes.txt': 'jsonl' });
+    expect(new Set(Object.values(readers))).toEqual(new Set(['jsonl', 'sqlite', 'document', 'parquet']));
+    for (const source of sources) expect(chooseReader(source, undefined)).toBe(source.kind === 'file' ? source.nameReader : undefined);
   });
 });
 

@@ -699,13 +699,13 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
   const fingerprint = fingerprintOf(scanOptions);
   // How each file is read, by its name or as --format says (a database copied under another name is still one).
   const forced = options.format ? findDialect(options.format) : undefined;
-  const readerOf = (path: string): ReaderKind => chooseReader({ kind: 'file', path }, forced);
+  const readerOf = (source: Source): ReaderKind => chooseReader(source, forced);
 
   const plans: FilePlan[] = [];
   const streams: Array<{ source: Source; index: number }> = [];
   for (const [index, source] of sources.entries()) {
     if (source.kind !== 'file') streams.push({ source, index });
-    else if (indexOptions) plans.push(planFile(source.path, source.identity, readerOf(source.path), index, loaded?.entries.get(source.path), fingerprint));
+    else if (indexOptions) plans.push(planFile(source.path, source.identity, readerOf(source), index, loaded?.entries.get(source.path), fingerprint));
     else plans.push({ index, path: source.path, scan: {}, scannedAt: 0 });
   }
 
@@ -864,7 +864,7 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
         fingerprint,
         ...plan.identity,
         scannedAt: plan.scannedAt,
-        compressed: isReadWhole(plan.path, readerOf(plan.path)),
+        compressed: isReadWhole(plan.path, readerOf(sources[plan.index] as Source)),
         consumed: scan.consumed,
         completeLines: scan.completeLines,
         sample: scan.sample,

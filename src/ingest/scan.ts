@@ -150,7 +150,7 @@ function createOutcomeHandler(tally: ScanTally, options: ScanOptions, file: stri
 
 /** How a source is read: by its file name, or as the dialect --format forces (the result cache asks too, src/cli/runner.ts). */
 export function chooseReader(source: Source, forced: Dialect | undefined): ReaderKind {
-  const byName = source.kind === 'file' ? (readerForFileName(basename(source.path)) ?? 'jsonl') : 'jsonl';
+  const byName = source.kind === 'file' ? (source.nameReader ?? readerForFileName(basename(source.path)) ?? 'jsonl') : 'jsonl';
   // A forced dialect that reads two forms (Gemini CLI's .json and .jsonl) reads each by its name.
   if (forced) return canRead(forced, byName) ? byName : forced.reader;
   return byName;
