@@ -5,7 +5,7 @@
  * part of a table (its count, its encoding, its lengths, its texts) is
  * caught before a record is used: one warning, and the index is rebuilt.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -335,34 +335,6 @@ describe('index bases (an extended index links the file it extends instead of co
     const next = await runAll(files, index);
     expect(next.warnings).toEqual([]);
     expect(next.summary.index?.reused).toBe(3);
-  });
-
-  it('marks the bases it carries as in use while it writes, and never renames an index whose base is gone', async () => {
-    const { index, files, cold } = await buildLinked();
-    const [base] = baseNames(index) as [string];
-    const tool = toolOf(readFileSync(join(index, INDEX_FILE_NAME)));
-    // Another run's clean-up removes a base unused by its index once its ctime is a minute old: an extending writer
-    // renews it, at the start and just before its rename.
-    const before = statSync(join(index, base)).ctimeMs;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    const loaded = loadIndex(index, tool) as LoadedIndex;
-    const renewing = new IndexWriter(index, loaded.keySecret, loaded, Number.POSITIVE_INFINITY);
-    expect(statSync(join(index, base)).ctimeMs).toBeGreaterThan(before);
-    renewing.abandon();
-    // The race a reviewer found: run A loads the index; another run writes one without the base and removes it
-    // (a minute on); A, extending, must not rename into place an index naming a base that is gone.
-    const other = await runAll(files.slice(0, 2), index);
-    expect(other.warnings).toEqual([]);
-    removeUnusedBases(index, new Set(), Date.now() + 61_000);
-    expect(baseNames(index)).toEqual([]);
-    const late = new IndexWriter(index, loaded.keySecret, loaded, Number.POSITIVE_INFINITY);
-    expect(late.finish(tool, [...loaded.entries.values()], loaded.resolved)).toBe(false);
-    closeIndex(loaded);
-    // The index in place is the other run's, whole: no warning, and the answer of a run without the index.
-    const next = await runAll(files, index);
-    expect(next.warnings).toEqual([]);
-    expect(next.records).toEqual(cold);
-    expect(readdirSync(index).filter((name) => name.endsWith('.tmp'))).toEqual([]);
   });
 
   it('keeps an unused base for a minute (another writer may be about to use it), and clearIndex removes bases', async () => {

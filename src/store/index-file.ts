@@ -43,7 +43,6 @@ import {
   rmSync,
   statSync,
   unlinkSync,
-  utimesSync,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -837,8 +836,6 @@ export class IndexWriter {
   private linkedPart: number | undefined;
   /** The base this writer linked, removed again unless the new index is renamed into place. */
   private linkedPath: string | undefined;
-  /** The names of the bases of the index this one extends, kept as its bases too. */
-  private readonly carried: readonly string[];
   /** Why writing stopped, if it did (a short phrase: 'permission denied', 'no space left on device'). */
   failure: string | undefined;
 
@@ -861,9 +858,7 @@ export class IndexWriter {
     this.temporary = join(directory, `${INDEX_FILE_NAME}.${process.pid}.${randomUUID()}${TEMPORARY_SUFFIX}`);
     this.extending = base !== undefined;
     if (base) this.bases.push(...base.bases);
-    this.carried = base?.bases.map((carried) => carried.name) ?? [];
     try {
-      this.keepCarriedBases();
       if (base && base.headerStart - MAGIC.length > linkAbove && this.bases.length < MAX_BASES && this.linkBase(base)) {
         this.descriptor = openSync(this.temporary, 'w', 0o600);
         activeWriters.add(this);
@@ -905,24 +900,6 @@ export class IndexWriter {
     this.bases.push({ name, end: base.headerStart, checksum: base.dataChecksum });
     this.linkedPart = this.bases.length;
     return true;
-  }
-
-  /**
-   * Marks the bases this index carries over from the one it extends as in use
-   * now (their ctime), at the start and again just before the rename: another
-   * run that renames an index without them removes only bases unchanged for
-   * BASE_GRACE_MS, which the grace of a base linked long ago did not stop
-   * (reviewer: an index could be renamed into place naming a base just
-   * removed). Throws when one is gone (`usage cache clear` meanwhile): the
-   * index is then not renamed into place.
-   */
-  private keepCarriedBases(): void {
-    for (const name of this.carried) {
-      const path = join(this.directory, name);
-      const { atime, mtime } = statSync(path);
-      // Only the times of the inode change (its ctime to now); its bytes, which its checksum covers, do not.
-      utimesSync(path, atime, mtime);
-    }
   }
 
   private removeLinkedBase(): void {
@@ -1064,7 +1041,6 @@ export class IndexWriter {
       noteWrittenFile(this.descriptor);
       closeSync(this.descriptor);
       this.closed = true;
-      this.keepCarriedBases();
       // rename is atomic: a concurrent reader sees the old index or the new one.
       renameSync(this.temporary, join(this.directory, INDEX_FILE_NAME));
       activeWriters.delete(this);
