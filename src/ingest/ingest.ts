@@ -16,10 +16,8 @@ import { type ArchiveOptions, ArchiveSession, type ForgottenFile, peekArchiveSec
 import { type FileIdentity, sampleFile } from '../store/fingerprint.js';
 import {
   closeIndex,
-  countRecordBytes,
   IndexCorruptError,
   type IndexEntry,
-  type IndexSectionRef,
   IndexUnavailableError,
   IndexWriter,
   type LoadedIndex,
@@ -27,7 +25,7 @@ import {
   readSection,
   readSectionInts,
   type Resolution,
-  sectionLength,
+  type SectionRef,
 } from '../store/index-file.js';
 import {
   countKeyedRows,
@@ -372,7 +370,7 @@ function isResolvedFor(loaded: LoadedIndex, plans: readonly FilePlan[], archiveS
  */
 function resolveShadowedRows(
   deduplicator: Deduplicator,
-  written: ReadonlyArray<{ ref: IndexSectionRef; fileIndex: number; rows: DeduplicatedRows }>,
+  written: ReadonlyArray<{ ref: SectionRef; fileIndex: number; rows: DeduplicatedRows }>,
   archivedRows: readonly PackedKeyedRow[],
 ): number[] | undefined {
   const won = new Uint8Array(deduplicator.keys);
@@ -430,7 +428,7 @@ interface Extension {
   /** Rows of new batches that lost, ascending. */
   shadowedNew: Map<PackedRecords, number[]>;
   /** Old sections kept whose list of rows that lost changed: the whole new list, ascending. */
-  shadowedOld: Map<IndexSectionRef, number[]>;
+  shadowedOld: Map<SectionRef, number[]>;
   /** The duplicate lines the de-duplication counts now. */
   duplicates: number;
 }
@@ -466,7 +464,7 @@ function extendResolution(loaded: LoadedIndex, plans: readonly FilePlan[], presc
     total: number;
     /** Where the copy is: a new batch, or an old section kept. */
     packed?: PackedRecords | undefined;
-    section?: IndexSectionRef | undefined;
+    section?: SectionRef | undefined;
     row: number;
   }
   interface KeyCopies {
@@ -497,20 +495,20 @@ function extendResolution(loaded: LoadedIndex, plans: readonly FilePlan[], presc
       });
     }
   }
-  const usable = (section: IndexSectionRef): boolean => section.keyed !== undefined && (section.deferred?.length ?? 0) === 0;
+  const usable = (section: SectionRef): boolean => section.keyed !== undefined && (section.deferred?.length ?? 0) === 0;
   // The records of files read again from the start are dropped: their keys may change hands too.
   for (const plan of plans) {
     if (plan.reuse !== undefined) continue;
     for (const section of (loaded.entries.get(plan.path) as IndexEntry).sections) {
       if (!usable(section)) return undefined;
       if (section.keyed === 0) continue;
-      findLiveKeyedRows(readSectionInts(loaded, section, true), [], undefined, (_row, dedupKey) => {
+      findLiveKeyedRows(readSectionInts(loaded, section), [], undefined, (_row, dedupKey) => {
         keyCopies(dedupKey).before++;
       });
     }
   }
   // Every copy of those keys in the old sections kept, the ones that lost before included.
-  const affectedRows = new Map<IndexSectionRef, number[]>();
+  const affectedRows = new Map<SectionRef, number[]>();
   if (keys.size > 0) {
     const highs = new Set<number>();
     for (const key of keys.keys()) highs.add(keyHighHalf(key));
@@ -519,7 +517,7 @@ function extendResolution(loaded: LoadedIndex, plans: readonly FilePlan[], presc
         if (!usable(section)) return undefined;
         if (section.keyed === 0) continue;
         let packed: PackedRecords | undefined;
-        findLiveKeyedRows(readSectionInts(loaded, section, true), [], highs, (row, dedupKey, line) => {
+        findLiveKeyedRows(readSectionInts(loaded, section), [], highs, (row, dedupKey, line) => {
           const copies = keys.get(dedupKey);
           if (copies === undefined) return;
           copies.before++;
@@ -535,7 +533,7 @@ function extendResolution(loaded: LoadedIndex, plans: readonly FilePlan[], presc
   let duplicates = resolved.duplicates;
   for (const copies of keys.values()) duplicates += Math.max(0, copies.after - 1) - Math.max(0, copies.before - 1);
   if (duplicates < 0) return undefined;
-  const isWinner = (dedupKey: string, where: PackedRecords | IndexSectionRef, row: number): boolean => {
+  const isWinner = (dedupKey: string, where: PackedRecords | SectionRef, row: number): boolean => {
     const best = (keys.get(dedupKey) as KeyCopies).best as Copy;
     return best.row === row && (best.packed === where || best.section === where);
   };
@@ -550,11 +548,11 @@ function extendResolution(loaded: LoadedIndex, plans: readonly FilePlan[], presc
       if (shadowed.length > 0) shadowedNew.set(packed, shadowed);
     }
   }
-  const shadowedOld = new Map<IndexSectionRef, number[]>();
+  const shadowedOld = new Map<SectionRef, number[]>();
   for (const [section, rows] of affectedRows) {
     const shadowed = new Set(section.shadowed ?? []);
     const affected = new Set(rows);
-    const ints = readSectionInts(loaded, section, true);
+    const ints = readSectionInts(loaded, section);
     findLiveKeyedRows(ints, [], undefined, (row, dedupKey) => {
       if (!affected.has(row)) return;
       if (isWinner(dedupKey, section, row)) shadowed.delete(row);
@@ -567,17 +565,16 @@ function extendResolution(loaded: LoadedIndex, plans: readonly FilePlan[], presc
 
 /**
  * True when extending the index leaves at most a quarter of its record bytes
- * (in its file and its bases) unused: an extended index keeps the sections
- * of files read again from the start where they were, unused, until a run
- * writes it whole.
+ * unused: an extended index keeps the sections of files read again from the
+ * start where they were, unused, until a run writes it whole.
  */
 function hasRoomToExtend(loaded: LoadedIndex, plans: readonly FilePlan[]): boolean {
-  const bytesOf = (sections: readonly IndexSectionRef[]): number => sections.reduce((sum, section) => sum + sectionLength(section), 0);
+  const bytesOf = (sections: readonly SectionRef[]): number => sections.reduce((sum, section) => sum + section.floats + section.ints + section.contexts, 0);
   let used = 0;
   for (const entry of loaded.entries.values()) used += bytesOf(entry.sections);
   let dropped = 0;
   for (const plan of plans) if (plan.reuse === undefined) dropped += bytesOf(loaded.entries.get(plan.path)?.sections ?? []);
-  const recordBytes = countRecordBytes(loaded);
+  const recordBytes = loaded.headerStart - 8;
   return recordBytes - used + dropped <= recordBytes / 4;
 }
 
@@ -723,7 +720,7 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
   const matchArchived = archive && archiveSignature !== 'none' ? (record: UsageRecord) => archive.matchUnkeyed(record) : undefined;
 
   const newEntries = new Map<number, IndexEntry>();
-  const sectionsByFile = new Map<number, IndexSectionRef[]>();
+  const sectionsByFile = new Map<number, SectionRef[]>();
   let writer: IndexWriter | undefined;
   // An index that would forget records the archive could not take is left as it was: the next run tries again.
   const indexStale = indexDamaged || loaded === undefined || gone.size > 0 || plans.some((plan) => plan.scan !== undefined || plan.refreshed === true);
@@ -770,8 +767,8 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
   const extension = prescanned && loaded ? extendResolution(loaded, plans, prescanned) : undefined;
 
   // Rows of the sections written for this run's files that go through the de-duplication, to resolve it into the index.
-  const writtenKeyed: Array<{ ref: IndexSectionRef; fileIndex: number; rows: DeduplicatedRows }> = [];
-  const appendFileSection = (fileIndex: number, packed: PackedRecords, knownKeyed?: number): IndexSectionRef => {
+  const writtenKeyed: Array<{ ref: SectionRef; fileIndex: number; rows: DeduplicatedRows }> = [];
+  const appendFileSection = (fileIndex: number, packed: PackedRecords, knownKeyed?: number): SectionRef => {
     const keyed = knownKeyed ?? countKeyedRows(packed);
     const ref = (writer as IndexWriter).appendSection(packed, keyed);
     if (resolvable && (keyed > 0 || matchArchived !== undefined)) {
@@ -806,7 +803,7 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
           for (const section of (plan.reuse as IndexEntry).sections) {
             const deferred = section.deferred ?? [];
             if (deduplicated ? section.keyed === 0 && deferred.length === 0 : section.keyed === section.count) continue;
-            unpackResolvedRows(readSection(loaded, section, true), deduplicated, deferred, section.shadowed ?? [], emit);
+            unpackResolvedRows(readSection(loaded, section), deduplicated, deferred, section.shadowed ?? [], emit);
           }
         }
       }
@@ -821,7 +818,7 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
     // Records the index already holds.
     const reusePlan = (plan: FilePlan): void => {
       if (!plan.reuse || !loaded || servedResolved || extension) return;
-      const sections: IndexSectionRef[] = [];
+      const sections: SectionRef[] = [];
       for (const section of plan.reuse.sections) {
         const packed = readSection(loaded, section);
         unpackRecords(packed, plan.index, accept, acceptPacked);
@@ -876,12 +873,12 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
 
     if (extension && loaded?.resolved) {
       // Old sections keep their place in the extended index; only shadowed lists that grew change, in the header.
-      const current = (section: IndexSectionRef): IndexSectionRef => {
+      const current = (section: SectionRef): SectionRef => {
         const shadowed = extension.shadowedOld.get(section);
         if (shadowed === undefined) return section;
         return shadowed.length > 0 ? { ...section, shadowed } : { ...section, shadowed: undefined };
       };
-      const newRefs = new Map<PackedRecords, IndexSectionRef>();
+      const newRefs = new Map<PackedRecords, SectionRef>();
       for (const plan of plans) {
         const entry = plan.reuse;
         if (entry) mergeScanTally(tally, entry.tally);
@@ -895,7 +892,7 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
         if (indexStats && entry) indexStats.resumed++;
         for (const packed of extension.batches.get(plan.index) ?? []) {
           if (packed.count === 0) continue;
-          const ref = writer ? writer.appendSection(packed) : ({ keyed: countKeyedRows(packed) } as IndexSectionRef);
+          const ref = writer ? writer.appendSection(packed) : ({ keyed: countKeyedRows(packed) } as SectionRef);
           const shadowed = extension.shadowedNew.get(packed);
           if (shadowed) ref.shadowed = shadowed;
           newRefs.set(packed, ref);
@@ -910,7 +907,7 @@ export async function ingest(sources: readonly Source[], onRecord: RecordSink, o
           for (const section of plan.reuse?.sections ?? []) {
             const deferred = section.deferred ?? [];
             if (deduplicated ? section.keyed === 0 && deferred.length === 0 : section.keyed === section.count) continue;
-            unpackResolvedRows(readSection(loaded, section, true), deduplicated, deferred, extension.shadowedOld.get(section) ?? section.shadowed ?? [], emit);
+            unpackResolvedRows(readSection(loaded, section), deduplicated, deferred, extension.shadowedOld.get(section) ?? section.shadowed ?? [], emit);
           }
           for (const [packed, ref] of newRefs) {
             if (!extension.batches.get(plan.index)?.includes(packed)) continue;

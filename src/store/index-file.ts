@@ -7,21 +7,12 @@
  *     | u32 CRC-32 of the section bytes | u32 CRC-32 of the header JSON
  *     | u32 header length | "USAGEIX2"
  *
- * A section is its records' floats, integers and contexts, then their text
- * table (see encodeTexts), 8-byte aligned so typed arrays can view them
- * without copying. The text tables used to sit in the header JSON: at 1 GB of
- * Claude logs they were 7 of its 9.5 MB, parsed, checked and written again
- * on every run that touched the index.
- *
+ * Sections are 8-byte aligned so typed arrays can view them without copying.
  * The header is written last and the file is renamed into place, so a reader
- * sees a whole index or none. An index that was extended rather than written
- * whole also has sections in its bases: earlier index files, hard-linked
- * under names of their own and never written again (see IndexBase), each
- * with the CRC-32 of its record bytes in the header. Every checksum is
- * verified before anything is used: one flipped bit anywhere used to change
- * totals without a word, and every later run carried the damage forward.
- * Anything that does not check out, or a base that is gone, is discarded
- * (one warning) and rebuilt.
+ * sees a whole index or none. Both checksums are verified before anything is
+ * used: one flipped bit anywhere used to change totals without a word, and
+ * every later run carried the damage forward. Anything that does not check
+ * out is discarded (one warning) and rebuilt.
  *
  * The index is an optimisation: a folder that cannot be read or written
  * (read-only mount, another user's folder, full disk, a directory where the
@@ -34,7 +25,6 @@ import {
   fstatSync,
   fsyncSync,
   ftruncateSync,
-  linkSync,
   lstatSync,
   openSync,
   readdirSync,
@@ -57,8 +47,7 @@ const OLD_MAGIC = Buffer.from('USAGEIX1');
 // 3: checksums over sections and header; entries carry ctime; keys are keyed hashes.
 // 4: sections carry their keyed-row count and shadowed rows; the header the resolved input.
 // 5: no resolution counts a keyed record of an unfinished line (a run that extends one counts its duplicates on top).
-// 6: text tables in the section bytes, not in the header.
-export const INDEX_VERSION = 6;
+export const INDEX_VERSION = 5;
 export const INDEX_FILE_NAME = 'index-v1.bin';
 const TEMPORARY_SUFFIX = '.tmp';
 // Bytes after the header: two checksums, the header length, the magic.
@@ -93,65 +82,6 @@ export interface SectionRef {
   deferred?: number[] | undefined;
 }
 
-/** A section of the index: as SectionRef, but its text table is in its bytes, after the contexts. */
-export interface IndexSectionRef extends Omit<SectionRef, 'texts'> {
-  /** Bytes of the text table (see encodeTexts). */
-  textBytes: number;
-  /** The file that holds the section: absent (or 0) this one, k the k-th of the header's `bases`. */
-  part?: number | undefined;
-}
-
-/** All bytes of an index section, text table included. */
-export const sectionLength = (section: IndexSectionRef): number => section.floats + section.ints + section.contexts + section.textBytes;
-
-/**
- * A text table as bytes: u32 count | u32 encoding (0 UTF-8, 1 UTF-16LE) |
- * u32 length of each text in UTF-16 code units | the texts, joined. UTF-8
- * unless a text holds a lone surrogate, which UTF-8 cannot carry (JSON
- * could: a warm run must print what a cold one prints). One decode and a
- * slice per text reads it back, far cheaper than a JSON array of strings.
- */
-export function encodeTexts(texts: readonly string[]): Buffer {
-  const joined = texts.join('');
-  const wellFormed = (joined as unknown as { isWellFormed(): boolean }).isWellFormed();
-  const payload = Buffer.from(joined, wellFormed ? 'utf8' : 'utf16le');
-  const bytes = Buffer.allocUnsafe(8 + 4 * texts.length + payload.length);
-  bytes.writeUInt32LE(texts.length, 0);
-  bytes.writeUInt32LE(wellFormed ? 0 : 1, 4);
-  for (const [at, text] of texts.entries()) bytes.writeUInt32LE(text.length, 8 + 4 * at);
-  payload.copy(bytes, 8 + 4 * texts.length);
-  return bytes;
-}
-
-/** The number of texts in a table at `start` (4-byte aligned) of `buffer`, or -1 when its layout does not hold together. */
-function countTexts(buffer: ArrayBufferLike, start: number, length: number): number {
-  if (length < 8) return -1;
-  const [count, encoding] = new Uint32Array(buffer, start, 2) as unknown as [number, number];
-  if (encoding > 1 || 8 + 4 * count > length) return -1;
-  const payload = length - 8 - 4 * count;
-  if (encoding === 1 && payload % 2 !== 0) return -1;
-  return count;
-}
-
-/** The texts of a table written by encodeTexts; IndexCorruptError when they do not add up. */
-function decodeTexts(buffer: ArrayBufferLike, start: number, length: number): string[] {
-  const count = countTexts(buffer, start, length);
-  if (count < 0) throw new IndexCorruptError('the index data is damaged (a text table is malformed)');
-  const encoding = new Uint32Array(buffer, start + 4, 1)[0] === 1 ? 'utf16le' : 'utf8';
-  const lengths = new Uint32Array(buffer, start + 8, count);
-  const joined = Buffer.from(buffer as ArrayBuffer, start + 8 + 4 * count, length - 8 - 4 * count).toString(encoding);
-  const texts = new Array<string>(count);
-  let at = 0;
-  for (let text = 0; text < count; text++) {
-    const end = at + (lengths[text] as number);
-    if (end > joined.length) throw new IndexCorruptError('the index data is damaged (a text table is malformed)');
-    texts[text] = joined.slice(at, end);
-    at = end;
-  }
-  if (at !== joined.length) throw new IndexCorruptError('the index data is damaged (a text table is malformed)');
-  return texts;
-}
-
 export interface IndexEntry {
   path: string;
   /** Scan options the entry was made with; a different run reads the file again. */
@@ -174,7 +104,7 @@ export interface IndexEntry {
   sample: string;
   tally: ScanTally;
   states: Partial<Record<DialectName, unknown>>;
-  sections: IndexSectionRef[];
+  sections: SectionRef[];
 }
 
 interface Header {
@@ -184,45 +114,6 @@ interface Header {
   keySecret: string;
   entries: IndexEntry[];
   resolved?: Resolution | undefined;
-  /** Earlier index files whose record bytes this one's sections also lie in (see IndexWriter). */
-  bases?: IndexBase[] | undefined;
-}
-
-/**
- * An earlier index file, hard-linked under a name of its own when an index
- * was extended, so that its record bytes stay where they are instead of
- * being copied into the new file (for 1 GB of flat records, 500 MB copied on
- * every run that read 1 MB appended). Never written to again: every writer
- * writes a new file. Its record bytes, up to `end`, are verified against
- * `checksum` like this file's own.
- */
-export interface IndexBase {
-  /** File name in the index folder (`index-v1.bin.<uuid>.base`). */
-  name: string;
-  /** Where its record bytes end (its header starts). */
-  end: number;
-  /** CRC-32 of its record bytes, from after the magic to `end`. */
-  checksum: number;
-}
-
-const BASE_SUFFIX = '.base';
-const BASE_NAME = new RegExp(`^${INDEX_FILE_NAME.replaceAll('.', '\\.')}\\.[0-9a-f-]{36}\\.base$`);
-/** Bases one index may hold at most: past this, the next change writes it whole. */
-export const MAX_BASES = 8;
-/**
- * An extended index links its file as a base only when its own record bytes
- * are more than this; less are copied into the new file (so bases stay few
- * and large: a file of one extension's new sections is rarely worth a base).
- */
-const LINK_THRESHOLD = 8 << 20;
-
-/** The record bytes of one file of the index: this one (part 0) or a base. */
-interface IndexPart {
-  descriptor: number;
-  /** Where its record bytes end. */
-  end: number;
-  /** Its record bytes, from offset MAGIC.length, when the index is small enough to keep (RESIDENT_LIMIT). */
-  resident?: Buffer | undefined;
 }
 
 /**
@@ -259,22 +150,11 @@ export interface LoadedIndex {
   /** All record bytes, from file offset `MAGIC.length`, when the index is small enough to keep (RESIDENT_LIMIT). */
   resident?: Buffer | undefined;
   /** Sections of a larger index kept when they were checked, up to RESIDENT_LIMIT bytes. */
-  kept: Map<IndexSectionRef, PackedRecords>;
+  kept: Map<SectionRef, PackedRecords>;
   /** File offset where the record bytes end (the header starts). */
   headerStart: number;
   /** CRC-32 of the record bytes (verified): a writer that extends this index carries it on. */
   dataChecksum: number;
-  /** The bases the sections also lie in (see IndexBase), in the header's order. */
-  bases: IndexBase[];
-  /** This file (part 0) and its bases, open, in the header's order: a section's `part` indexes it. */
-  parts: IndexPart[];
-  /** The buffer transient section reads reuse (see readSection). */
-  scratch?: Buffer | undefined;
-}
-
-/** Record bytes in all the files of an index, used or not. */
-export function countRecordBytes(index: LoadedIndex): number {
-  return index.parts.reduce((sum, part) => sum + part.end - MAGIC.length, 0);
 }
 
 export class IndexCorruptError extends Error {
@@ -314,7 +194,7 @@ export class IndexUnavailableError extends Error {
  * IndexCorruptError when it does not check out (rebuild it);
  * IndexUnavailableError when it cannot be read at all (do without it).
  */
-export function loadIndex(directory: string, tool: string, residentLimit = RESIDENT_LIMIT, retried = false): LoadedIndex | undefined {
+export function loadIndex(directory: string, tool: string, residentLimit = RESIDENT_LIMIT): LoadedIndex | undefined {
   removeStaleTemporaryFiles(directory);
   let descriptor: number;
   try {
@@ -327,22 +207,12 @@ export function loadIndex(directory: string, tool: string, residentLimit = RESID
     if (!fstatSync(descriptor).isFile()) {
       throw new IndexUnavailableError(`${join(directory, INDEX_FILE_NAME)} is not a regular file`);
     }
-    return readHeader(directory, descriptor, tool, residentLimit);
+    return readHeader(descriptor, tool, residentLimit);
   } catch (error) {
     closeSync(descriptor);
-    // A base removed between reading the header and opening it: a newer index (that no longer needs it) was
-    // renamed into place meanwhile, and its writer removed the base. Read that newer index, once.
-    if (error instanceof MissingBaseError) {
-      if (!retried) return loadIndex(directory, tool, residentLimit, true);
-      throw new IndexCorruptError(error.message);
-    }
     if (error instanceof IndexCorruptError || error instanceof IndexUnavailableError) throw error;
     throw new IndexUnavailableError(`cannot read ${join(directory, INDEX_FILE_NAME)}: ${describeError(error)}`);
   }
-}
-
-class MissingBaseError extends Error {
-  override readonly name = 'MissingBaseError';
 }
 
 export function describeError(error: unknown): string {
@@ -378,110 +248,73 @@ function checksumRange(descriptor: number, position: number, length: number, che
 }
 
 /**
- * Checks every record byte of every file of the index (this one and its
- * bases) against its stored CRC-32, and every section's text table and
- * keyed-row count, before anything is used: records handed on cannot be
- * taken back, and damage kept would be copied into every later index. A
- * small index is read whole, one read per file, and kept; a large one is
- * read section by section, in file order, so a section is only ever one
- * batch in memory (those past `residentLimit` into one scratch buffer: fresh
- * memory for each cost a page fault per 4 KiB, about as much as the read).
+ * Checks every byte between the magic and the header against the stored
+ * CRC-32, and every section's text references and keyed-row counts, before
+ * anything is used: records handed on cannot be taken back, and damage kept
+ * would be copied into every later index. A small index is read whole, in
+ * one read, and kept (returned); a large one is read section by section, in
+ * file order, so a section is only ever one batch in memory.
  */
 function verifySections(
-  parts: IndexPart[],
-  checksums: number[],
-  sections: IndexSectionRef[],
-  kept: Map<IndexSectionRef, PackedRecords>,
+  descriptor: number,
+  sections: SectionRef[],
+  headerStart: number,
+  expected: number,
+  kept: Map<SectionRef, PackedRecords>,
   residentLimit: number,
-): void {
-  const byPart = parts.map((): IndexSectionRef[] => []);
-  for (const section of sections) (byPart[section.part ?? 0] as IndexSectionRef[]).push(section);
-  for (const [at, part] of parts.entries()) {
-    const ordered = (byPart[at] as IndexSectionRef[]).sort((a, b) => a.offset - b.offset);
-    byPart[at] = ordered;
-    let position = MAGIC.length;
-    for (const section of ordered) {
-      if (section.offset < position) throw new IndexCorruptError('the index header is damaged (sections overlap)');
-      position = section.offset + sectionLength(section);
-      if (position > part.end) throw new IndexCorruptError('the index points outside itself');
-    }
+): Buffer | undefined {
+  const ordered = [...sections].sort((a, b) => a.offset - b.offset);
+  let position = MAGIC.length;
+  for (const section of ordered) {
+    if (section.offset < position) throw new IndexCorruptError('the index header is damaged (sections overlap)');
+    position = section.offset + section.floats + section.ints + section.contexts;
   }
-  const total = parts.reduce((sum, part) => sum + part.end - MAGIC.length, 0);
-  if (total <= residentLimit) {
-    for (const [at, part] of parts.entries()) {
-      const resident = readExactly(part.descriptor, MAGIC.length, part.end - MAGIC.length);
-      if (extendChecksum(resident, 0) >>> 0 !== checksums[at]) throw new IndexCorruptError('the index data is damaged (checksum mismatch)');
-      for (const section of byPart[at] as IndexSectionRef[]) checkSection(resident.buffer, section.offset - MAGIC.length, section);
-      part.resident = resident;
-    }
-    return;
+  if (headerStart - MAGIC.length <= residentLimit) {
+    const resident = readExactly(descriptor, MAGIC.length, headerStart - MAGIC.length);
+    if (extendChecksum(resident, 0) >>> 0 !== expected) throw new IndexCorruptError('the index data is damaged (checksum mismatch)');
+    for (const section of ordered) checkSection(viewSection(resident.buffer, section, MAGIC.length), section);
+    return resident;
   }
+  position = MAGIC.length;
+  let checksum = 0;
   let keptBytes = 0;
-  let scratch: Buffer | undefined;
-  for (const [at, part] of parts.entries()) {
-    const { descriptor } = part;
-    let position = MAGIC.length;
-    let checksum = 0;
-    for (const section of byPart[at] as IndexSectionRef[]) {
-      checksum = checksumRange(descriptor, position, section.offset - position, checksum);
-      const length = sectionLength(section);
-      keptBytes += length;
-      // Kept only if the whole index checks out (else it is discarded with all it holds).
-      const keep = keptBytes <= residentLimit;
-      if (!keep && (scratch === undefined || scratch.length < length)) scratch = Buffer.allocUnsafeSlow(Math.max(length, VERIFY_CHUNK));
-      const bytes = keep ? readExactly(descriptor, section.offset, length) : readInto(scratch as Buffer, descriptor, section.offset, length);
-      checksum = extendChecksum(bytes, checksum);
-      checkSection(bytes.buffer, 0, section);
-      if (keep) kept.set(section, viewSection(bytes.buffer, section));
-      position = section.offset + length;
-    }
-    checksum = checksumRange(descriptor, position, part.end - position, checksum);
-    if (checksum >>> 0 !== checksums[at]) throw new IndexCorruptError('the index data is damaged (checksum mismatch)');
+  for (const section of ordered) {
+    checksum = checksumRange(descriptor, position, section.offset - position, checksum);
+    const length = section.floats + section.ints + section.contexts;
+    const bytes = readExactly(descriptor, section.offset, length);
+    checksum = extendChecksum(bytes, checksum);
+    const packed = viewSection(bytes.buffer, section);
+    checkSection(packed, section);
+    keptBytes += length;
+    // Used only if the whole index checks out (else it is discarded with all it holds).
+    if (keptBytes <= residentLimit) kept.set(section, packed);
+    position = section.offset + length;
   }
+  checksum = checksumRange(descriptor, position, headerStart - position, checksum);
+  if (checksum >>> 0 !== expected) throw new IndexCorruptError('the index data is damaged (checksum mismatch)');
+  return undefined;
 }
 
-/** `length` bytes from `position` into the start of `buffer` (which starts its ArrayBuffer); the part filled. */
-function readInto(buffer: Buffer, descriptor: number, position: number, length: number): Buffer {
-  let read = 0;
-  while (read < length) {
-    const count = readSync(descriptor, buffer, read, length - read, position + read);
-    if (count === 0) throw new IndexCorruptError('the index is truncated');
-    read += count;
-  }
-  return buffer.subarray(0, length);
-}
-
-/** Checks the section at `start` of `buffer`: its rows' text references against its text table, its keyed-row count. */
-function checkSection(buffer: ArrayBufferLike, start: number, section: IndexSectionRef): void {
-  const textCount = countTexts(buffer, start + section.floats + section.ints + section.contexts, section.textBytes);
-  if (textCount < 0) throw new IndexCorruptError('the index data is damaged (a text table is malformed)');
-  // Only the number of texts is looked at: the table is decoded when the section is used.
-  const keyed = checkPackedRows({ ...viewArrays(buffer, start, section), texts: new Array<string>(textCount) });
+function checkSection(packed: PackedRecords, section: SectionRef): void {
+  const keyed = checkPackedRows(packed);
   if (keyed < 0) throw new IndexCorruptError('the index header is damaged (a text table is short)');
   // The warm run reads a section only in the pass its keyed-row count calls for.
   if (section.keyed !== undefined && keyed !== section.keyed) throw new IndexCorruptError('the index header is damaged (a keyed-row count is wrong)');
 }
 
-function viewArrays(buffer: ArrayBufferLike, start: number, section: Omit<SectionRef, 'texts'>): Omit<PackedRecords, 'texts'> {
+/** The section's arrays over `buffer`: the section alone, or (with `base`) bytes from that file offset on. */
+export function viewSection(buffer: ArrayBufferLike, section: SectionRef, base?: number): PackedRecords {
+  const start = base === undefined ? 0 : section.offset - base;
   return {
     count: section.count,
     floats: new Float64Array(buffer, start, section.floats / 8),
     ints: new Uint32Array(buffer, start + section.floats, section.ints / 4),
     contexts: new Float64Array(buffer, start + section.floats + section.ints, section.contexts / 8),
+    texts: section.texts,
   };
 }
 
-/**
- * The section's arrays over `buffer`: the section alone, or (with `base`) bytes from that file offset on.
- * An index section (with `textBytes`) has its text table decoded from the bytes after its contexts.
- */
-export function viewSection(buffer: ArrayBufferLike, section: SectionRef | IndexSectionRef, base?: number): PackedRecords {
-  const start = base === undefined ? 0 : section.offset - base;
-  const texts = 'textBytes' in section ? decodeTexts(buffer, start + section.floats + section.ints + section.contexts, section.textBytes) : section.texts;
-  return { ...viewArrays(buffer, start, section), texts };
-}
-
-function readHeader(directory: string, descriptor: number, tool: string, residentLimit: number): LoadedIndex {
+function readHeader(descriptor: number, tool: string, residentLimit: number): LoadedIndex {
   const size = fstatSync(descriptor).size;
   if (size < MAGIC.length + TAIL_BYTES) throw new IndexCorruptError('the index is truncated');
   const start = readExactly(descriptor, 0, MAGIC.length);
@@ -509,16 +342,12 @@ function readHeader(directory: string, descriptor: number, tool: string, residen
     throw new IndexCorruptError('the index was written by another version of usage');
   }
   if (typeof header.keySecret !== 'string' || !/^[0-9a-f]{16}$/.test(header.keySecret)) throw new IndexCorruptError('the index header is damaged');
-  const bases = header.bases ?? [];
-  if (!Array.isArray(bases) || bases.length > MAX_BASES || !bases.every(isWellFormedBase)) throw new IndexCorruptError('the index header is damaged');
   const entries = new Map<string, IndexEntry>();
   for (const entry of header.entries) {
     if (!isWellFormedEntry(entry)) throw new IndexCorruptError('the index header is damaged');
     for (const section of entry.sections) {
-      const part = section.part ?? 0;
-      if (!(isCount(part) && part <= bases.length)) throw new IndexCorruptError('the index header is damaged');
-      const end = section.offset + sectionLength(section);
-      if (section.offset < MAGIC.length || end > (part === 0 ? headerStart : (bases[part - 1] as IndexBase).end) || section.offset % 8 !== 0) {
+      const end = section.offset + section.floats + section.ints + section.contexts;
+      if (section.offset < MAGIC.length || end > headerStart || section.offset % 8 !== 0) {
         throw new IndexCorruptError('the index points outside itself');
       }
     }
@@ -538,53 +367,18 @@ function readHeader(directory: string, descriptor: number, tool: string, residen
   ) {
     throw new IndexCorruptError('the index header is damaged');
   }
-  const parts: IndexPart[] = [{ descriptor, end: headerStart }];
-  try {
-    for (const base of bases) parts.push({ descriptor: openBase(directory, base), end: base.end });
-    const kept = new Map<IndexSectionRef, PackedRecords>();
-    const sections = header.entries.flatMap((entry) => entry.sections);
-    verifySections(parts, [dataChecksum, ...bases.map((base) => base.checksum)], sections, kept, residentLimit);
-    return {
-      entries,
-      descriptor,
-      keySecret: header.keySecret,
-      resident: parts[0]?.resident,
-      kept,
-      headerStart,
-      dataChecksum,
-      bases,
-      parts,
-      ...(resolved ? { resolved, resolvedPaths: header.entries.slice(0, resolved.files).map((entry) => entry.path) } : {}),
-    };
-  } catch (error) {
-    for (const part of parts.slice(1)) closeSync(part.descriptor);
-    throw error;
-  }
-}
-
-/** A base of the index, open for reading; MissingBaseError when it is gone. */
-function openBase(directory: string, base: IndexBase): number {
-  let descriptor: number;
-  try {
-    descriptor = openSync(join(directory, base.name), 'r');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new MissingBaseError(`the index is incomplete (${base.name} is missing)`);
-    throw error;
-  }
-  try {
-    const info = fstatSync(descriptor);
-    if (!info.isFile() || info.size < base.end) throw new IndexCorruptError(`the index is incomplete (${base.name} is not the file it was)`);
-    return descriptor;
-  } catch (error) {
-    closeSync(descriptor);
-    throw error;
-  }
-}
-
-function isWellFormedBase(base: unknown): base is IndexBase {
-  if (!isObject(base)) return false;
-  const { name, end, checksum } = base;
-  return typeof name === 'string' && BASE_NAME.test(name) && isCount(end) && end >= MAGIC.length && isCount(checksum) && checksum <= 0xffffffff;
+  const kept = new Map<SectionRef, PackedRecords>();
+  const resident = verifySections(descriptor, header.entries.flatMap((entry) => entry.sections), headerStart, dataChecksum, kept, residentLimit);
+  return {
+    entries,
+    descriptor,
+    keySecret: header.keySecret,
+    resident,
+    kept,
+    headerStart,
+    dataChecksum,
+    ...(resolved ? { resolved, resolvedPaths: header.entries.slice(0, resolved.files).map((entry) => entry.path) } : {}),
+  };
 }
 
 const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
@@ -606,7 +400,7 @@ function isWellFormedEntry(entry: unknown): entry is IndexEntry {
   if (!(isCount(dev) && isCount(ino) && isCount(size) && isCount(consumed) && isCount(completeLines))) return false;
   if (!Number.isFinite(entry['ctimeMs']) || !Number.isFinite(mtimeMs) || !Number.isFinite(scannedAt) || !isObject(states)) return false;
   if (!isWellFormedTally(tally) || !Array.isArray(sections)) return false;
-  return sections.every(isWellFormedIndexSection);
+  return sections.every(isWellFormedSection);
 }
 
 function isWellFormedTally(tally: unknown): boolean {
@@ -632,24 +426,9 @@ function isWellFormedTally(tally: unknown): boolean {
   );
 }
 
-/** A section of the archive: its text table in the header. */
 export function isWellFormedSection(section: unknown): boolean {
-  if (!isObject(section) || !hasWellFormedRows(section)) return false;
-  const { texts } = section;
-  if (!Array.isArray(texts)) return false;
-  for (const text of texts) if (typeof text !== 'string') return false;
-  return true;
-}
-
-/** A section of the index: its text table in its bytes (checked with them). */
-function isWellFormedIndexSection(section: unknown): section is IndexSectionRef {
-  if (!isObject(section) || !hasWellFormedRows(section)) return false;
-  const { textBytes } = section;
-  return isCount(textBytes) && textBytes >= 8;
-}
-
-function hasWellFormedRows(section: Record<string, unknown>): boolean {
-  const { offset, count, floats, ints, contexts } = section;
+  if (!isObject(section)) return false;
+  const { offset, count, floats, ints, contexts, texts } = section;
   if (!(isCount(offset) && isCount(count) && isCount(floats) && isCount(ints) && isCount(contexts))) return false;
   const records = count as number;
   if (floats !== records * PACKED_BYTES.floats || ints !== records * PACKED_BYTES.ints) return false;
@@ -658,81 +437,31 @@ function hasWellFormedRows(section: Record<string, unknown>): boolean {
   if (keyed !== undefined && !(isCount(keyed) && keyed <= records)) return false;
   if (shadowed !== undefined && !isAscendingCounts(shadowed, records)) return false;
   if (deferred !== undefined && !isAscendingCounts(deferred, records)) return false;
+  if (!Array.isArray(texts)) return false;
+  for (const text of texts) if (typeof text !== 'string') return false;
   return true;
 }
 
-/**
- * One section (verified when the index was loaded): a view of the bytes
- * kept, or read into fresh, aligned memory. `transient`: read into one
- * buffer the index reuses, for a caller done with the arrays before it reads
- * the next section (the texts are strings of their own). A warm run over 1 GB
- * of Claude logs read 45 MB into 3,000 fresh buffers, and collected them.
- */
-export function readSection(index: LoadedIndex, section: IndexSectionRef, transient = false): PackedRecords {
+/** One section (verified when the index was loaded): a view of the bytes kept, or read into fresh, aligned memory. */
+export function readSection(index: LoadedIndex, section: SectionRef): PackedRecords {
   const kept = index.kept.get(section);
   if (kept) return kept;
-  const part = partOf(index, section);
-  if (part.resident) return viewSection(part.resident.buffer, section, MAGIC.length);
-  const length = sectionLength(section);
-  if (!transient) return viewSection(readExactly(part.descriptor, section.offset, length).buffer, section);
-  if (index.scratch === undefined || index.scratch.length < length) index.scratch = Buffer.allocUnsafeSlow(Math.max(length, VERIFY_CHUNK));
-  return viewSection(readInto(index.scratch, part.descriptor, section.offset, length).buffer, section);
+  if (index.resident) return viewSection(index.resident.buffer, section, MAGIC.length);
+  const { buffer } = readExactly(index.descriptor, section.offset, section.floats + section.ints + section.contexts);
+  return viewSection(buffer, section);
 }
 
-function partOf(index: LoadedIndex, section: IndexSectionRef): IndexPart {
-  const part = index.parts[section.part ?? 0];
-  if (part === undefined) throw new IndexCorruptError('the index points outside itself');
-  return part;
-}
-
-/**
- * The integer part of one section (its rows' headers, lines, key hashes and
- * texts): a search for keys reads no more. `transient` as for readSection
- * (the same buffer: a caller must not hold these while it reads another
- * section transiently).
- */
-export function readSectionInts(index: LoadedIndex, section: IndexSectionRef, transient = false): Uint32Array {
+/** The integer part of one section (its rows' headers, lines, key hashes and texts): a search for keys reads no more. */
+export function readSectionInts(index: LoadedIndex, section: SectionRef): Uint32Array {
   const kept = index.kept.get(section);
   if (kept) return kept.ints;
-  const part = partOf(index, section);
-  if (part.resident) return viewArrays(part.resident.buffer, section.offset - MAGIC.length, section).ints;
-  if (!transient) return new Uint32Array(readExactly(part.descriptor, section.offset + section.floats, section.ints).buffer, 0, section.ints / 4);
-  if (index.scratch === undefined || index.scratch.length < section.ints) index.scratch = Buffer.allocUnsafeSlow(Math.max(section.ints, VERIFY_CHUNK));
-  return new Uint32Array(readInto(index.scratch, part.descriptor, section.offset + section.floats, section.ints).buffer, 0, section.ints / 4);
+  if (index.resident) return viewSection(index.resident.buffer, section, MAGIC.length).ints;
+  const { buffer } = readExactly(index.descriptor, section.offset + section.floats, section.ints);
+  return new Uint32Array(buffer, 0, section.ints / 4);
 }
 
 export function closeIndex(index: LoadedIndex): void {
-  for (const part of index.parts) closeSync(part.descriptor);
-}
-
-/**
- * A base no index refers to is kept this long after its last change of
- * links (its ctime): another writer may have just linked it for an index
- * it has not yet renamed into place.
- */
-const BASE_GRACE_MS = 60_000;
-
-/** Removes the bases in `directory` that the index renamed into place does not use (see BASE_GRACE_MS). Never throws. */
-export function removeUnusedBases(directory: string, used: ReadonlySet<string>, now = Date.now()): number {
-  let names: string[];
-  try {
-    names = readdirSync(directory);
-  } catch {
-    return 0;
-  }
-  let removed = 0;
-  for (const name of names) {
-    if (!BASE_NAME.test(name) || used.has(name)) continue;
-    try {
-      const path = join(directory, name);
-      if (now - statSync(path).ctimeMs < BASE_GRACE_MS) continue;
-      unlinkSync(path);
-      removed++;
-    } catch {
-      // Gone meanwhile, or not ours to remove.
-    }
-  }
-  return removed;
+  closeSync(index.descriptor);
 }
 
 /** Writers with a temporary file on disk, for abandonActiveIndexWrites. */
@@ -792,7 +521,7 @@ export function removeStaleTemporaryFiles(directory: string, now = Date.now(), f
 }
 
 /**
- * Removes the index, its bases and any temporary files (for `usage cache clear`),
+ * Removes the index and any temporary files (for `usage cache clear`),
  * whatever sits at the index's path: a file, a directory made by mistake,
  * a damaged index. Returns how many entries were removed.
  */
@@ -805,7 +534,7 @@ export function clearIndex(directory: string): number {
   }
   let removed = 0;
   for (const name of names) {
-    if (name !== INDEX_FILE_NAME && !(name.startsWith(`${INDEX_FILE_NAME}.`) && (name.endsWith(TEMPORARY_SUFFIX) || name.endsWith(BASE_SUFFIX)))) continue;
+    if (name !== INDEX_FILE_NAME && !(name.startsWith(`${INDEX_FILE_NAME}.`) && name.endsWith(TEMPORARY_SUFFIX))) continue;
     const path = join(directory, name);
     const isDirectory = lstatSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
     rmSync(path, { force: true, recursive: isDirectory });
@@ -826,45 +555,24 @@ export class IndexWriter {
   private position = 0;
   private closed = false;
   private checksum = 0;
-  /** The sections this writer wrote (the others handed to `finish` are the base index's). */
-  private readonly written = new WeakSet<IndexSectionRef>();
-  /** The bases of the new index. */
-  private readonly bases: IndexBase[] = [];
-  /** Extending: the base index's sections stay where they are, in its file (linked) or in a copy of its bytes. */
-  private readonly extending: boolean;
-  /** The part number the base index's own sections get in the new index, when its file was linked as a base. */
-  private linkedPart: number | undefined;
-  /** The base this writer linked, removed again unless the new index is renamed into place. */
-  private linkedPath: string | undefined;
   /** Why writing stopped, if it did (a short phrase: 'permission denied', 'no space left on device'). */
   failure: string | undefined;
 
   /**
-   * With `base`, the new index extends that one: its sections are kept by
-   * their refs as they are and only new sections are written (a run that
-   * read 1 MB appended to one log used to copy, checksum and write every
-   * section again). The base's own file is hard-linked as a base of the new
-   * index (IndexBase) when its record bytes are more than `linkAbove`, and
-   * copied, at the same offsets, when fewer (or when it cannot be linked).
+   * With `base`, the new index starts as a copy of that one's record bytes,
+   * at the same offsets, so its sections are kept by their refs as they are
+   * and only new sections are written (see `extends`): a run that read 1 MB
+   * appended to one log used to copy, checksum and write every section again.
    */
   constructor(
     private readonly directory: string,
     /** Secret key of the hashed keys in the sections written (see pack.ts hashKey). */
     private readonly keySecret: string,
     base?: LoadedIndex,
-    linkAbove = LINK_THRESHOLD,
   ) {
     // The process id in the name lets a later run see that the writer is gone.
     this.temporary = join(directory, `${INDEX_FILE_NAME}.${process.pid}.${randomUUID()}${TEMPORARY_SUFFIX}`);
-    this.extending = base !== undefined;
-    if (base) this.bases.push(...base.bases);
     try {
-      if (base && base.headerStart - MAGIC.length > linkAbove && this.bases.length < MAX_BASES && this.linkBase(base)) {
-        this.descriptor = openSync(this.temporary, 'w', 0o600);
-        activeWriters.add(this);
-        this.write(MAGIC, false);
-        return;
-      }
       if (base && !base.resident && this.cloneRecordBytes(base)) return;
       this.descriptor = openSync(this.temporary, 'w', 0o600);
       activeWriters.add(this);
@@ -873,51 +581,6 @@ export class IndexWriter {
     } catch (error) {
       this.fail(error);
     }
-  }
-
-  /**
-   * Links the base index's file under a base name of its own; false (nothing
-   * left behind) when it cannot be linked, or the file at the index's path
-   * is no longer the one loaded (a newer index renamed into place meanwhile).
-   */
-  private linkBase(base: LoadedIndex): boolean {
-    const name = `${INDEX_FILE_NAME}.${randomUUID()}${BASE_SUFFIX}`;
-    const path = join(this.directory, name);
-    try {
-      linkSync(join(this.directory, INDEX_FILE_NAME), path);
-    } catch {
-      return false;
-    }
-    this.linkedPath = path;
-    try {
-      const linked = statSync(path);
-      const loaded = fstatSync(base.descriptor);
-      if (linked.dev !== loaded.dev || linked.ino !== loaded.ino) throw new Error('another index');
-    } catch {
-      this.removeLinkedBase();
-      return false;
-    }
-    this.bases.push({ name, end: base.headerStart, checksum: base.dataChecksum });
-    this.linkedPart = this.bases.length;
-    return true;
-  }
-
-  private removeLinkedBase(): void {
-    if (this.linkedPath === undefined) return;
-    try {
-      unlinkSync(this.linkedPath);
-    } catch {
-      // Already gone.
-    }
-    this.linkedPath = undefined;
-  }
-
-  /** Where a section handed to `finish` lies in the new index. */
-  private placeOf(section: IndexSectionRef): IndexSectionRef {
-    if (this.written.has(section)) return section;
-    if (!this.extending) throw new Error('a section of another index was handed to a writer that does not extend it');
-    if (this.linkedPart !== undefined && (section.part ?? 0) === 0) return { ...section, part: this.linkedPart };
-    return section;
   }
 
   /**
@@ -993,18 +656,17 @@ export class IndexWriter {
   }
 
   /** Writes a section; `keyed` is its keyed-row count when the caller knows it already. */
-  appendSection(packed: PackedRecords, keyed = countKeyedRows(packed)): IndexSectionRef {
-    const texts = encodeTexts(packed.texts);
-    const ref: IndexSectionRef = {
-      offset: this.position,
+  appendSection(packed: PackedRecords, keyed = countKeyedRows(packed)): SectionRef {
+    const offset = this.position;
+    const ref: SectionRef = {
+      offset,
       count: packed.count,
       floats: packed.floats.byteLength,
       ints: packed.ints.byteLength,
       contexts: packed.contexts.byteLength,
-      textBytes: texts.length,
+      texts: packed.texts,
       keyed,
     };
-    this.written.add(ref);
     if (this.closed) return ref;
     try {
       this.align();
@@ -1013,7 +675,6 @@ export class IndexWriter {
       this.write(part(packed.floats));
       this.write(part(packed.ints));
       this.write(part(packed.contexts));
-      this.write(texts);
     } catch (error) {
       this.fail(error);
     }
@@ -1024,9 +685,7 @@ export class IndexWriter {
   finish(tool: string, entries: IndexEntry[], resolved?: Resolution): boolean {
     if (this.closed) return false;
     try {
-      const placed = entries.map((entry) => ({ ...entry, sections: entry.sections.map((section) => this.placeOf(section)) }));
-      const bases = this.bases.length > 0 ? { bases: this.bases } : {};
-      const header: Header = { version: INDEX_VERSION, tool, keySecret: this.keySecret, entries: placed, ...(resolved ? { resolved } : {}), ...bases };
+      const header: Header = { version: INDEX_VERSION, tool, keySecret: this.keySecret, entries, ...(resolved ? { resolved } : {}) };
       const json = Buffer.from(JSON.stringify(header));
       const tail = Buffer.alloc(12);
       tail.writeUInt32LE(this.checksum >>> 0, 0);
@@ -1044,8 +703,6 @@ export class IndexWriter {
       // rename is atomic: a concurrent reader sees the old index or the new one.
       renameSync(this.temporary, join(this.directory, INDEX_FILE_NAME));
       activeWriters.delete(this);
-      this.linkedPath = undefined;
-      removeUnusedBases(this.directory, new Set(this.bases.map((base) => base.name)));
       return true;
     } catch (error) {
       this.fail(error);
@@ -1055,7 +712,6 @@ export class IndexWriter {
 
   abandon(): void {
     activeWriters.delete(this);
-    this.removeLinkedBase();
     if (!this.closed) {
       this.closed = true;
       if (this.descriptor !== -1) {
