@@ -31,6 +31,7 @@ import { judgeAccepts, judgeRejected } from '../src/dialects/schema-judge.js';
 import { judgeWithZod } from '../src/dialects/schema-zod.js';
 import { ingest } from '../src/ingest/ingest.js';
 import { createHome, fixture, runUsage } from './helpers/cli.js';
+import { MISSING, mutate } from './helpers/spec-lines.js';
 
 // Taken before this file declares specs of its own: the ones the dialect modules declare.
 const DIALECT_SPECS = [...listDeclaredSpecs()];
@@ -142,24 +143,6 @@ function valueFor(spec: Spec<unknown>): fc.Arbitrary<unknown> {
         .map(([known, extra]) => ({ ...extra, ...known }));
     }
   }
-}
-
-const MISSING = Symbol('missing');
-
-/** Replaces (or removes) the field `steps` lead to, so that junk lands at any depth of the line. */
-function mutate(spec: Spec<unknown>, value: unknown, steps: readonly number[], replacement: unknown): unknown {
-  const objectSpec = spec.kind === 'nullish' ? spec.inner : spec;
-  if (steps.length === 0 || objectSpec.kind !== 'object' || typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return replacement;
-  }
-  const keys = Object.keys(objectSpec.shape);
-  if (keys.length === 0) return replacement;
-  const key = keys[(steps[0] as number) % keys.length] as string;
-  const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
-  const changed = mutate(objectSpec.shape[key] as Spec<unknown>, copy[key], steps.slice(1), replacement);
-  if (changed === MISSING) delete copy[key];
-  else copy[key] = changed;
-  return copy;
 }
 
 /** Lines for `spec`: valid ones, ones with one or two fields broken anywhere, and anything at all. */

@@ -27,6 +27,7 @@ import { fastParse, REJECTED, type Spec, tokenCount } from '../src/dialects/sche
 import { judgeWithZod, toZod } from '../src/dialects/schema-zod.js';
 import { thaneSchema } from '../src/dialects/thane.js';
 import { ingest } from '../src/ingest/ingest.js';
+import { MISSING, mutate } from './helpers/spec-lines.js';
 
 const SCHEMAS: Record<string, Spec<unknown>> = {
   bamboo: bambooSchema,
@@ -121,23 +122,6 @@ function valueFor(spec: Spec<unknown>): fc.Arbitrary<unknown> {
         .map(([known, extra]) => ({ ...extra, ...known }));
     }
   }
-}
-
-const MISSING = Symbol('missing');
-
-/** Replaces (or removes) the field that `steps` leads to, so one change lands anywhere in the line. */
-function mutate(spec: Spec<unknown>, value: unknown, steps: readonly number[], replacement: unknown): unknown {
-  const objectSpec = spec.kind === 'nullish' ? spec.inner : spec;
-  if (steps.length === 0 || objectSpec.kind !== 'object' || typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return replacement;
-  }
-  const keys = Object.keys(objectSpec.shape);
-  const key = keys[(steps[0] as number) % keys.length] as string;
-  const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
-  const changed = mutate(objectSpec.shape[key] as Spec<unknown>, copy[key], steps.slice(1), replacement);
-  if (changed === MISSING) delete copy[key];
-  else copy[key] = changed;
-  return copy;
 }
 
 function linesFor(spec: Spec<unknown>): fc.Arbitrary<unknown> {

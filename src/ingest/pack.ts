@@ -615,8 +615,7 @@ export class KeptRecords {
   private readonly own: Array<string | null> = [];
   private readonly wideRows = new Map<number, Float64Array>();
   // Shared texts and tuples (header + shared text indices), interned.
-  private readonly texts: string[] = [];
-  private readonly textIndex = new Map<string, number>();
+  private readonly textTable = new TextTable();
   private tuples = new Uint32Array(256 * TUPLE_STRIDE);
   private tupleCount = 0;
   private tupleBuckets = new Int32Array(512);
@@ -637,7 +636,7 @@ export class KeptRecords {
     this.tuple[0] = headerOf(record, false);
     copyTexts(record, this.textRow, 0);
     for (let at = 0; at < SHARED_TEXT_POSITIONS.length; at++) {
-      this.tuple[at + 1] = this.internText(this.textRow[SHARED_TEXT_POSITIONS[at] as number] ?? null);
+      this.tuple[at + 1] = this.textTable.intern(this.textRow[SHARED_TEXT_POSITIONS[at] as number] ?? null);
     }
     for (let at = 0; at < OWN_COUNT; at++) this.ownRow[at] = this.textRow[OWN_TEXT_POSITIONS[at] as number] ?? null;
     this.hasContext = record.context !== null;
@@ -665,7 +664,7 @@ export class KeptRecords {
       }
       let index = this.translation[text] as number;
       if (index < 0) {
-        index = this.internText(texts[text] as string);
+        index = this.textTable.intern(texts[text] as string);
         this.translation[text] = index;
       }
       this.tuple[at + 1] = index;
@@ -696,7 +695,7 @@ export class KeptRecords {
     const textRow = this.textRow;
     for (let at = 0; at < SHARED_TEXT_POSITIONS.length; at++) {
       const text = this.tuples[t + 1 + at] as number;
-      textRow[SHARED_TEXT_POSITIONS[at] as number] = text === NO_TEXT ? null : (this.texts[text] as string);
+      textRow[SHARED_TEXT_POSITIONS[at] as number] = text === NO_TEXT ? null : (this.textTable.texts[text] as string);
     }
     for (let at = 0; at < OWN_COUNT; at++) textRow[OWN_TEXT_POSITIONS[at] as number] = this.own[slot * OWN_COUNT + at] ?? null;
     const context = header & FLAG_HAS_CONTEXT ? readContext(this.contexts, (this.contextAt[slot] as number) - 1, (header & FLAG_TRUNCATED) !== 0) : null;
@@ -744,16 +743,6 @@ export class KeptRecords {
     }
   }
 
-  private internText(value: string | null): number {
-    if (value === null) return NO_TEXT;
-    let index = this.textIndex.get(value);
-    if (index === undefined) {
-      index = this.texts.length;
-      this.texts.push(value);
-      this.textIndex.set(value, index);
-    }
-    return index;
-  }
 
   /** The scratch tuple's number among the interned ones (open addressing, at most half full). */
   private internTuple(): number {
