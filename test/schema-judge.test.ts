@@ -31,7 +31,7 @@ import { judgeAccepts, judgeRejected } from '../src/dialects/schema-judge.js';
 import { judgeWithZod } from '../src/dialects/schema-zod.js';
 import { ingest } from '../src/ingest/ingest.js';
 import { createHome, fixture, runUsage } from './helpers/cli.js';
-import { MISSING, mutate } from './helpers/spec-lines.js';
+import { MISSING, mutate, valuesFor } from './helpers/spec-lines.js';
 
 // Taken before this file declares specs of its own: the ones the dialect modules declare.
 const DIALECT_SPECS = [...listDeclaredSpecs()];
@@ -112,38 +112,13 @@ const anyJson: fc.Arbitrary<unknown> = fc.oneof(
   },
 );
 
-/** Values the spec mostly accepts; token counts stray into their edge cases themselves. */
-function valueFor(spec: Spec<unknown>): fc.Arbitrary<unknown> {
-  switch (spec.kind) {
-    case 'string':
-      return fc.oneof(fc.string(), fc.constantFrom('', '12', 'gpt-5'));
-    case 'number':
-      return fc.oneof(fc.double(), fc.integer());
-    case 'tokenCount':
-      return fc.oneof(
-        { weight: 4, arbitrary: fc.nat() },
-        { weight: 1, arbitrary: fc.maxSafeNat() },
-        { weight: 1, arbitrary: fc.constantFrom(-0, -1, 1.5, 2 ** 53 - 1, 2 ** 53, -(2 ** 53), 1e308, Number.NaN) },
-      );
-    case 'boolean':
-      return fc.boolean();
-    case 'stringOrNumber':
-      return fc.oneof(fc.string(), fc.double(), fc.integer());
-    case 'literal':
-      return fc.oneof({ weight: 4, arbitrary: fc.constant(spec.value) }, { weight: 1, arbitrary: fc.string() });
-    case 'nullish':
-      return fc.oneof({ weight: 1, arbitrary: fc.constantFrom(null, undefined) }, { weight: 3, arbitrary: valueFor(spec.inner) });
-    case 'object': {
-      const fields: Record<string, fc.Arbitrary<unknown>> = {};
-      for (const [key, field] of Object.entries(spec.shape)) fields[key] = valueFor(field);
-      // Nullish keys may be missing (mutate removes the others); unknown keys ride along and must be ignored.
-      const requiredKeys = Object.keys(spec.shape).filter((key) => spec.shape[key]?.kind !== 'nullish');
-      return fc
-        .tuple(fc.record(fields, { requiredKeys }), fc.dictionary(fc.string({ maxLength: 4 }), anyJson, { maxKeys: 2 }))
-        .map(([known, extra]) => ({ ...extra, ...known }));
-    }
-  }
-}
+const valueFor = (spec: Spec<unknown>): fc.Arbitrary<unknown> => valuesFor(spec, {
+  anyJson,
+  tokenEdges: [-0, -1, 1.5, 2 ** 53 - 1, 2 ** 53, -(2 ** 53), 1e308, Number.NaN],
+  strayLiterals: true,
+  // Nullish keys may be missing (mutate removes the others).
+  requireNonNullish: true,
+});
 
 /** Lines for `spec`: valid ones, ones with one or two fields broken anywhere, and anything at all. */
 function linesFor(spec: Spec<unknown>): fc.Arbitrary<unknown> {

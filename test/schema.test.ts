@@ -27,7 +27,7 @@ import { fastParse, REJECTED, type Spec, tokenCount } from '../src/dialects/sche
 import { judgeWithZod, toZod } from '../src/dialects/schema-zod.js';
 import { thaneSchema } from '../src/dialects/thane.js';
 import { ingest } from '../src/ingest/ingest.js';
-import { MISSING, mutate } from './helpers/spec-lines.js';
+import { MISSING, mutate, valuesFor } from './helpers/spec-lines.js';
 
 const SCHEMAS: Record<string, Spec<unknown>> = {
   bamboo: bambooSchema,
@@ -89,40 +89,13 @@ const anyJson: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 1, arbitrary: fc.anything() },
 );
 
-/** Values the spec should accept, mostly; token counts stray into the edge cases themselves. */
-function valueFor(spec: Spec<unknown>): fc.Arbitrary<unknown> {
-  switch (spec.kind) {
-    case 'string':
-      return fc.oneof(fc.string(), fc.constantFrom('', '12', 'gpt-5'));
-    case 'number':
-      return fc.oneof(fc.double(), fc.integer());
-    case 'tokenCount':
-      return fc.oneof(
-        { weight: 4, arbitrary: fc.nat() },
-        { weight: 1, arbitrary: fc.maxSafeNat() },
-        { weight: 1, arbitrary: fc.constantFrom(-0, 2 ** 53 - 1, 2 ** 53, -1, 1.5, 1e21) },
-      );
-    case 'boolean':
-      return fc.boolean();
-    case 'stringOrNumber':
-      return fc.oneof(fc.string(), fc.double(), fc.integer());
-    case 'literal':
-      return fc.constant(spec.value);
-    case 'nullish':
-      return fc.oneof(
-        { weight: 1, arbitrary: fc.constantFrom(null, undefined) },
-        { weight: 3, arbitrary: valueFor(spec.inner) },
-      );
-    case 'object': {
-      const fields: Record<string, fc.Arbitrary<unknown>> = {};
-      for (const [key, field] of Object.entries(spec.shape)) fields[key] = valueFor(field);
-      // Any key may be missing; unknown keys ride along and must be ignored.
-      return fc
-        .tuple(fc.record(fields, { requiredKeys: [] }), fc.dictionary(fc.string({ maxLength: 4 }), anyJson, { maxKeys: 2 }))
-        .map(([known, extra]) => ({ ...extra, ...known }));
-    }
-  }
-}
+const valueFor = (spec: Spec<unknown>): fc.Arbitrary<unknown> => valuesFor(spec, {
+  anyJson,
+  tokenEdges: [-0, 2 ** 53 - 1, 2 ** 53, -1, 1.5, 1e21],
+  strayLiterals: false,
+  // Any key may be missing.
+  requireNonNullish: false,
+});
 
 function linesFor(spec: Spec<unknown>): fc.Arbitrary<unknown> {
   const mutated = fc
